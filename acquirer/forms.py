@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, min_length=3,
+                             error_messages={"required": _("Please give a reason."),
+                                             "min_length": _("Please give a reason of at least 3 characters.")})
+
+
+class AuditSearchForm(forms.Form):
+    action = forms.CharField(label=_("Action"), required=False, max_length=80)
+    actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
+    target = forms.CharField(label=_("Target"), required=False, max_length=200)
+    merchant = forms.IntegerField(label=_("Merchant id"), required=False, min_value=1)
+    ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("“From” must not be after “To”."))
+        return data

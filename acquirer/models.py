@@ -1,0 +1,238 @@
+"""Core data: users, password history, login lockouts, the audit trail, job runs, notifications,
+and sessions that know their user (so disabling a user can end them all)."""
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("Operations staff")
+        MERCHANT = "merchant", _("Merchant")
+        AUDITOR = "auditor", _("Auditor")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STAFF)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans",
+                                choices=[("zh-hans", "简体中文"), ("en", "English")])
+    disabled_reason = models.CharField(_("reason disabled"), max_length=200, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+
+    # A merchant user sees the users of its own merchant.
+    TENANT_FIELD = "merchant_membership__merchant_id"
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        permissions = [("manage_users", "Can disable, enable and unlock users")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["staff", "merchant", "auditor"]), name="user_kind_valid"),
+        ]
+
+    @property
+    def merchant_id(self) -> int | None:
+        """The merchant a merchant user belongs to (the link lives in ``merchants``)."""
+        if self.kind != self.Kind.MERCHANT:
+            return None
+        membership = getattr(self, "merchant_membership", None)
+        return membership.merchant_id if membership else None
+
+    @property
+    def role_label(self) -> str:
+        if self.kind == self.Kind.STAFF:
+            names = sorted(g.name for g in self.groups.all())
+            if self.is_superuser:
+                names.insert(0, "superuser")
+            return ",".join(names) or "staff"
+        if self.kind == self.Kind.MERCHANT:
+            membership = getattr(self, "merchant_membership", None)
+            return f"merchant_{membership.role}" if membership else "merchant"
+        return self.kind
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's previous passwords, so that the last few cannot be reused."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=256)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"password of {self.user_id} set {self.created_at:%Y-%m-%d}"
+
+
+class LoginLockout(models.Model):
+    """Failed-login state per login name, kept whether or not that name exists (no enumeration)."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.username
+
+    def is_locked(self, now=None) -> bool:
+        return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+
+class AuditEvent(models.Model):
+    """Append-only: PostgreSQL refuses UPDATE and DELETE (trigger), each row hashes the previous one."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    merchant_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    # Merchants see the events about their own merchant.
+    TENANT_FIELD = "merchant_id"
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        permissions = [("export_auditevent", "Can export the audit trail")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_repr}"
+
+
+class JobRun(models.Model):
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(max_length=80, db_index=True)
+    status = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    triggered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["job", "-started_at"])]
+        permissions = [("run_job", "Can run a scheduled job now")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["running", "succeeded", "failed"]),
+                                   name="jobrun_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class Notification(models.Model):
+    class Email(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        NONE = "none", _("Not e-mailed")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=60)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
+
+    # Everyone, whatever their role, sees only their own notifications.
+    OWNER_FIELD = "recipient"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Session(AbstractBaseSession):
+    """Django's database session plus the user it belongs to."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from acquirer.sessions import SessionStore
+
+        return SessionStore
+
+
+class Backup(models.Model):
+    """One backup archive: database dump + uploaded files, encrypted, with its manifest."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed (not yet verified)")
+        VERIFIED = "verified", _("Verified by a test restore")
+        VERIFICATION_FAILED = "verification_failed", _("Verification failed")
+        FAILED = "failed", _("Failed")
+        PRUNED = "pruned", _("Pruned")
+
+    GOOD = (Status.COMPLETED, Status.VERIFIED)
+
+    name = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.RUNNING)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=64, blank=True)
+    manifest = models.JSONField(default=dict, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("run_backup", "Can start a backup or a verification now")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["running", "completed", "verified", "verification_failed", "failed",
+                                        "pruned"]),
+                name="backup_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def table_count(self) -> int:
+        return len(self.manifest.get("database", {}).get("row_counts", {}))
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.manifest.get("database", {}).get("row_counts", {}).values())

@@ -1,0 +1,84 @@
+"""The beat schedule: every scheduled job of the project, in one place.
+
+Keys are job names (also stored in ``JobRun.job``); ``task`` is the Celery task name, so this module
+imports no domain app. ``period`` (seconds) is how often the job should succeed: the jobs console
+flags a job with no success within twice its period.
+"""
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+JOBS = {
+    "backups.nightly": {
+        "task": "acquirer.tasks.nightly_backup",
+        "schedule": crontab(hour=1, minute=30),
+        "period": 24 * 3600,
+        "description": _("Encrypted backup of the database and uploaded files, then retention pruning; "
+                         "queues the restore verification."),
+    },
+    "backups.verify": {
+        "task": "acquirer.tasks.verify_backup",
+        "schedule": crontab(hour=4, minute=30),
+        "period": 24 * 3600,
+        "description": _("Restore the newest backup into a scratch database and compare row counts, "
+                         "checksums and the audit chain (also queued after each backup)."),
+    },
+    "users.disable_inactive": {
+        "task": "acquirer.tasks.disable_inactive_users",
+        "schedule": crontab(hour=2, minute=30),
+        "period": 24 * 3600,
+        "description": _("Disable accounts unused for 90 days (PCI DSS 8.2.6)."),
+    },
+    "audit.verify_chain": {
+        "task": "acquirer.tasks.verify_audit_chain",
+        "schedule": crontab(hour=3, minute=0),
+        "period": 24 * 3600,
+        "description": _("Check the audit trail's hash chain; alert operations managers if a row was altered."),
+    },
+    "sessions.clear_expired": {
+        "task": "acquirer.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=15),
+        "period": 3600,
+        "description": _("Delete expired sessions from the database."),
+    },
+    "merchants.document_expiry": {
+        "task": "merchants.tasks.documents_remind_expiring",
+        "schedule": crontab(hour=8, minute=0),
+        "period": 24 * 3600,
+        "description": _("Remind merchants (and their reviewer) of KYC documents expiring within 30 days."),
+    },
+    "merchants.contract_renewal": {
+        "task": "merchants.tasks.contracts_remind_renewal",
+        "schedule": crontab(hour=8, minute=10),
+        "period": 24 * 3600,
+        "description": _("Remind merchants and operations managers of contracts ending within 60 days."),
+    },
+    "merchants.inspection_overdue": {
+        "task": "merchants.tasks.inspections_flag_overdue",
+        "schedule": crontab(hour=8, minute=20),
+        "period": 24 * 3600,
+        "description": _("Flag active merchants whose on-site inspection is overdue to compliance officers."),
+    },
+    "notifications.retry_email": {
+        "task": "acquirer.tasks.retry_notification_emails",
+        "schedule": crontab(minute="*/5"),
+        "period": 300,
+        "description": _("Re-send notification e-mails that were not delivered."),
+    },
+}
+
+
+def cron_text(schedule) -> str:
+    """``30 1 * * *`` for a crontab (minute hour day month weekday, Asia/Shanghai)."""
+    text = repr(schedule)
+    if text.startswith("<crontab: ") and " (" in text:
+        return text[len("<crontab: "):text.index(" (")]
+    return text
+
+
+def beat_schedule() -> dict:
+    return {name: {"task": job["task"], "schedule": job["schedule"]} for name, job in JOBS.items()}
+
+
+def job_for_task(task_name: str) -> str | None:
+    return next((name for name, job in JOBS.items() if job["task"] == task_name), None)

@@ -1,0 +1,107 @@
+"""Reads of the core, always through ``access.scope``."""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from acquirer.access import get_scoped, scope
+from acquirer.models import AuditEvent, JobRun, LoginLockout, Notification, User
+from acquirer.schedule import JOBS, cron_text
+
+
+def notification_list(*, actor):
+    return scope(Notification.objects.all(), actor)
+
+
+def notification_unread_count(*, actor) -> int:
+    return scope(Notification.objects.filter(read_at__isnull=True), actor).count()
+
+
+def notification_get(*, actor, pk: int) -> Notification:
+    return get_scoped(Notification.objects.all(), actor, pk=pk)
+
+
+def audit_event_list(*, actor, filters: dict | None = None):
+    filters = filters or {}
+    qs = scope(AuditEvent.objects.select_related("actor"), actor)
+    if filters.get("action"):
+        qs = qs.filter(action__icontains=filters["action"])
+    if filters.get("actor"):
+        qs = qs.filter(actor_label__icontains=filters["actor"])
+    if filters.get("target"):
+        term = filters["target"]
+        qs = qs.filter(Q(target_repr__icontains=term) | Q(target_type=term) | Q(target_id=term))
+    if filters.get("merchant"):
+        qs = qs.filter(merchant_id=filters["merchant"])
+    if filters.get("ip"):
+        qs = qs.filter(ip=filters["ip"])
+    if filters.get("date_from"):
+        qs = qs.filter(at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(at__date__lte=filters["date_to"])
+    return qs.order_by("-id")
+
+
+def audit_history(*, actor, target, limit: int = 50):
+    """The events about one object, newest first (shown on the object's page)."""
+    qs = scope(AuditEvent.objects.select_related("actor"), actor)
+    return qs.filter(target_type=target._meta.label_lower, target_id=str(target.pk)).order_by("-id")[:limit]
+
+
+def job_overview(*, actor, recent: int = 5) -> list[dict]:
+    """Every scheduled job with its schedule, last runs and whether it is overdue. Two queries."""
+    runs = scope(JobRun.objects.select_related("triggered_by"), actor)
+    latest = {}
+    for run in runs.filter(job__in=JOBS.keys()).order_by("job", "-started_at").distinct("job"):
+        latest[run.job] = run
+    last_success = {
+        run.job: run
+        for run in runs.filter(job__in=JOBS.keys(), status=JobRun.Outcome.SUCCEEDED)
+        .order_by("job", "-started_at").distinct("job")
+    }
+    now = timezone.now()
+    overview = []
+    for name, job in JOBS.items():
+        success = last_success.get(name)
+        overdue = success is None or now - success.started_at > timedelta(seconds=2 * job["period"])
+        overview.append({"name": name, "task": job["task"], "schedule": cron_text(job["schedule"]),
+                         "description": job["description"], "last": latest.get(name),
+                         "last_success": success, "overdue": overdue})
+    return overview
+
+
+def job_run_list(*, actor, job: str | None = None):
+    qs = scope(JobRun.objects.select_related("triggered_by"), actor)
+    if job:
+        qs = qs.filter(job=job)
+    return qs.order_by("-started_at", "-id")
+
+
+def user_list(*, actor):
+    return scope(User.objects.prefetch_related("groups").order_by("kind", "username"), actor)
+
+
+def user_get(*, actor, pk: int) -> User:
+    return get_scoped(User.objects.all(), actor, pk=pk)
+
+
+def locked_usernames(*, actor) -> set[str]:
+    if not getattr(actor, "is_authenticated", False) or actor.kind != "staff":
+        return set()
+    now = timezone.now()
+    return set(LoginLockout.objects.filter(locked_until__gt=now).values_list("username", flat=True))
+
+
+def backup_list(*, actor):
+    from acquirer.models import Backup
+
+    return scope(Backup.objects.select_related("created_by"), actor).order_by("-created_at", "-id")
+
+
+def backup_status(*, actor) -> dict:
+    from acquirer.backups.services import backup_health
+
+    if not getattr(actor, "is_authenticated", False) or actor.kind not in ("staff", "auditor"):
+        return {}
+    return backup_health()

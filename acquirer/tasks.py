@@ -1,0 +1,118 @@
+"""Celery tasks of the core. Tasks take ids, call a service, and record their run (``run_job``)."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from acquirer import audit
+from acquirer.jobs import run_job
+
+JOB_TASK = {"acks_late": True, "reject_on_worker_lost": True, "time_limit": 30 * 60, "soft_time_limit": 25 * 60}
+
+
+def _origin(task) -> audit.Origin:
+    return audit.Origin(source=f"task:{task.name}"[:100])
+
+
+def _run(task, job: str, body, triggered_by: int | None, atomic: bool = True):
+    token = audit.set_origin(_origin(task))
+    try:
+        run = run_job(job, body, triggered_by=triggered_by, task_id=task.request.id or "", atomic=atomic)
+        return run.counts
+    finally:
+        audit.reset_origin(token)
+
+
+@shared_task(bind=True, **JOB_TASK)
+def disable_inactive_users(self, triggered_by: int | None = None):
+    from acquirer.services.users import users_disable_inactive
+
+    return _run(self, "users.disable_inactive", lambda: users_disable_inactive(), triggered_by)
+
+
+class AuditChainBroken(Exception):
+    pass
+
+
+def _verify_chain() -> dict:
+    report = audit.verify_chain()
+    if not report.ok:
+        raise AuditChainBroken(f"audit event {report.broken_id}: {report.reason}")
+    return {"checked": report.checked}
+
+
+@shared_task(bind=True, **JOB_TASK)
+def verify_audit_chain(self, triggered_by: int | None = None):
+    return _run(self, "audit.verify_chain", _verify_chain, triggered_by)
+
+
+def _clear_sessions() -> dict:
+    from acquirer.models import Session
+
+    deleted, _detail = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return {"deleted": deleted}
+
+
+@shared_task(bind=True, **JOB_TASK)
+def clear_expired_sessions(self, triggered_by: int | None = None):
+    return _run(self, "sessions.clear_expired", _clear_sessions, triggered_by)
+
+
+def _retry_emails() -> dict:
+    from django.db import transaction
+
+    from acquirer.services.notifications import notifications_pending_email
+
+    ids = notifications_pending_email()
+    for notification_id in ids:
+        transaction.on_commit(lambda nid=notification_id: send_notification_email.delay(nid))
+    return {"queued": len(ids)}
+
+
+@shared_task(bind=True, **JOB_TASK)
+def retry_notification_emails(self, triggered_by: int | None = None):
+    return _run(self, "notifications.retry_email", _retry_emails, triggered_by)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,),
+             max_retries=5, retry_backoff=30, retry_backoff_max=600, retry_jitter=True)
+def send_notification_email(self, notification_id: int):
+    from acquirer.services.notifications import notification_email_send
+
+    return notification_email_send(notification_id=notification_id)
+
+
+def _actor(user_id: int | None):
+    from acquirer.models import User
+
+    return User.objects.filter(pk=user_id).first() if user_id else None
+
+
+def _nightly_backup(triggered_by: int | None, verify_after: bool) -> dict:
+    from django.db import transaction
+
+    from acquirer.backups.services import backup_create, backups_prune
+
+    backup = backup_create(actor=_actor(triggered_by))
+    pruned = backups_prune()
+    if verify_after:
+        transaction.on_commit(lambda: verify_backup.delay())
+    return {"backup": backup.name, "bytes": backup.size, "tables": backup.table_count,
+            "files": backup.manifest.get("file_count", 0), **pruned}
+
+
+@shared_task(bind=True, **JOB_TASK)
+def nightly_backup(self, triggered_by: int | None = None, verify_after: bool = True):
+    return _run(self, "backups.nightly", lambda: _nightly_backup(triggered_by, verify_after), triggered_by,
+                atomic=False)
+
+
+def _verify_backup(triggered_by: int | None) -> dict:
+    from acquirer.backups.services import backup_verify
+
+    backup = backup_verify(actor=_actor(triggered_by))
+    return {"backup": backup.name, **{k: v for k, v in backup.verification.items() if k != "backup"}}
+
+
+@shared_task(bind=True, **JOB_TASK)
+def verify_backup(self, triggered_by: int | None = None):
+    return _run(self, "backups.verify", lambda: _verify_backup(triggered_by), triggered_by, atomic=False)

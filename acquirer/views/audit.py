@@ -1,0 +1,104 @@
+"""Auditor area (/audit/): read-only. Search the whole audit trail, export it (audited), see jobs."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.views.generic import ListView, TemplateView
+
+from acquirer import audit
+from acquirer.access import AuditorView
+from acquirer.forms import AuditSearchForm
+from acquirer.selectors import audit_event_list, backup_list, backup_status, job_overview, job_run_list
+
+EXPORT_LIMIT = 100_000
+
+
+class AuditHomeView(AuditorView, TemplateView):
+    template_name = "acquirer/audit/home.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["recent"] = audit_event_list(actor=self.request.user)[:10]
+        return ctx
+
+
+class AuditEventListView(AuditorView, TemplateView):
+    template_name = "acquirer/audit/event_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = AuditSearchForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        events = audit_event_list(actor=self.request.user, filters=filters)
+        page = Paginator(events, 50).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(form=form, page_obj=page, events=page.object_list, query=query.urlencode())
+        return ctx
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class AuditEventExportView(AuditorView):
+    """CSV of the filtered audit trail. The export itself is recorded in the trail."""
+
+    def get(self, request):
+        form = AuditSearchForm(request.GET or None)
+        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        events = audit_event_list(actor=request.user, filters=filters)[:EXPORT_LIMIT]
+        with transaction.atomic():
+            audit.record("audit.exported", actor=request.user,
+                         data={"filters": {k: v for k, v in filters.items() if v not in (None, "")},
+                               "format": "csv"})
+        writer = csv.writer(_Echo())
+        header = ["id", "at_utc", "actor", "role", "merchant_id", "action", "target_type", "target_id",
+                  "target", "before", "after", "data", "ip", "source", "hash"]
+
+        def rows():
+            yield "\ufeff" + writer.writerow(header)
+            for e in events.iterator(chunk_size=2000):
+                yield writer.writerow([_cell(v) for v in [
+                                       e.id, e.at.isoformat(), e.actor_label, e.role, e.merchant_id or "",
+                                       e.action, e.target_type, e.target_id, e.target_repr, e.before or "",
+                                       e.after or "", e.data or "", e.ip or "", e.source, e.hash]])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
+        return response
+
+
+class AuditBackupListView(AuditorView, ListView):
+    template_name = "acquirer/audit/backup_list.html"
+    context_object_name = "backups"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return backup_list(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["health"] = backup_status(actor=self.request.user)
+        return ctx
+
+
+class AuditJobListView(AuditorView, TemplateView):
+    template_name = "acquirer/audit/job_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["jobs"] = job_overview(actor=self.request.user)
+        ctx["runs"] = job_run_list(actor=self.request.user)[:50]
+        return ctx

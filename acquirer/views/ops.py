@@ -1,0 +1,152 @@
+"""Staff area (/ops/): dashboard, scheduled jobs, user accounts."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import ListView, TemplateView
+
+from acquirer.access import OpsView
+from acquirer.exceptions import DomainError
+from acquirer.forms import ReasonForm
+from acquirer.selectors import (
+    audit_history,
+    backup_list,
+    backup_status,
+    job_overview,
+    job_run_list,
+    locked_usernames,
+    user_get,
+    user_list,
+)
+from acquirer.services.jobs import job_run_request
+from acquirer.services.users import user_disable, user_enable, user_unlock
+
+
+class OpsHomeView(OpsView, TemplateView):
+    template_name = "acquirer/ops/home.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["roles"] = sorted(g.name for g in user.groups.all())
+        if user.has_perm("acquirer.view_jobrun"):
+            ctx["jobs"] = job_overview(actor=user)
+        return ctx
+
+
+class JobListView(OpsView, TemplateView):
+    template_name = "acquirer/ops/job_list.html"
+    permission_required = ("acquirer.view_jobrun",)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["jobs"] = job_overview(actor=self.request.user)
+        ctx["runs"] = job_run_list(actor=self.request.user)[:50]
+        ctx["can_run"] = self.request.user.has_perm("acquirer.run_job")
+        return ctx
+
+
+class JobRunNowView(OpsView):
+    permission_required = ("acquirer.run_job",)
+    http_method_names = ["post"]
+
+    def post(self, request, job):
+        try:
+            job_run_request(actor=request.user, job=job)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Job %(job)s queued; its run will appear below.") % {"job": job})
+        return redirect("ops:job-list")
+
+
+class BackupListView(OpsView, ListView):
+    template_name = "acquirer/ops/backup_list.html"
+    permission_required = ("acquirer.view_backup",)
+    context_object_name = "backups"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return backup_list(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["health"] = backup_status(actor=self.request.user)
+        return ctx
+
+
+class UserListView(OpsView, ListView):
+    template_name = "acquirer/ops/user_list.html"
+    permission_required = ("acquirer.manage_users",)
+    context_object_name = "users"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return user_list(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["locked"] = locked_usernames(actor=self.request.user)
+        ctx["form"] = ReasonForm()
+        return ctx
+
+
+class UserDetailView(OpsView, TemplateView):
+    template_name = "acquirer/ops/user_detail.html"
+    permission_required = ("acquirer.manage_users",)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        subject = user_get(actor=self.request.user, pk=self.kwargs["pk"])
+        ctx.update(subject=subject, form=ReasonForm(),
+                   locked=subject.username.lower() in locked_usernames(actor=self.request.user),
+                   history=audit_history(actor=self.request.user, target=subject))
+        return ctx
+
+
+class _UserActionView(OpsView):
+    permission_required = ("acquirer.manage_users",)
+    http_method_names = ["post"]
+    needs_reason = True
+
+    def act(self, actor, subject, reason):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        subject = user_get(actor=request.user, pk=pk)
+        reason = ""
+        if self.needs_reason:
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+                return redirect("ops:user-detail", pk=subject.pk)
+            reason = form.cleaned_data["reason"]
+        try:
+            message = self.act(request.user, subject, reason)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, message)
+        return redirect("ops:user-detail", pk=subject.pk)
+
+
+class UserDisableView(_UserActionView):
+    def act(self, actor, subject, reason):
+        user_disable(actor=actor, user=subject, reason=reason)
+        return _("Account %(user)s disabled; its sessions were ended.") % {"user": subject.username}
+
+
+class UserEnableView(_UserActionView):
+    def act(self, actor, subject, reason):
+        user_enable(actor=actor, user=subject, reason=reason)
+        return _("Account %(user)s enabled.") % {"user": subject.username}
+
+
+class UserUnlockView(_UserActionView):
+    needs_reason = False
+
+    def act(self, actor, subject, reason):
+        user_unlock(actor=actor, user=subject)
+        return _("Account %(user)s unlocked.") % {"user": subject.username}

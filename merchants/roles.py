@@ -1,0 +1,18 @@
+"""What each staff role may do with merchants (applied by migrations and ``acquirer.roles.sync``)."""
+
+from acquirer import roles
+
+READ = ["view_merchant", "view_merchantmembership", "view_merchantdocument", "view_contract", "view_contractfee",
+        "view_settlementaccount", "view_inspection", "view_blacklistentry"]
+
+ROLE_GRANTS = {
+    roles.ONBOARDING_REVIEWER: [*READ, "review_merchant", "approve_settlement_account"],
+    roles.FIELD_ENGINEER: ["view_merchant", "view_inspection", "inspect_merchant"],
+    roles.RISK_ANALYST: [*READ, "manage_blacklist", "override_risk", "suspend_merchant", "view_kyc_secrets"],
+    roles.CUSTOMER_SERVICE: ["view_merchant", "view_merchantdocument", "view_contract", "view_contractfee"],
+    roles.COMPLIANCE_OFFICER: [*READ, "export_merchants", "inspect_merchant", "view_kyc_secrets"],
+    roles.OPERATIONS_MANAGER: [*READ, "review_merchant", "approve_high_risk_merchant", "override_risk",
+                               "manage_blacklist", "view_kyc_secrets", "manage_contracts",
+                               "approve_settlement_account", "inspect_merchant", "export_merchants",
+                               "suspend_merchant"],
+}

@@ -1,0 +1,49 @@
+from django.db.models import Count, Q
+
+from acquirer.access import get_scoped, scope
+from merchants.models import Merchant, MerchantMembership
+
+OPEN = [Merchant.Status.SUBMITTED, Merchant.Status.UNDER_REVIEW, Merchant.Status.INFO_REQUESTED]
+
+
+def merchant_list(*, actor, search: str = ""):
+    qs = scope(Merchant.objects.annotate(user_count=Count("memberships")), actor)
+    if search:
+        qs = qs.filter(Q(legal_name__icontains=search) | Q(trading_name__icontains=search) | Q(mid=search)
+                       | Q(uscc=search.upper()))
+    return qs.order_by("legal_name", "id")
+
+
+def merchant_get(*, actor, pk: int) -> Merchant:
+    return get_scoped(Merchant.objects.select_related("assigned_reviewer", "approved_by", "first_approval_by",
+                                                      "risk_override_by"), actor, pk=pk)
+
+
+def merchant_for_user(*, actor) -> Merchant | None:
+    """The merchant a portal user acts for."""
+    return scope(Merchant.objects.all(), actor).first() if actor.merchant_id else None
+
+
+def membership_list(*, actor, merchant: Merchant):
+    return scope(MerchantMembership.objects.select_related("user"), actor).filter(merchant=merchant)
+
+
+def onboarding_queue(*, actor, filters: dict):
+    qs = scope(Merchant.objects.select_related("assigned_reviewer"), actor)
+    status = filters.get("status")
+    qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN)
+    if filters.get("risk"):
+        qs = qs.filter(Q(risk_override=filters["risk"]) | Q(risk_override="", risk_level=filters["risk"]))
+    if filters.get("reviewer") == "me":
+        qs = qs.filter(assigned_reviewer=actor)
+    elif filters.get("reviewer") == "none":
+        qs = qs.filter(assigned_reviewer__isnull=True)
+    if filters.get("q"):
+        term = filters["q"]
+        qs = qs.filter(Q(legal_name__icontains=term) | Q(trading_name__icontains=term) | Q(uscc=term.upper()))
+    return qs.order_by("submitted_at", "id")
+
+
+def merchant_register(*, actor):
+    """Rows of the merchant register export."""
+    return scope(Merchant.objects.select_related("approved_by"), actor).order_by("id")

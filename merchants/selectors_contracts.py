@@ -1,0 +1,45 @@
+"""Reads of contracts and settlement accounts, always through ``acquirer.access.scope``."""
+
+from django.db.models import Prefetch
+
+from acquirer.access import get_scoped, scope
+from acquirer.models import User
+from merchants.models import Contract, ContractFee, Merchant, SettlementAccount
+
+# A draft (and a draft withdrawn before it was offered) is internal: the merchant never saw its text.
+HIDDEN_FROM_MERCHANTS = {"text": ""}
+
+
+def _contracts(actor):
+    qs = scope(Contract.objects.select_related("merchant", "created_by", "accepted_by", "countersigned_by"), actor)
+    if actor.is_authenticated and actor.kind == User.Kind.MERCHANT:
+        qs = qs.exclude(**HIDDEN_FROM_MERCHANTS)
+    return qs
+
+
+def contract_list(*, actor, merchant: Merchant):
+    """Every version of the merchant's contracts, newest first."""
+    return _contracts(actor).filter(merchant_id=merchant.pk).order_by("-version")
+
+
+def contract_get(*, actor, pk: int) -> Contract:
+    """One contract with its fee schedule (404 when missing, another merchant's or a merchant's draft)."""
+    fees = Prefetch("fees", queryset=ContractFee.objects.order_by("id"))
+    return get_scoped(_contracts(actor).prefetch_related(fees), actor, pk=pk)
+
+
+def settlement_account_list(*, actor, merchant: Merchant):
+    return (scope(SettlementAccount.objects.select_related("requested_by", "verified_by", "approved_by"), actor)
+            .filter(merchant_id=merchant.pk).order_by("-requested_at", "-id"))
+
+
+def settlement_account_get(*, actor, pk: int) -> SettlementAccount:
+    return get_scoped(SettlementAccount.objects.select_related("merchant", "requested_by", "verified_by",
+                                                               "approved_by"), actor, pk=pk)
+
+
+def settlement_queue(*, actor):
+    """Accounts waiting for verification or for the second approval, oldest first."""
+    return (scope(SettlementAccount.objects.select_related("merchant", "requested_by", "verified_by"), actor)
+            .filter(status__in=[SettlementAccount.Status.PENDING, SettlementAccount.Status.VERIFIED])
+            .order_by("requested_at", "id"))

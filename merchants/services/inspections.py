@@ -1,0 +1,193 @@
+"""On-site inspections (巡检): the plan from the risk rating, inspection records with checklist,
+findings and photos, and the job that flags overdue inspections to compliance officers."""
+
+import calendar
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from acquirer import audit, roles
+from acquirer.exceptions import DomainError, NotPermitted
+from acquirer.models import AuditEvent, User
+from acquirer.services.notifications import notify_role
+from merchants import uploads
+from merchants.models import Inspection, InspectionPhoto, Merchant
+
+FOLDER = "inspections"
+PHOTO_TYPES = ("jpeg", "png")
+MAX_PHOTOS = 12
+DEFAULT_RISK = Merchant.Risk.MEDIUM
+INSPECTABLE = {Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED}
+OVERDUE_ACTION = "inspection.overdue_flagged"
+
+# The checklist of every inspection: key -> question (the answer is yes/no).
+CHECKLIST = {
+    "business_matches_licence": gettext_lazy("The business carried on matches the licence and the registered MCC"),
+    "terminal_at_registered_address": gettext_lazy("Terminals are at the registered address"),
+    "signage_present": gettext_lazy("Shop sign matches the registered trading name"),
+    "no_prohibited_goods": gettext_lazy("No prohibited or restricted goods or services"),
+    "staff_trained": gettext_lazy("Cashiers know card acceptance and fraud procedures"),
+    "receipt_printing_ok": gettext_lazy("Receipts print correctly with the merchant name and number"),
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the end of a shorter month (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def interval_months(merchant: Merchant) -> int:
+    plan = settings.ACQUIRER_INSPECTION_MONTHS
+    return int(plan.get(merchant.effective_risk or DEFAULT_RISK, plan[DEFAULT_RISK]))
+
+
+@transaction.atomic
+def inspection_schedule(*, merchant: Merchant, from_date: date, actor: User | None = None) -> date:
+    """Set the next inspection due date from ``from_date`` and the merchant's effective risk rating."""
+    previous = merchant.next_inspection_due
+    due = add_months(from_date, interval_months(merchant))
+    merchant.next_inspection_due = due
+    merchant.save(update_fields=["next_inspection_due"])
+    if previous != due:
+        audit.record("inspection.scheduled", actor=actor, target=merchant,
+                     before={"next_inspection_due": previous}, after={"next_inspection_due": due},
+                     data={"risk": merchant.effective_risk or DEFAULT_RISK, "months": interval_months(merchant)})
+    return due
+
+
+def _clean_checklist(checklist: dict) -> dict[str, bool]:
+    unknown = sorted(set(checklist) - set(CHECKLIST))
+    if unknown:
+        raise DomainError(_("Unknown checklist items: %(items)s.") % {"items": ", ".join(unknown)})
+    missing = [str(CHECKLIST[key]) for key in CHECKLIST if key not in checklist]
+    if missing:
+        raise DomainError(_("Answer every checklist item; missing: %(items)s.") % {"items": "; ".join(missing)})
+    not_boolean = [str(CHECKLIST[key]) for key, value in checklist.items() if not isinstance(value, bool)]
+    if not_boolean:
+        raise DomainError(_("Checklist answers are yes or no: %(items)s.") % {"items": "; ".join(not_boolean)})
+    return {key: checklist[key] for key in CHECKLIST}
+
+
+def _check_photos(photos) -> list:
+    photos = [p for p in photos if p]
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(_("At most %(count)d photos per inspection.") % {"count": MAX_PHOTOS})
+    checked = []
+    for photo in photos:
+        try:
+            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
+        except ValidationError as error:
+            raise DomainError(" ".join(error.messages)) from error
+    return checked
+
+
+@transaction.atomic
+def inspection_record(*, actor: User, merchant: Merchant, performed_on: date, checklist: dict, findings: str,
+                      outcome: str, photos=()) -> Inspection:
+    """Record an on-site inspection and plan the next one from its date."""
+    if not (actor.kind == User.Kind.STAFF and actor.is_active and actor.has_perm("merchants.inspect_merchant")):
+        raise NotPermitted(_("Your role does not allow recording inspections."))
+    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    if merchant.status not in INSPECTABLE:
+        raise DomainError(_("Only active or suspended merchants are inspected; this merchant is %(status)s.")
+                          % {"status": merchant.get_status_display()})
+    if performed_on > timezone.localdate():
+        raise DomainError(_("The inspection date cannot be in the future."))
+    if outcome not in Inspection.Outcome.values:
+        raise DomainError(_("Choose the outcome of the inspection."))
+    answers = _clean_checklist(checklist)
+    findings = (findings or "").strip()
+    failed_items = [key for key, ok in answers.items() if not ok]
+    if outcome == Inspection.Outcome.PASSED and failed_items:
+        raise DomainError(_("An inspection with unmet checklist items cannot be recorded as passed; choose "
+                            "“passed with findings” or “failed” and describe the findings."))
+    if outcome != Inspection.Outcome.PASSED and len(findings) < 5:
+        raise DomainError(_("Describe the findings of the inspection."))
+    checked = _check_photos(photos)
+    stored = []
+    try:
+        inspection = Inspection.objects.create(merchant=merchant, performed_on=performed_on, inspector=actor,
+                                               checklist=answers, findings=findings, outcome=outcome)
+        for photo, info in checked:
+            name = uploads.store_upload(photo, folder=FOLDER)
+            stored.append(name)
+            InspectionPhoto.objects.create(inspection=inspection, stored_name=name,
+                                           original_name=(photo.name or "photo")[-200:],
+                                           content_type=info.content_type, size=info.size, sha256=info.sha256)
+        latest = merchant.inspections.order_by("-performed_on").values_list("performed_on", flat=True).first()
+        due = inspection_schedule(merchant=merchant, from_date=max(performed_on, latest or performed_on),
+                                  actor=actor)
+        audit.record("inspection.recorded", actor=actor, target=inspection,
+                     data={"performed_on": performed_on, "outcome": outcome, "checklist": answers,
+                           "unmet": failed_items, "photos": len(stored), "next_inspection_due": due})
+    except BaseException:
+        for name in stored:
+            uploads.delete_stored(name)
+        raise
+    if outcome == Inspection.Outcome.FAILED:
+        notify_role(role=roles.RISK_ANALYST, kind="inspection.failed",
+                    title=gettext_lazy("Failed on-site inspection: %(merchant)s"),
+                    body=gettext_lazy("Inspection of %(date)s: %(findings)s"),
+                    params={"merchant": str(merchant), "date": performed_on.isoformat(), "findings": findings},
+                    url=f"/ops/merchants/{merchant.pk}/")
+    return inspection
+
+
+def _may_read(actor: User) -> bool:
+    if not (actor.is_authenticated and actor.is_active):
+        return False
+    if actor.kind == User.Kind.STAFF:
+        return actor.has_perm("merchants.view_inspection")
+    return actor.kind == User.Kind.AUDITOR
+
+
+@transaction.atomic
+def inspection_photo_download(*, actor: User, photo: InspectionPhoto):
+    """An inspection photo's file, download name and content type; audited."""
+    if not _may_read(actor):
+        raise NotPermitted(_("You may not see inspection photos."))
+    try:
+        handle = uploads.open_stored(photo.stored_name)
+    except FileNotFoundError as error:
+        raise DomainError(_("The photo is missing from storage.")) from error
+    try:
+        audit.record("inspection.photo_downloaded", actor=actor, target=photo.inspection,
+                     data={"photo": photo.pk, "file": photo.original_name, "sha256": photo.sha256})
+    except BaseException:
+        handle.close()
+        raise
+    return handle, photo.original_name, photo.content_type
+
+
+@transaction.atomic
+def inspections_flag_overdue(*, today: date | None = None) -> dict:
+    """Tell compliance officers about active merchants past their inspection date, once per due date."""
+    today = today or timezone.localdate()
+    merchants = list(Merchant.objects.select_for_update(skip_locked=True)
+                     .filter(status=Merchant.Status.ACTIVE, next_inspection_due__lt=today)
+                     .order_by("next_inspection_due", "id"))
+    flagged_before = set(
+        AuditEvent.objects.filter(action=OVERDUE_ACTION, target_type=Merchant._meta.label_lower,
+                                  target_id__in=[str(m.pk) for m in merchants])
+        .values_list("target_id", "data__due"))
+    flagged = 0
+    for merchant in merchants:
+        due = merchant.next_inspection_due.isoformat()
+        if (str(merchant.pk), due) in flagged_before:
+            continue
+        notify_role(role=roles.COMPLIANCE_OFFICER, kind="inspection.overdue",
+                    title=gettext_lazy("On-site inspection overdue: %(merchant)s"),
+                    body=gettext_lazy("The inspection of %(merchant)s (MID %(mid)s) was due on %(due)s."),
+                    params={"merchant": str(merchant), "mid": merchant.mid or "—", "due": due},
+                    url="/ops/inspections/")
+        days_overdue = (today - merchant.next_inspection_due).days
+        audit.record(OVERDUE_ACTION, target=merchant, data={"due": due, "days_overdue": days_overdue})
+        flagged += 1
+    return {"overdue": len(merchants), "flagged": flagged}

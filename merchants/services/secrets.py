@@ -1,0 +1,42 @@
+"""Showing an encrypted KYC value in clear: only to roles with a recorded need, and every time audited
+(the field name, never the value)."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from acquirer import audit
+from acquirer.access import get_scoped, is_staff_user
+from acquirer.exceptions import DomainError, NotPermitted
+from acquirer.models import User
+from merchants.models import Merchant, SettlementAccount
+
+REVEAL_PERMISSION = "merchants.view_kyc_secrets"
+# model name -> (model, fields that may be revealed). Each field has a ``<field>_masked`` column.
+REVEALABLE = {
+    "merchant": (Merchant, ("legal_rep_id",)),
+    "settlementaccount": (SettlementAccount, ("account_number",)),
+}
+
+
+def can_reveal(actor) -> bool:
+    return is_staff_user(actor) and actor.has_perm(REVEAL_PERMISSION)
+
+
+def is_revealable(model: str, field: str) -> bool:
+    return model in REVEALABLE and field in REVEALABLE[model][1]
+
+
+@transaction.atomic
+def kyc_secret_reveal(*, actor: User, model: str, pk: int, field: str) -> tuple[object, str]:
+    """The object and the clear value of one of its encrypted fields; audited ``kyc.secret_revealed``.
+    Another merchant's or a missing object is a 404 (``get_scoped``)."""
+    if not can_reveal(actor):
+        raise NotPermitted(_("Your role does not allow seeing identity or account numbers in clear."))
+    if not is_revealable(model, field):
+        raise DomainError(_("This value cannot be revealed."))
+    model_class = REVEALABLE[model][0]
+    obj = get_scoped(model_class.objects.all(), actor, pk=pk)
+    value = getattr(obj, field) or ""
+    audit.record("kyc.secret_revealed", actor=actor, target=obj,
+                 data={"field": field, "masked": getattr(obj, f"{field}_masked", "")})
+    return obj, value

@@ -1,0 +1,326 @@
+"""The application (portal), the onboarding queue and the review actions (ops), the register export."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from acquirer.access import OpsView, PortalView
+from acquirer.exceptions import DomainError
+from acquirer.models import User
+from acquirer.selectors import user_list
+from merchants.forms import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
+from merchants.selectors import merchant_for_user, merchant_get, onboarding_queue
+from merchants.services import applications as svc
+from merchants.workflow import EDITABLE
+
+
+def _step_form(step: str, merchant, data=None):
+    form_class, _label = STEPS[step]
+    if form_class is RepresentativeForm:
+        return form_class(data, merchant=merchant, initial={"legal_rep_name": merchant.legal_rep_name})
+    return form_class(data, instance=merchant)
+
+
+def _save_step(actor, merchant, step: str, form) -> None:
+    if isinstance(form, RepresentativeForm):
+        svc.merchant_application_update(actor=actor, merchant=merchant,
+                                        data={"legal_rep_name": form.cleaned_data["legal_rep_name"]},
+                                        legal_rep_id=form.cleaned_data["legal_rep_id"] or None)
+    else:
+        svc.merchant_application_update(actor=actor, merchant=merchant,
+                                        data={name: form.cleaned_data[name] for name in form.Meta.fields})
+
+
+def _flash(request, error: DomainError) -> None:
+    messages.error(request, str(error))
+
+
+class _StepMixin:
+    """GET shows one step of the application; POST saves it (save as draft) and goes to the next."""
+
+    template_name = "merchants/application/step.html"
+    area = "portal"
+
+    def merchant(self):
+        raise NotImplementedError
+
+    def next_url(self, merchant, step):
+        raise NotImplementedError
+
+    def dispatch_step(self, request, step):
+        if step not in STEPS:
+            raise Http404
+        merchant = self.merchant()
+        if request.method == "POST":
+            form = _step_form(step, merchant, request.POST)
+            if form.is_valid():
+                try:
+                    _save_step(request.user, merchant, step, form)
+                except DomainError as error:
+                    _flash(request, error)
+                else:
+                    messages.success(request, _("Saved."))
+                    for warning in getattr(form.fields.get("legal_rep_id"), "warnings", []):
+                        messages.warning(request, warning)
+                    return redirect(self.next_url(merchant, step))
+        else:
+            form = _step_form(step, merchant)
+        return self.render_to_response(self.get_context_data(
+            merchant=merchant, form=form, step=step, steps=[(k, v[1]) for k, v in STEPS.items()],
+            editable=merchant.status in EDITABLE, area=self.area))
+
+
+def _next_step(step: str) -> str | None:
+    keys = list(STEPS)
+    index = keys.index(step)
+    return keys[index + 1] if index + 1 < len(keys) else None
+
+
+# --- portal ------------------------------------------------------------------------------------
+
+class ApplicationView(PortalView, TemplateView):
+    template_name = "merchants/application/overview.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        merchant = merchant_for_user(actor=self.request.user)
+        ctx.update(merchant=merchant, steps=[(k, v[1]) for k, v in STEPS.items()],
+                   gaps=svc.application_gaps(merchant), editable=merchant.status in EDITABLE)
+        return ctx
+
+
+class ApplicationStepView(PortalView, _StepMixin, TemplateView):
+    def merchant(self):
+        return merchant_for_user(actor=self.request.user)
+
+    def next_url(self, merchant, step):
+        following = _next_step(step)
+        return reverse("portal:application-step", kwargs={"step": following}) if following else reverse(
+            "portal:application")
+
+    def get(self, request, step):
+        return self.dispatch_step(request, step)
+
+    def post(self, request, step):
+        return self.dispatch_step(request, step)
+
+
+class ApplicationSubmitView(PortalView):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        merchant = merchant_for_user(actor=request.user)
+        try:
+            svc.merchant_submit(actor=request.user, merchant=merchant)
+        except DomainError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("Your application was submitted. We will tell you when it has been reviewed."))
+        return redirect("portal:application")
+
+
+# --- ops ---------------------------------------------------------------------------------------
+
+class OnboardingQueueView(OpsView, TemplateView):
+    template_name = "merchants/ops/onboarding_queue.html"
+    permission_required = ("merchants.view_merchant",)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = QueueFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        rows = [(m, svc.sla_age_days(m)) for m in onboarding_queue(actor=self.request.user, filters=filters)[:200]]
+        ctx.update(form=form, rows=rows)
+        return ctx
+
+
+class StaffStepView(OpsView, _StepMixin, TemplateView):
+    """A reviewer fills in or corrects the application on the merchant's behalf (then may not approve it)."""
+
+    permission_required = ("merchants.review_merchant",)
+    area = "ops"
+
+    def merchant(self):
+        return merchant_get(actor=self.request.user, pk=self.kwargs["pk"])
+
+    def next_url(self, merchant, step):
+        following = _next_step(step)
+        if following:
+            return reverse("ops:merchant-edit", kwargs={"pk": merchant.pk, "step": following})
+        return reverse("ops:merchant-detail", kwargs={"pk": merchant.pk})
+
+    def get(self, request, pk, step):
+        return self.dispatch_step(request, step)
+
+    def post(self, request, pk, step):
+        return self.dispatch_step(request, step)
+
+
+class _MerchantActionView(OpsView):
+    """POST-only review actions on one merchant; the service checks the actor's rights again."""
+
+    http_method_names = ["post"]
+    permission_required = ("merchants.view_merchant",)
+    form_class = None
+    success = ""
+
+    def act(self, actor, merchant, data):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        merchant = merchant_get(actor=request.user, pk=pk)
+        data = {}
+        if self.form_class is not None:
+            form = self.form_class(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+                return redirect("ops:merchant-detail", pk=pk)
+            data = form.cleaned_data
+        try:
+            self.act(request.user, merchant, data)
+        except DomainError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, self.success)
+        return redirect("ops:merchant-detail", pk=pk)
+
+
+class MerchantSubmitView(_MerchantActionView):
+    permission_required = ("merchants.review_merchant",)
+    success = _("Application submitted on the merchant's behalf.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_submit(actor=actor, merchant=merchant)
+
+
+class MerchantAssignView(_MerchantActionView):
+    permission_required = ("merchants.review_merchant",)
+    success = _("Reviewer assigned.")
+
+    def act(self, actor, merchant, data):
+        reviewer_id = self.request.POST.get("reviewer")
+        reviewer = next((u for u in user_list(actor=actor).filter(kind=User.Kind.STAFF)
+                         if str(u.pk) == reviewer_id), None)
+        if reviewer is None:
+            raise DomainError(_("Choose a reviewer."))
+        svc.merchant_assign(actor=actor, merchant=merchant, reviewer=reviewer)
+
+
+class MerchantStartReviewView(_MerchantActionView):
+    permission_required = ("merchants.review_merchant",)
+    success = _("Review started.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_start_review(actor=actor, merchant=merchant)
+
+
+class MerchantRequestInfoView(_MerchantActionView):
+    permission_required = ("merchants.review_merchant",)
+    form_class = ReasonForm
+    success = _("The merchant was asked for more information.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_request_info(actor=actor, merchant=merchant, note=data["reason"])
+
+
+class MerchantApproveView(_MerchantActionView):
+    permission_required = ("merchants.review_merchant",)
+    form_class = NoteForm
+    success = _("Approval recorded.")
+
+    def act(self, actor, merchant, data):
+        merchant = svc.merchant_approve(actor=actor, merchant=merchant, note=data.get("note", ""))
+        if merchant.status != "approved":
+            self.success = _("First approval recorded; an operations manager must give the second approval.")
+
+
+class MerchantRejectView(_MerchantActionView):
+    permission_required = ("merchants.review_merchant",)
+    form_class = ReasonForm
+    success = _("Application rejected.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_reject(actor=actor, merchant=merchant, reason=data["reason"])
+
+
+class MerchantActivateView(_MerchantActionView):
+    success = _("Merchant is active.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_activate(actor=actor, merchant=merchant)
+
+
+class MerchantSuspendView(_MerchantActionView):
+    permission_required = ("merchants.suspend_merchant",)
+    form_class = ReasonForm
+    success = _("Merchant suspended.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_suspend(actor=actor, merchant=merchant, reason=data["reason"])
+
+
+class MerchantTerminateView(_MerchantActionView):
+    permission_required = ("merchants.suspend_merchant",)
+    form_class = ReasonForm
+    success = _("Merchant relationship terminated.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_terminate(actor=actor, merchant=merchant, reason=data["reason"])
+
+
+class MerchantRiskOverrideView(_MerchantActionView):
+    permission_required = ("merchants.override_risk",)
+    form_class = RiskOverrideForm
+    success = _("Risk rating overridden.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_risk_override(actor=actor, merchant=merchant, level=data["level"], reason=data["reason"])
+
+
+class MerchantRiskRefreshView(_MerchantActionView):
+    permission_required = ("merchants.review_merchant",)
+    success = _("Risk rating recomputed.")
+
+    def act(self, actor, merchant, data):
+        svc.merchant_risk_refresh(actor=actor, merchant=merchant)
+
+
+class MerchantExportView(OpsView):
+    """The merchant register as CSV (UTF-8 with BOM) or XLSX; audited."""
+
+    permission_required = ("merchants.export_merchants",)
+
+    def get(self, request):
+        from merchants.exports import export_response
+
+        return export_response(actor=request.user, fmt=request.GET.get("format", "csv"))
+
+
+portal_patterns = [
+    path("application/", ApplicationView.as_view(), name="application"),
+    path("application/submit/", ApplicationSubmitView.as_view(), name="application-submit"),
+    path("application/<str:step>/", ApplicationStepView.as_view(), name="application-step"),
+]
+
+ops_patterns = [
+    path("onboarding/", OnboardingQueueView.as_view(), name="onboarding-queue"),
+    path("merchants/export/", MerchantExportView.as_view(), name="merchant-export"),
+    path("merchants/<int:pk>/edit/<str:step>/", StaffStepView.as_view(), name="merchant-edit"),
+    path("merchants/<int:pk>/submit/", MerchantSubmitView.as_view(), name="merchant-submit"),
+    path("merchants/<int:pk>/assign/", MerchantAssignView.as_view(), name="merchant-assign"),
+    path("merchants/<int:pk>/start-review/", MerchantStartReviewView.as_view(), name="merchant-start-review"),
+    path("merchants/<int:pk>/request-info/", MerchantRequestInfoView.as_view(), name="merchant-request-info"),
+    path("merchants/<int:pk>/approve/", MerchantApproveView.as_view(), name="merchant-approve"),
+    path("merchants/<int:pk>/reject/", MerchantRejectView.as_view(), name="merchant-reject"),
+    path("merchants/<int:pk>/activate/", MerchantActivateView.as_view(), name="merchant-activate"),
+    path("merchants/<int:pk>/suspend/", MerchantSuspendView.as_view(), name="merchant-suspend"),
+    path("merchants/<int:pk>/terminate/", MerchantTerminateView.as_view(), name="merchant-terminate"),
+    path("merchants/<int:pk>/risk-override/", MerchantRiskOverrideView.as_view(), name="merchant-risk-override"),
+    path("merchants/<int:pk>/risk-refresh/", MerchantRiskRefreshView.as_view(), name="merchant-risk-refresh"),
+]
+audit_patterns = []

@@ -1,0 +1,12 @@
+from django.views.generic import ListView, TemplateView
+
+from acquirer.access import AuditorView
+from merchants.views.common import MerchantDetailMixin, MerchantListMixin
+
+
+class AuditMerchantListView(AuditorView, MerchantListMixin, ListView):
+    template_name = "merchants/auditor/merchant_list.html"
+
+
+class AuditMerchantDetailView(AuditorView, MerchantDetailMixin, TemplateView):
+    template_name = "merchants/auditor/merchant_detail.html"

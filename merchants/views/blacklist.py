@@ -1,0 +1,125 @@
+"""Blacklist pages (ops: list, add, remove; auditors: read-only list) and the audited reveal of an
+encrypted KYC value. URL lists are wired into merchants/urls.py under ops: and audit:."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.generic import ListView, TemplateView
+
+from acquirer.access import AuditorView, OpsView
+from acquirer.exceptions import DomainError
+from acquirer.forms import ReasonForm
+from merchants.forms_kyc import BlacklistEntryForm, BlacklistSearchForm
+from merchants.selectors_blacklist import blacklist_get, blacklist_list
+from merchants.services.blacklist import blacklist_add, blacklist_remove
+from merchants.services.secrets import REVEAL_PERMISSION, is_revealable, kyc_secret_reveal
+
+
+class BlacklistListMixin:
+    template_name = "merchants/ops/blacklist_list.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.search = BlacklistSearchForm(self.request.GET)
+        filters = self.search.cleaned_data if self.search.is_valid() else {}
+        return blacklist_list(actor=self.request.user, search=filters.get("q", ""), state=filters.get("state", ""))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(search=self.search, query=query.urlencode(), can_manage=False)
+        return ctx
+
+
+class BlacklistListView(OpsView, BlacklistListMixin, ListView):
+    permission_required = ("merchants.view_blacklistentry",)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_manage"] = self.request.user.has_perm("merchants.manage_blacklist")
+        return ctx
+
+
+class AuditBlacklistListView(AuditorView, BlacklistListMixin, ListView):
+    pass
+
+
+class BlacklistAddView(OpsView, TemplateView):
+    template_name = "merchants/ops/blacklist_add.html"
+    permission_required = ("merchants.manage_blacklist",)
+
+    def get(self, request):
+        return self.render_to_response(self.get_context_data(form=BlacklistEntryForm()))
+
+    def post(self, request):
+        form = BlacklistEntryForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = blacklist_add(actor=request.user, uscc=data["uscc"], person_id=data["person_id"],
+                                      name=data["name"], reason=data["reason"], source=data["source"])
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                for warning in form.fields["person_id"].warnings:
+                    messages.warning(request, warning)
+                messages.success(request, _("Blacklist entry %(id)s added; %(count)d active merchant(s) suspended.")
+                                 % {"id": entry.pk, "count": len(entry.suspended_merchant_ids)})
+                return redirect("ops:blacklist-list")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class BlacklistRemoveView(OpsView):
+    permission_required = ("merchants.manage_blacklist",)
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        entry = blacklist_get(actor=request.user, pk=pk)
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("ops:blacklist-list")
+        try:
+            blacklist_remove(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Blacklist entry %(id)s removed.") % {"id": entry.pk})
+        return redirect("ops:blacklist-list")
+
+
+@method_decorator(never_cache, name="dispatch")
+class SecretRevealView(OpsView, TemplateView):
+    """The clear value of one encrypted field, on its own uncached page; every viewing is audited."""
+
+    template_name = "merchants/ops/secret_reveal.html"
+    permission_required = (REVEAL_PERMISSION,)
+    http_method_names = ["post"]
+
+    def post(self, request, model, pk, field):
+        if not is_revealable(model, field):
+            raise Http404
+        obj, value = kyc_secret_reveal(actor=request.user, model=model, pk=pk, field=field)
+        merchant_id = obj.pk if model == "merchant" else obj.merchant_id
+        return self.render_to_response(self.get_context_data(
+            obj=obj, value=value, merchant_id=merchant_id, label=type(obj)._meta.get_field(field).verbose_name))
+
+
+ops_patterns = [
+    path("blacklist/", BlacklistListView.as_view(), name="blacklist-list"),
+    path("blacklist/add/", BlacklistAddView.as_view(), name="blacklist-add"),
+    path("blacklist/<int:pk>/remove/", BlacklistRemoveView.as_view(), name="blacklist-remove"),
+    path("kyc/<str:model>/<int:pk>/<str:field>/reveal/", SecretRevealView.as_view(), name="secret-reveal"),
+]
+portal_patterns = []
+audit_patterns = [
+    path("blacklist/", AuditBlacklistListView.as_view(), name="blacklist-list"),
+]

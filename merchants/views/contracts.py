@@ -1,0 +1,277 @@
+"""Contracts: the merchant reads and accepts them in the portal; staff draft, offer, countersign, amend,
+terminate and withdraw them; auditors read them. Every PDF download is audited (by the service)."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from acquirer.access import AuditorView, OpsView, PortalView
+from acquirer.exceptions import DomainError
+from acquirer.forms import ReasonForm
+from acquirer.middleware import client_ip
+from acquirer.selectors import audit_history
+from acquirer.workflow import allowed_moves
+from merchants.forms_contracts import ContractAcceptForm, ContractForm
+from merchants.models import Contract
+from merchants.selectors import merchant_for_user, merchant_get
+from merchants.selectors_contracts import contract_get, contract_list
+from merchants.services.contracts import (
+    contract_accept,
+    contract_amend,
+    contract_countersign,
+    contract_download,
+    contract_draft,
+    contract_offer,
+    contract_terminate,
+    contract_withdraw,
+)
+from merchants.workflow import CONTRACT_MOVES
+
+C = Contract.Status
+DETAIL = "merchants/contracts/detail.html"
+
+
+def _errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _pdf_response(request, contract: Contract) -> HttpResponse:
+    content = contract_download(actor=request.user, contract=contract)
+    response = HttpResponse(content, content_type="application/pdf")
+    number = contract.merchant.mid or contract.merchant_id
+    response["Content-Disposition"] = f'attachment; filename="contract-{number}-v{contract.version}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- portal -----------------------------------------------------------------------------------
+
+class PortalContractListView(PortalView, TemplateView):
+    template_name = "merchants/contracts/portal_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        merchant = merchant_for_user(actor=self.request.user)
+        ctx.update(merchant=merchant, contracts=contract_list(actor=self.request.user, merchant=merchant))
+        return ctx
+
+
+def _portal_detail(request, contract: Contract, form=None, status: int = 200):
+    if form is None and contract.status == C.OFFERED:
+        form = ContractAcceptForm(initial={"sha256": contract.text_sha256})
+    return render(request, DETAIL, {"contract": contract, "fees": contract.fees.all(), "accept_form": form,
+                                    "area": "portal"}, status=status)
+
+
+class PortalContractDetailView(PortalView):
+    def get(self, request, pk):
+        return _portal_detail(request, contract_get(actor=request.user, pk=pk))
+
+
+class PortalContractAcceptView(PortalView):
+    """Accept exactly the text shown: the page posts the SHA-256 it displayed."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        contract = contract_get(actor=request.user, pk=pk)
+        form = ContractAcceptForm(request.POST)
+        if not form.is_valid():
+            return _portal_detail(request, contract, form)
+        try:
+            contract_accept(actor=request.user, contract=contract, sha256=form.cleaned_data["sha256"],
+                            ip=client_ip(request))
+        except DomainError as error:
+            messages.error(request, str(error))
+            return _portal_detail(request, contract_get(actor=request.user, pk=pk))
+        messages.success(request, _("Thank you: you accepted contract version %(version)s. It takes effect when "
+                                    "we countersign it.") % {"version": contract.version})
+        return redirect("portal:contract-detail", pk=contract.pk)
+
+
+class PortalContractPdfView(PortalView):
+    def get(self, request, pk):
+        return _pdf_response(request, contract_get(actor=request.user, pk=pk))
+
+
+# --- ops --------------------------------------------------------------------------------------
+
+class OpsContractListView(OpsView, TemplateView):
+    template_name = "merchants/contracts/ops_list.html"
+    permission_required = ("merchants.view_contract",)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        merchant = merchant_get(actor=self.request.user, pk=self.kwargs["merchant_pk"])
+        ctx.update(merchant=merchant, contracts=contract_list(actor=self.request.user, merchant=merchant))
+        return ctx
+
+
+class OpsContractCreateView(OpsView):
+    permission_required = ("merchants.manage_contracts",)
+    template_name = "merchants/contracts/ops_form.html"
+
+    def get(self, request, merchant_pk):
+        merchant = merchant_get(actor=request.user, pk=merchant_pk)
+        form = ContractForm(initial=ContractForm.initial_for(today=timezone.localdate()))
+        return render(request, self.template_name, {"merchant": merchant, "form": form})
+
+    def post(self, request, merchant_pk):
+        merchant = merchant_get(actor=request.user, pk=merchant_pk)
+        form = ContractForm(request.POST)
+        if form.is_valid():
+            try:
+                contract = contract_draft(actor=request.user, merchant=merchant, **form.terms())
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Contract version %(version)s drafted. Check it, then offer it to the "
+                                            "merchant.") % {"version": contract.version})
+                return redirect("ops:contract-detail", pk=contract.pk)
+        return render(request, self.template_name, {"merchant": merchant, "form": form})
+
+
+def _ops_detail(request, contract: Contract, amend_form=None):
+    allowed = allowed_moves(contract, CONTRACT_MOVES)
+    can_manage = request.user.has_perm("merchants.manage_contracts")
+    if amend_form is None and can_manage and contract.status == C.ACTIVE:
+        amend_form = ContractForm(initial=ContractForm.initial_for(contract))
+    return render(request, DETAIL, {
+        "contract": contract, "fees": contract.fees.all(), "area": "ops", "can_manage": can_manage,
+        "can_offer": C.OFFERED in allowed, "can_countersign": C.ACTIVE in allowed,
+        "can_terminate": C.TERMINATED in allowed, "can_withdraw": C.WITHDRAWN in allowed,
+        "amend_form": amend_form, "reason_form": ReasonForm(),
+        "history": audit_history(actor=request.user, target=contract),
+    })
+
+
+class OpsContractDetailView(OpsView):
+    permission_required = ("merchants.view_contract",)
+
+    def get(self, request, pk):
+        return _ops_detail(request, contract_get(actor=request.user, pk=pk))
+
+
+class _OpsContractActionView(OpsView):
+    permission_required = ("merchants.manage_contracts",)
+    http_method_names = ["post"]
+    needs_reason = False
+
+    def act(self, actor, contract, reason) -> str:
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        contract = contract_get(actor=request.user, pk=pk)
+        reason = ""
+        if self.needs_reason:
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                _errors(request, form)
+                return redirect("ops:contract-detail", pk=contract.pk)
+            reason = form.cleaned_data["reason"]
+        try:
+            message = self.act(request.user, contract, reason)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, message)
+        return redirect("ops:contract-detail", pk=contract.pk)
+
+
+class OpsContractOfferView(_OpsContractActionView):
+    def act(self, actor, contract, reason):
+        contract_offer(actor=actor, contract=contract)
+        return _("Contract version %(version)s offered to the merchant.") % {"version": contract.version}
+
+
+class OpsContractCountersignView(_OpsContractActionView):
+    def act(self, actor, contract, reason):
+        contract_countersign(actor=actor, contract=contract)
+        return _("Contract version %(version)s countersigned: it is now in force.") % {"version": contract.version}
+
+
+class OpsContractTerminateView(_OpsContractActionView):
+    needs_reason = True
+
+    def act(self, actor, contract, reason):
+        contract_terminate(actor=actor, contract=contract, reason=reason)
+        return _("Contract version %(version)s terminated.") % {"version": contract.version}
+
+
+class OpsContractWithdrawView(_OpsContractActionView):
+    needs_reason = True
+
+    def act(self, actor, contract, reason):
+        contract_withdraw(actor=actor, contract=contract, reason=reason)
+        return _("Contract version %(version)s withdrawn.") % {"version": contract.version}
+
+
+class OpsContractAmendView(OpsView):
+    permission_required = ("merchants.manage_contracts",)
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        contract = contract_get(actor=request.user, pk=pk)
+        form = ContractForm(request.POST)
+        if not form.is_valid():
+            _errors(request, form)
+            return redirect("ops:contract-detail", pk=contract.pk)
+        try:
+            amended = contract_amend(actor=request.user, contract=contract, **form.terms())
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect("ops:contract-detail", pk=contract.pk)
+        messages.success(request, _("Amendment drafted as version %(version)s; version %(old)s stays in force until "
+                                    "the new one is countersigned.") % {"version": amended.version,
+                                                                        "old": contract.version})
+        return redirect("ops:contract-detail", pk=amended.pk)
+
+
+class OpsContractPdfView(OpsView):
+    permission_required = ("merchants.view_contract",)
+
+    def get(self, request, pk):
+        return _pdf_response(request, contract_get(actor=request.user, pk=pk))
+
+
+# --- auditor ----------------------------------------------------------------------------------
+
+class AuditContractDetailView(AuditorView):
+    def get(self, request, pk):
+        contract = contract_get(actor=request.user, pk=pk)
+        return render(request, DETAIL, {"contract": contract, "fees": contract.fees.all(), "area": "audit",
+                                        "history": audit_history(actor=request.user, target=contract)})
+
+
+class AuditContractPdfView(AuditorView):
+    def get(self, request, pk):
+        return _pdf_response(request, contract_get(actor=request.user, pk=pk))
+
+
+ops_patterns = [
+    path("merchants/<int:merchant_pk>/contracts/", OpsContractListView.as_view(), name="contract-list"),
+    path("merchants/<int:merchant_pk>/contracts/new/", OpsContractCreateView.as_view(), name="contract-create"),
+    path("contracts/<int:pk>/", OpsContractDetailView.as_view(), name="contract-detail"),
+    path("contracts/<int:pk>/offer/", OpsContractOfferView.as_view(), name="contract-offer"),
+    path("contracts/<int:pk>/countersign/", OpsContractCountersignView.as_view(), name="contract-countersign"),
+    path("contracts/<int:pk>/terminate/", OpsContractTerminateView.as_view(), name="contract-terminate"),
+    path("contracts/<int:pk>/amend/", OpsContractAmendView.as_view(), name="contract-amend"),
+    path("contracts/<int:pk>/withdraw/", OpsContractWithdrawView.as_view(), name="contract-withdraw"),
+    path("contracts/<int:pk>/pdf/", OpsContractPdfView.as_view(), name="contract-pdf"),
+]
+portal_patterns = [
+    path("contracts/", PortalContractListView.as_view(), name="contract-list"),
+    path("contracts/<int:pk>/", PortalContractDetailView.as_view(), name="contract-detail"),
+    path("contracts/<int:pk>/accept/", PortalContractAcceptView.as_view(), name="contract-accept"),
+    path("contracts/<int:pk>/pdf/", PortalContractPdfView.as_view(), name="contract-pdf"),
+]
+audit_patterns = [
+    path("contracts/<int:pk>/", AuditContractDetailView.as_view(), name="contract-detail"),
+    path("contracts/<int:pk>/pdf/", AuditContractPdfView.as_view(), name="contract-pdf"),
+]

@@ -1,0 +1,184 @@
+"""KYC documents: the merchant's own list and uploads (portal), review and uploads on the merchant's
+behalf (ops), read-only list (audit). Files are only ever sent by the download views here, as
+attachments, and every download is audited by the service."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from acquirer.access import AuditorView, OpsView, PortalView
+from acquirer.exceptions import DomainError
+from merchants.forms_documents import DocumentDecisionForm, DocumentUploadForm
+from merchants.selectors import merchant_for_user, merchant_get
+from merchants.selectors_documents import document_get, document_list
+from merchants.services import documents as svc
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def file_response(handle, filename: str, content_type: str) -> FileResponse:
+    """A stored file as a download (never shown inline), not cached by shared caches."""
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class _DownloadMixin:
+    def get(self, request, pk):
+        document = document_get(actor=request.user, pk=pk)
+        try:
+            handle, filename, content_type = svc.document_download(actor=request.user, document=document)
+        except DomainError as error:
+            raise Http404(str(error)) from error
+        return file_response(handle, filename, content_type)
+
+
+def _overview(actor, merchant) -> dict:
+    return {"merchant": merchant, "documents": document_list(actor=actor, merchant=merchant),
+            "missing": svc.documents_missing(merchant), "problems": svc.documents_problems(merchant),
+            "can_upload": svc.documents_can_upload(actor=actor, merchant=merchant),
+            "expiring_before": timezone.localdate() + timedelta(days=EXPIRY_WARNING_DAYS)}
+
+
+def _upload(request, merchant, form) -> bool:
+    """Run the upload service for a valid form; on refusal put the reason on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        svc.document_upload(actor=request.user, merchant=merchant, kind=form.cleaned_data["kind"],
+                            uploaded_file=form.cleaned_data["file"], expires_on=form.cleaned_data["expires_on"])
+    except DomainError as error:
+        form.add_error(None, str(error))
+        return False
+    messages.success(request, _("Document uploaded. It will be checked by a reviewer."))
+    return True
+
+
+# --- portal ------------------------------------------------------------------------------------
+
+class PortalDocumentListView(PortalView, TemplateView):
+    template_name = "merchants/documents/portal_list.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(_overview(self.request.user, merchant_for_user(actor=self.request.user)))
+        ctx["form"] = form or DocumentUploadForm()
+        return ctx
+
+
+class PortalDocumentUploadView(PortalDocumentListView):
+    """POST only: a valid upload goes back to the list; a refused one shows the list with the reason."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = DocumentUploadForm(request.POST, request.FILES)
+        if _upload(request, merchant_for_user(actor=request.user), form):
+            return redirect("portal:document-list")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class PortalDocumentDownloadView(PortalView, _DownloadMixin):
+    pass
+
+
+# --- ops ---------------------------------------------------------------------------------------
+
+class OpsDocumentListView(OpsView, TemplateView):
+    template_name = "merchants/documents/staff_list.html"
+    permission_required = ("merchants.view_merchantdocument",)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        actor = self.request.user
+        ctx.update(_overview(actor, merchant_get(actor=actor, pk=self.kwargs["merchant_pk"])))
+        if actor.has_perm("merchants.review_merchant"):
+            for document in ctx["documents"]:
+                if not document.superseded:
+                    document.decision_form = DocumentDecisionForm(auto_id=f"doc{document.pk}_%s")
+        return ctx
+
+
+class OpsDocumentUploadView(OpsView, TemplateView):
+    """A reviewer uploads a document received from the merchant (then may not approve the application)."""
+
+    template_name = "merchants/documents/upload.html"
+    permission_required = ("merchants.review_merchant",)
+
+    def get_context_data(self, form=None, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(merchant=merchant_get(actor=self.request.user, pk=self.kwargs["merchant_pk"]),
+                   form=form or DocumentUploadForm())
+        return ctx
+
+    def post(self, request, merchant_pk):
+        merchant = merchant_get(actor=request.user, pk=merchant_pk)
+        form = DocumentUploadForm(request.POST, request.FILES)
+        if _upload(request, merchant, form):
+            return redirect("ops:document-list", merchant_pk=merchant.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class OpsDocumentDecideView(OpsView):
+    http_method_names = ["post"]
+    permission_required = ("merchants.review_merchant",)
+
+    def post(self, request, pk):
+        document = document_get(actor=request.user, pk=pk)
+        form = DocumentDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                svc.document_decide(actor=request.user, document=document, decision=form.cleaned_data["decision"],
+                                    reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Decision recorded."))
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("ops:document-list", merchant_pk=document.merchant_id)
+
+
+class OpsDocumentDownloadView(OpsView, _DownloadMixin):
+    permission_required = ("merchants.view_merchantdocument",)
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+class AuditDocumentListView(AuditorView, TemplateView):
+    template_name = "merchants/documents/staff_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        actor = self.request.user
+        ctx.update(_overview(actor, merchant_get(actor=actor, pk=self.kwargs["merchant_pk"])))
+        return ctx
+
+
+class AuditDocumentDownloadView(AuditorView, _DownloadMixin):
+    pass
+
+
+portal_patterns = [
+    path("documents/", PortalDocumentListView.as_view(), name="document-list"),
+    path("documents/upload/", PortalDocumentUploadView.as_view(), name="document-upload"),
+    path("documents/<int:pk>/download/", PortalDocumentDownloadView.as_view(), name="document-download"),
+]
+ops_patterns = [
+    path("merchants/<int:merchant_pk>/documents/", OpsDocumentListView.as_view(), name="document-list"),
+    path("merchants/<int:merchant_pk>/documents/upload/", OpsDocumentUploadView.as_view(), name="document-upload"),
+    path("documents/<int:pk>/decide/", OpsDocumentDecideView.as_view(), name="document-decide"),
+    path("documents/<int:pk>/download/", OpsDocumentDownloadView.as_view(), name="document-download"),
+]
+audit_patterns = [
+    path("merchants/<int:merchant_pk>/documents/", AuditDocumentListView.as_view(), name="document-list"),
+    path("documents/<int:pk>/download/", AuditDocumentDownloadView.as_view(), name="document-download"),
+]

@@ -1,0 +1,102 @@
+"""On-site inspections (巡检): the plan (ops and audit), recording an inspection with photos (ops),
+and photo downloads through an authorized, audited view."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from acquirer.access import AuditorView, OpsView
+from acquirer.exceptions import DomainError
+from merchants.forms_documents import InspectionForm
+from merchants.selectors import merchant_get
+from merchants.selectors_documents import inspection_list, inspection_photo_get, inspection_plan
+from merchants.services import inspections as svc
+from merchants.views.documents import file_response
+
+RECENT = 50
+
+
+class _PlanMixin:
+    template_name = "merchants/inspections/plan.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        actor = self.request.user
+        page = Paginator(inspection_plan(actor=actor), 50).get_page(self.request.GET.get("page"))
+        ctx.update(page_obj=page, plan=page.object_list, today=timezone.localdate(),
+                   inspections=inspection_list(actor=actor)[:RECENT], inspectable=svc.INSPECTABLE)
+        return ctx
+
+
+class _PhotoMixin:
+    def get(self, request, pk):
+        photo = inspection_photo_get(actor=request.user, pk=pk)
+        try:
+            handle, filename, content_type = svc.inspection_photo_download(actor=request.user, photo=photo)
+        except DomainError as error:
+            raise Http404(str(error)) from error
+        return file_response(handle, filename, content_type)
+
+
+class OpsInspectionListView(OpsView, _PlanMixin, TemplateView):
+    permission_required = ("merchants.view_inspection",)
+
+
+class OpsInspectionCreateView(OpsView, TemplateView):
+    template_name = "merchants/inspections/create.html"
+    permission_required = ("merchants.inspect_merchant",)
+
+    def get_context_data(self, form=None, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        actor = self.request.user
+        merchant = merchant_get(actor=actor, pk=self.kwargs["merchant_pk"])
+        ctx.update(merchant=merchant, form=form or InspectionForm(initial={"performed_on": timezone.localdate()}),
+                   inspections=inspection_list(actor=actor, merchant=merchant)[:10],
+                   inspectable=merchant.status in svc.INSPECTABLE)
+        return ctx
+
+    def post(self, request, merchant_pk):
+        merchant = merchant_get(actor=request.user, pk=merchant_pk)
+        form = InspectionForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                svc.inspection_record(actor=request.user, merchant=merchant, performed_on=data["performed_on"],
+                                      checklist=form.checklist(), findings=data["findings"],
+                                      outcome=data["outcome"], photos=data["photos"])
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Inspection recorded; the next one is planned."))
+                return redirect("ops:inspection-list")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class OpsInspectionPhotoView(OpsView, _PhotoMixin):
+    permission_required = ("merchants.view_inspection",)
+
+
+class AuditInspectionListView(AuditorView, _PlanMixin, TemplateView):
+    pass
+
+
+class AuditInspectionPhotoView(AuditorView, _PhotoMixin):
+    pass
+
+
+portal_patterns = []
+ops_patterns = [
+    path("inspections/", OpsInspectionListView.as_view(), name="inspection-list"),
+    path("merchants/<int:merchant_pk>/inspections/new/", OpsInspectionCreateView.as_view(),
+         name="inspection-create"),
+    path("inspections/photos/<int:pk>/", OpsInspectionPhotoView.as_view(), name="inspection-photo"),
+]
+audit_patterns = [
+    path("inspections/", AuditInspectionListView.as_view(), name="inspection-list"),
+    path("inspections/photos/<int:pk>/", AuditInspectionPhotoView.as_view(), name="inspection-photo"),
+]

@@ -1,0 +1,124 @@
+"""The audit trail: append-only in PostgreSQL, hash-chained, searchable and exportable by auditors."""
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+from django.urls import reverse
+
+from acquirer import audit
+from acquirer.models import AuditEvent
+from tests.factories import make_merchant
+
+
+@pytest.fixture
+def events(db):
+    merchant = make_merchant("Chain Test Ltd")
+    audit.record("merchant.reviewed", target=merchant, data={"note": "looks fine"})
+    return list(AuditEvent.objects.order_by("id"))
+
+
+def test_postgres_refuses_update_of_an_audit_event(events):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=events[0].pk).update(action="tampered")
+
+
+def test_postgres_refuses_delete_of_an_audit_event(events):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM acquirer_auditevent WHERE id = %s", [events[0].pk])
+
+
+def test_each_event_is_chained_to_the_previous_one(events):
+    assert events[0].prev_hash == audit.GENESIS or events[0].prev_hash
+    for before, after in zip(events, events[1:], strict=False):
+        assert after.prev_hash == before.hash
+    assert audit.verify_chain().ok
+
+
+def test_audit_verify_reports_a_row_altered_behind_the_applications_back(events, capsys):
+    call_command("audit_verify")
+    assert "OK" in capsys.readouterr().out
+    victim = events[-1]
+    with connection.cursor() as cursor:
+        # someone with superuser SQL access bypasses the trigger
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE acquirer_auditevent SET data = '{\"note\": \"forged\"}' WHERE id = %s", [victim.pk])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    with pytest.raises(CommandError, match=f"event id {victim.pk}"):
+        call_command("audit_verify")
+
+
+def test_audit_verify_reports_a_deleted_row(events):
+    first = events[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM acquirer_auditevent WHERE id = %s", [first.pk])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    report = audit.verify_chain()
+    assert not report.ok and report.broken_id == events[1].pk
+
+
+def test_event_records_who_when_what_and_from_where(db, users):
+    token = audit.set_origin(audit.Origin(ip="192.0.2.7", source="web"))
+    try:
+        event = audit.record("merchant.viewed", actor=users["merchant_a"],
+                             target=users["merchant_a"].merchant_membership.merchant, before={"a": 1}, after={"a": 2})
+    finally:
+        audit.reset_origin(token)
+    event.refresh_from_db()
+    assert event.actor_label == "merchanta" and event.role == "merchant_owner"
+    assert event.merchant_id == users["merchant_a"].merchant_id
+    assert event.ip == "192.0.2.7" and event.before == {"a": 1} and event.after == {"a": 2}
+    assert event.at.utcoffset().total_seconds() == 0
+
+
+def test_auditor_searches_the_whole_log(clients, users):
+    client = clients["auditor"]
+    response = client.get(reverse("audit:event-list"), {"action": "user.created", "target": "merchanta"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "merchanta" in body and "onboardingreviewer" not in body
+
+
+def test_bad_search_input_is_explained_and_shows_nothing_wrong(clients):
+    response = clients["auditor"].get(reverse("audit:event-list"), {"date_from": "2026-02-30", "ip": "999.1.1.1"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "date_from" in form.errors and "ip" in form.errors
+
+
+def test_export_is_a_csv_and_is_itself_audited(clients, users):
+    response = clients["auditor"].get(reverse("audit:event-export"), {"action": "user.created"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:3] == ["id", "at_utc", "actor"]
+    assert len(rows) - 1 == AuditEvent.objects.filter(action__icontains="user.created").count()
+    export = AuditEvent.objects.get(action="audit.exported")
+    assert export.actor == users["auditor"] and export.data["filters"] == {"action": "user.created"}
+
+
+def test_export_neutralises_spreadsheet_formulas(clients):
+    from acquirer.views.audit import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("plain") == "plain"
+
+
+def test_staff_see_an_objects_history_on_its_page(clients, merchant_a):
+    from acquirer import roles
+
+    response = clients[roles.ONBOARDING_REVIEWER].get(reverse("ops:merchant-detail", kwargs={"pk": merchant_a.pk}))
+    assert "merchant.created" in response.content.decode()
+
+
+def test_merchant_sees_only_its_own_merchants_events(db, users, merchant_a, merchant_b):
+    from acquirer.selectors import audit_event_list
+
+    visible = audit_event_list(actor=users["merchant_a"])
+    assert visible.exists()
+    assert set(visible.values_list("merchant_id", flat=True)) == {merchant_a.pk}

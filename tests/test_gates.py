@@ -1,0 +1,245 @@
+"""Every URL has a declared gate, and every gate holds for every actor (the role x URL matrix)."""
+
+import pytest
+from django.urls import reverse
+
+from acquirer import roles
+from acquirer.access import AUDIT, OPS, PORTAL, PUBLIC, SUPERUSER, USER
+from tests.conftest import ACTORS, STAFF_ROLES
+from tests.urlwalk import walk
+
+ROUTES = list(walk())
+OUR_ROUTES = [r for r in ROUTES if r.namespace in ("ops", "portal", "audit") or (
+    r.namespace is None and r.view_class is not None and r.view_class.__module__.startswith(("acquirer", "merchants")))]
+
+
+def test_every_url_pattern_declares_a_gate():
+    missing = [f"{r.pattern} ({r.full_name})" for r in ROUTES if r.gate is None]
+    assert not missing, f"URL patterns without a declared gate: {missing}"
+
+
+def test_area_urls_use_their_area_gate():
+    for route in ROUTES:
+        if route.namespace == "ops":
+            assert route.gate == OPS, route.pattern
+        elif route.namespace == "portal":
+            assert route.gate == PORTAL, route.pattern
+        elif route.namespace == "audit":
+            assert route.gate == AUDIT, route.pattern
+            assert set(route.view_class.http_method_names) <= {"get", "head"}, route.pattern
+        elif route.namespace == "admin":
+            assert route.gate == SUPERUSER, route.pattern
+
+
+def test_a_new_view_without_gate_is_caught():
+    from django.urls import path
+    from django.views.generic import TemplateView
+
+    from tests.urlwalk import Route
+
+    bare = path("x/", TemplateView.as_view(template_name="base.html"), name="x")
+    assert Route(bare.name, None, "x/", bare.callback).gate is None
+
+
+# Sample URL arguments per route: object routes point at merchant A's objects.
+def _kwargs(route, ctx):
+    samples = {
+        "ops:merchant-detail": {"pk": ctx["merchant_a"].pk},
+        "audit:merchant-detail": {"pk": ctx["merchant_a"].pk},
+        "ops:user-detail": {"pk": ctx["users"]["merchant_a"].pk},
+        "ops:user-disable": {"pk": ctx["users"]["merchant_a"].pk},
+        "ops:user-enable": {"pk": ctx["users"]["merchant_a"].pk},
+        "ops:user-unlock": {"pk": ctx["users"]["merchant_a"].pk},
+        "ops:job-run": {"job": "sessions.clear_expired"},
+        "portal:application-step": {"step": "company"},
+        "ops:merchant-edit": {"pk": ctx["merchant_a"].pk, "step": "company"},
+        **{f"ops:merchant-{action}": {"pk": ctx["merchant_a"].pk} for action in (
+            "submit", "assign", "start-review", "request-info", "approve", "reject", "activate", "suspend",
+            "terminate", "risk-override", "risk-refresh")},
+        "notification-read": {"pk": ctx["notification_a"].pk},
+        "ops:blacklist-remove": {"pk": ctx["blacklist_entry"].pk},
+        "ops:secret-reveal": {"model": "merchant", "pk": ctx["merchant_a"].pk, "field": "legal_rep_id"},
+        **{name: {"merchant_pk": ctx["merchant_a"].pk} for name in (
+            "ops:document-list", "ops:document-upload", "audit:document-list", "ops:contract-list",
+            "ops:contract-create", "ops:settlement-request", "ops:inspection-create")},
+        **{name: {"pk": ctx["document_a"].pk} for name in (
+            "ops:document-decide", "ops:document-download", "portal:document-download", "audit:document-download")},
+        **{name: {"pk": ctx["contract_a"].pk} for name in (
+            "ops:contract-detail", "ops:contract-offer", "ops:contract-countersign", "ops:contract-terminate",
+            "ops:contract-amend", "ops:contract-withdraw", "ops:contract-pdf", "portal:contract-detail",
+            "portal:contract-accept", "portal:contract-pdf", "audit:contract-detail", "audit:contract-pdf")},
+        **{name: {"pk": ctx["account_a"].pk} for name in (
+            "ops:settlement-verify", "ops:settlement-approve", "ops:settlement-reject")},
+        **{name: {"pk": ctx["photo_a"].pk} for name in ("ops:inspection-photo", "audit:inspection-photo")},
+    }
+    return samples.get(route.full_name, {})
+
+
+def _method(route) -> str:
+    allowed = route.view_class.http_method_names
+    return "get" if "get" in allowed else "post"
+
+
+def _expected(route, actor: str, users) -> set[int]:
+    """Status codes the gate allows for this actor (302 for anonymous = sent to login)."""
+    gate = route.gate
+    view = route.view_class
+    if gate == PUBLIC:
+        return {200, 302}
+    if actor == "anonymous":
+        return {302}
+    if gate == USER:
+        if route.full_name == "notification-read" and actor != "merchant_a":
+            return {404}  # someone else's notification: exactly like a missing one
+        return {200, 302}
+    if gate == OPS:
+        user = users[actor]
+        allowed = actor in STAFF_ROLES and user.has_perms(view.permission_required)
+        return {200, 302} if allowed else {403}
+    if gate == PORTAL:
+        if actor == "merchant_b" and "<int:" in route.pattern:
+            return {404}  # merchant A's object: exactly like a missing one
+        if actor in ("merchant_a", "merchant_b"):
+            return {200} if "get" in view.http_method_names else {200, 302}
+        return {403}
+    if gate == AUDIT:
+        return {200} if actor == "auditor" else {403}
+    raise AssertionError(f"no expectation for gate {gate}")
+
+
+@pytest.fixture
+def ctx(users, merchant_a, merchant_b, clients, settings, tmp_path):
+    """Merchant A with one object of every kind the URLs of the merchants app point at."""
+    import datetime
+    from decimal import Decimal
+
+    from acquirer.services.notifications import notify
+    from merchants.models import Merchant
+    from merchants.services.blacklist import blacklist_add
+    from merchants.services.contracts import contract_draft
+    from merchants.services.documents import document_upload
+    from merchants.services.inspections import CHECKLIST, inspection_record
+    from merchants.services.settlement import settlement_account_request
+    from tests.merchants.kyc_data import make_card_number, pdf_file, png_file
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    manager = users[roles.OPERATIONS_MANAGER]
+    notification_a = notify(recipient=users["merchant_a"], kind="test", title="hello A", email=False)
+    blacklist_entry = blacklist_add(actor=users[roles.RISK_ANALYST], uscc="91999999GATE000000", name="Gate sample",
+                                    reason="gate walk sample", source="internal")
+    document_a = document_upload(actor=users["merchant_a"], merchant=merchant_a, kind="settlement_proof",
+                                 uploaded_file=pdf_file())
+    Merchant.objects.filter(pk=merchant_a.pk).update(status=Merchant.Status.ACTIVE, merchant_type="individual",
+                                                     legal_rep_name="张三")
+    merchant_a.refresh_from_db()
+    account_a = settlement_account_request(actor=users["merchant_a"], merchant=merchant_a, kind="personal",
+                                           account_name="张三", bank_name="ICBC", branch_name="Huangpu",
+                                           account_number=make_card_number())
+    today = datetime.date.today()
+    contract_a = contract_draft(actor=manager, merchant=merchant_a,
+                                fees=[{"channel": channel, "rate_percent": Decimal("0.50"), "cap": None}
+                                      for channel in ("debit", "credit", "unionpay_qr", "contactless", "other_qr")],
+                                deposit=Decimal("99.00"), monthly_rent=Decimal("10.00"), settlement_cycle="T+1",
+                                settlement_method="auto", start_date=today,
+                                end_date=today.replace(year=today.year + 1))
+    inspection = inspection_record(actor=manager, merchant=merchant_a, performed_on=today, checklist=dict.fromkeys(CHECKLIST, True),
+                                   findings="", outcome="passed", photos=[png_file()])
+    return {"users": users, "merchant_a": merchant_a, "merchant_b": merchant_b, "clients": clients,
+            "notification_a": notification_a, "blacklist_entry": blacklist_entry, "document_a": document_a,
+            "account_a": account_a, "contract_a": contract_a, "photo_a": inspection.photos.get()}
+
+
+@pytest.mark.django_db
+def test_role_matrix_every_url_every_actor(ctx):
+    failures = []
+    for route in OUR_ROUTES:
+        if route.full_name is None:
+            continue
+        url = reverse(route.full_name, kwargs=_kwargs(route, ctx))
+        for actor in ACTORS:
+            client = ctx["clients"][actor]
+            response = getattr(client, _method(route))(url)
+            expected = _expected(route, actor, ctx["users"])
+            if response.status_code not in expected:
+                failures.append(f"{route.full_name} {url} as {actor}: {response.status_code}, expected {expected}")
+            if actor == "anonymous" and expected == {302}:
+                assert "/accounts/login/" in response["Location"], (route.full_name, response["Location"])
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_other_merchants_objects_answer_404_like_missing_ones(ctx):
+    """Merchant B reading merchant A's data gets the same 404 as for an id that does not exist."""
+    client_b = ctx["clients"]["merchant_b"]
+    theirs = client_b.post(reverse("notification-read", kwargs={"pk": ctx["notification_a"].pk}))
+    missing = client_b.post(reverse("notification-read", kwargs={"pk": 999999}))
+    assert theirs.status_code == missing.status_code == 404
+    ctx["notification_a"].refresh_from_db()
+    assert ctx["notification_a"].read_at is None
+
+
+@pytest.mark.django_db
+def test_portal_shows_only_own_merchant(ctx):
+    page_a = ctx["clients"]["merchant_a"].get(reverse("portal:home")).content.decode()
+    page_b = ctx["clients"]["merchant_b"].get(reverse("portal:home")).content.decode()
+    assert ctx["merchant_a"].legal_name in page_a and ctx["merchant_b"].legal_name not in page_a
+    assert ctx["merchant_b"].legal_name in page_b and ctx["merchant_a"].legal_name not in page_b
+
+
+@pytest.mark.django_db
+def test_portal_activity_is_scoped_to_own_merchant(ctx):
+    page_b = ctx["clients"]["merchant_b"].get(reverse("portal:activity")).content.decode()
+    assert str(ctx["merchant_b"]) in page_b and str(ctx["merchant_a"]) not in page_b
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["audit:home", "audit:event-list", "audit:merchant-list", "audit:job-list"])
+def test_auditor_cannot_post_anywhere(ctx, name):
+    client = ctx["clients"]["auditor"]
+    assert client.post(reverse(name)).status_code == 405
+    assert client.head(reverse(name)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_is_for_superusers_only(ctx):
+    from tests.factories import make_user
+
+    for actor in ACTORS:
+        response = ctx["clients"][actor].get("/admin/")
+        assert response.status_code in ({302} if actor == "anonymous" else {403}), actor
+    assert "/accounts/login/" in ctx["clients"]["anonymous"].get("/admin/")["Location"]
+    superuser = make_user(username="root1")
+    superuser.is_superuser = superuser.is_staff = True
+    superuser.save()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(superuser)
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_login_form_redirects_to_our_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_staff_role_permissions_are_what_roles_grant(users):
+    manager = users[roles.OPERATIONS_MANAGER]
+    reviewer = users[roles.ONBOARDING_REVIEWER]
+    assert manager.has_perms(["acquirer.run_job", "acquirer.manage_users", "merchants.view_merchant"])
+    assert reviewer.has_perm("merchants.view_merchant") and not reviewer.has_perm("acquirer.run_job")
+    assert not users["auditor"].has_perm("acquirer.run_job")
+
+
+def test_views_never_touch_model_managers_directly():
+    """Views get their rows through selectors (and so through access.scope)."""
+    import pathlib
+
+    offenders = []
+    for path in pathlib.Path(".").glob("*/views/*.py"):
+        text = path.read_text()
+        if ".objects." in text:
+            offenders.append(str(path))
+    assert not offenders, offenders
