@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
-from phonenumber_field.phonenumber import PhoneNumber
 from django.db import connection, transaction
 from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK_KEY = 0x41554449  # "AUDI"

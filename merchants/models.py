@@ -142,6 +142,10 @@ class Merchant(models.Model):
     def effective_risk(self) -> str:
         return self.risk_override or self.risk_level
 
+    @property
+    def effective_risk_display(self) -> str:
+        return self.Risk(self.effective_risk).label if self.effective_risk else ""
+
 
 class MerchantMembership(models.Model):
     class Role(models.TextChoices):

@@ -47,3 +47,12 @@ def onboarding_queue(*, actor, filters: dict):
 def merchant_register(*, actor):
     """Rows of the merchant register export."""
     return scope(Merchant.objects.select_related("approved_by"), actor).order_by("id")
+
+
+def reviewer_list(*, actor):
+    """Active staff who may review applications (for assignment)."""
+    from acquirer.selectors import user_list
+
+    permission = Q(groups__permissions__codename="review_merchant") | Q(
+        user_permissions__codename="review_merchant") | Q(is_superuser=True)
+    return user_list(actor=actor).filter(permission, kind="staff", is_active=True).distinct().order_by("username")

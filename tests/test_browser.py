@@ -5,6 +5,7 @@ Nothing here downloads a browser: the executable comes from $ACQUIRER_BROWSER (d
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,52 @@ def test_language_switch_and_sign_out(users, password, open_page):
     expect(page.locator("input[name='login']")).to_be_visible()
     expect(page.locator("#nav-user")).to_have_count(0)
     browser_page.assert_clean()
+
+
+@pytest.mark.parametrize("locale,language", [("zh-CN", "zh-hans"), ("en-GB", "en")])
+def test_a_new_merchant_signs_up_and_starts_the_application(browser, live_server, role_groups, locale, language):
+    """Sign-up and the first application step in a real browser, in either language: a bad credit code
+    is refused next to its field, a good one is saved and the next step opens."""
+    from acquirer.models import User
+    from merchants.models import Merchant
+    from tests.merchants.kyc_data import make_uscc
+
+    browser_page = Page(browser, live_server.url)
+    browser_page.context.close()
+    browser_page.context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
+    browser_page.context.set_default_timeout(TIMEOUT_MS)
+    browser_page.page = page = browser_page.context.new_page()
+    page.on("pageerror", lambda exc: browser_page.page_errors.append(str(exc)))
+    page.on("response", browser_page._on_response)
+    expect = sync_api.expect
+    try:
+        page.goto(live_server.url + "/accounts/signup/")
+        form = page.locator("#signup-form")
+        form.locator("input[name='username']").fill("newshop")
+        form.locator("input[name='email']").fill("newshop@example.test")
+        form.locator("input[name='password1']").fill("Shop-pass-2026x")
+        form.locator("input[name='password2']").fill("Shop-pass-2026x")
+        form.locator("input[name='legal_name']").fill("上海新店餐饮有限公司")
+        with page.expect_navigation():
+            form.locator("button[type='submit']").click()
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        user = User.objects.get(username="newshop")
+        assert user.kind == "merchant" and user.language == language
+
+        page.goto(live_server.url + "/portal/application/company/")
+        page.locator("select[name='merchant_type']").select_option("enterprise")
+        page.locator("input[name='uscc']").fill("91310000MA1FL8TQ30")
+        page.locator("textarea[name='business_scope'], input[name='business_scope']").first.fill("餐饮服务")
+        with page.expect_navigation():
+            page.locator("main button[type='submit']").click()
+        expect(page.locator("#id_uscc")).to_have_class(re.compile("is-invalid"))
+        assert Merchant.objects.get(pk=user.merchant_id).uscc == ""
+
+        page.locator("input[name='uscc']").fill(make_uscc())
+        with page.expect_navigation():
+            page.locator("main button[type='submit']").click()
+        assert "/portal/application/representative/" in page.url, page.url
+        assert Merchant.objects.get(pk=user.merchant_id).merchant_type == "enterprise"
+        browser_page.assert_clean()
+    finally:
+        browser_page.close()

@@ -142,8 +142,9 @@ def ctx(users, merchant_a, merchant_b, clients, settings, tmp_path):
                                 deposit=Decimal("99.00"), monthly_rent=Decimal("10.00"), settlement_cycle="T+1",
                                 settlement_method="auto", start_date=today,
                                 end_date=today.replace(year=today.year + 1))
-    inspection = inspection_record(actor=manager, merchant=merchant_a, performed_on=today, checklist=dict.fromkeys(CHECKLIST, True),
-                                   findings="", outcome="passed", photos=[png_file()])
+    inspection = inspection_record(actor=manager, merchant=merchant_a, performed_on=today,
+                                   checklist=dict.fromkeys(CHECKLIST, True), findings="", outcome="passed",
+                                   photos=[png_file()])
     return {"users": users, "merchant_a": merchant_a, "merchant_b": merchant_b, "clients": clients,
             "notification_a": notification_a, "blacklist_entry": blacklist_entry, "document_a": document_a,
             "account_a": account_a, "contract_a": contract_a, "photo_a": inspection.photos.get()}

@@ -20,3 +20,11 @@ def secret(context, obj, field: str):
     return {"masked": masked, "model": model, "pk": obj.pk, "field": field,
             "label": obj._meta.get_field(field).verbose_name,
             "can_reveal": bool(masked) and user is not None and can_reveal(user)}
+
+
+@register.filter
+def risk_reason(stored: dict) -> str:
+    """A stored risk reason in the reader's language."""
+    from merchants.risk import reason_text
+
+    return reason_text(stored)

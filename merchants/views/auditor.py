@@ -9,4 +9,5 @@ class AuditMerchantListView(AuditorView, MerchantListMixin, ListView):
 
 
 class AuditMerchantDetailView(AuditorView, MerchantDetailMixin, TemplateView):
+    area = "audit"
     template_name = "merchants/auditor/merchant_detail.html"

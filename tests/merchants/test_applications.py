@@ -66,15 +66,19 @@ def accept_documents(merchant, reviewer):
         document_decide(actor=reviewer, document=document, decision="accepted")
 
 
-@pytest.fixture
-def applicant(db, role_groups):
-    client = Client()
+def sign_up(language: str = "zh-hans"):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
     response = client.post(reverse("account_signup"), {
         "username": "newshop", "email": "newshop@example.test", "password1": "Shop-pass-2026x",
         "password2": "Shop-pass-2026x", "legal_name": "上海新店餐饮有限公司"})
     assert response.status_code == 302, response.content.decode()[:3000]
     user = User.objects.get(username="newshop")
     return user, client
+
+
+@pytest.fixture
+def applicant(db, role_groups):
+    return sign_up()
 
 
 def test_sign_up_creates_a_merchant_user_with_a_draft_application(applicant):
@@ -87,8 +91,23 @@ def test_sign_up_creates_a_merchant_user_with_a_draft_application(applicant):
     assert "id=\"application-gaps\"" in page
 
 
-def test_a_new_merchant_goes_from_sign_up_to_active_and_every_step_is_audited(applicant, users):
-    user, client = applicant
+def _ok(response, what):
+    assert response.status_code in (200, 302), (what, response.status_code)
+    if response.status_code == 302:
+        return response
+    raise AssertionError(f"{what} did not go through: {response.content.decode()[-2500:]}")
+
+
+@pytest.mark.parametrize("language,title", [("zh-hans", "商户申请"), ("en", "Merchant application")])
+def test_a_new_merchant_goes_from_sign_up_to_active_and_every_step_is_audited(users, settings, tmp_path,
+                                                                             language, title):
+    """Every step through the pages, as the people doing it would, in either language: sign-up,
+    application, documents, settlement account, submission; review, decisions, approval; contract
+    drafted, offered, accepted, countersigned; account verified and approved by two people; activation."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user, client = sign_up(language)
+    assert user.language == language
+    assert title in client.get(reverse("portal:application")).content.decode()
     merchant = Merchant.objects.get(pk=user.merchant_id)
     # the merchant fills the application in the portal, step by step (saved as draft each time)
     steps = {
@@ -101,48 +120,77 @@ def test_a_new_merchant_goes_from_sign_up_to_active_and_every_step_is_audited(ap
                     "language": "zh-hans"},
     }
     for step, data in steps.items():
-        response = client.post(reverse("portal:application-step", kwargs={"step": step}), data)
-        assert response.status_code == 302, (step, response.content.decode()[-3000:])
-    upload_documents(merchant, user)
-    request_account(merchant, user)
-    assert client.post(reverse("portal:application-submit")).status_code == 302
+        _ok(client.post(reverse("portal:application-step", kwargs={"step": step}), data), step)
+    expiry = (timezone.localdate() + timedelta(days=700)).isoformat()
+    for kind, upload in [("business_licence", pdf_file()), ("id_front", png_file()), ("id_back", png_file()),
+                         ("settlement_proof", pdf_file("proof.pdf")), ("premises_photo", png_file("shop.png"))]:
+        data = {"kind": kind, "file": upload}
+        if kind in ("business_licence", "id_front", "id_back"):
+            data["expires_on"] = expiry
+        _ok(client.post(reverse("portal:document-upload"), data), kind)
+    _ok(client.post(reverse("portal:settlement-request"), {
+        "kind": "corporate", "account_name": merchant.legal_name, "bank_name": "中国工商银行",
+        "branch_name": "上海分行", "account_number": "3100661234567890123"}), "settlement account")
+    assert "application-gaps" not in client.get(reverse("portal:application")).content.decode()
+    _ok(client.post(reverse("portal:application-submit")), "submit")
     merchant.refresh_from_db()
     assert merchant.status == "submitted", svc.application_gaps(merchant)
 
-    reviewer = users[roles.ONBOARDING_REVIEWER]
-    manager = users[roles.OPERATIONS_MANAGER]
+    reviewer, manager = users[roles.ONBOARDING_REVIEWER], users[roles.OPERATIONS_MANAGER]
+    second_manager = make_user(roles=[roles.OPERATIONS_MANAGER], username="manager2")
     ops = Client()
     ops.force_login(reviewer)
-    assert ops.post(reverse("ops:merchant-start-review", kwargs={"pk": merchant.pk})).status_code == 302
-    accept_documents(merchant, reviewer)
-    ops.post(reverse("ops:merchant-approve", kwargs={"pk": merchant.pk}), {"note": "all good"})
+    assert merchant.legal_name in ops.get(reverse("ops:onboarding-queue")).content.decode()
+    _ok(ops.post(reverse("ops:merchant-start-review", kwargs={"pk": merchant.pk})), "start review")
+    for document in MerchantDocument.objects.filter(merchant=merchant, superseded=False):
+        _ok(ops.post(reverse("ops:document-decide", kwargs={"pk": document.pk}), {"decision": "accepted"}), "decide")
+    _ok(ops.post(reverse("ops:merchant-approve", kwargs={"pk": merchant.pk}), {"note": "all good"}), "approve")
     merchant.refresh_from_db()
     assert merchant.status == "approved" and len(merchant.mid) == 15 and merchant.mid.startswith("89829005812")
 
-    from merchants.services.contracts import contract_accept, contract_countersign, contract_draft, contract_offer
-    from merchants.services.settlement import settlement_account_approve, settlement_account_verify
-
-    contract = contract_draft(actor=manager, merchant=merchant, fees=FEES, deposit=Decimal("500.00"),
-                              monthly_rent=Decimal("30.00"), settlement_cycle="T+1", settlement_method="auto",
-                              start_date=timezone.localdate(), end_date=timezone.localdate() + timedelta(days=730))
-    contract_offer(actor=manager, contract=contract)
-    contract.refresh_from_db()
-    contract_accept(actor=user, contract=contract, sha256=contract.text_sha256, ip="203.0.113.9")
-    contract_countersign(actor=manager, contract=contract)
-    account = merchant.settlement_accounts.get()
-    settlement_account_verify(actor=manager, account=account)
-    second = make_user(roles=[roles.OPERATIONS_MANAGER], username="manager2")
-    settlement_account_approve(actor=second, account=account)
     ops.force_login(manager)
-    assert ops.post(reverse("ops:merchant-activate", kwargs={"pk": merchant.pk})).status_code == 302
+    form = {"deposit": "500.00", "monthly_rent": "30.00", "settlement_cycle": "T+1", "settlement_method": "auto",
+            "start_date": timezone.localdate().isoformat(),
+            "end_date": (timezone.localdate() + timedelta(days=730)).isoformat()}
+    for fee in FEES:
+        form[f"rate_{fee['channel']}"] = str(fee["rate_percent"])
+        form[f"cap_{fee['channel']}"] = "" if fee["cap"] is None else str(fee["cap"])
+    _ok(ops.post(reverse("ops:contract-create", kwargs={"merchant_pk": merchant.pk}), form), "contract draft")
+    contract = merchant.contracts.get()
+    _ok(ops.post(reverse("ops:contract-offer", kwargs={"pk": contract.pk})), "offer")
+    contract.refresh_from_db()
+    assert contract.status == "offered"
+    page = client.get(reverse("portal:contract-detail", kwargs={"pk": contract.pk})).content.decode()
+    assert contract.text_sha256 in page
+    _ok(client.post(reverse("portal:contract-accept", kwargs={"pk": contract.pk}),
+                    {"sha256": contract.text_sha256, "accept": "on"}), "accept")
+    _ok(ops.post(reverse("ops:contract-countersign", kwargs={"pk": contract.pk})), "countersign")
+    contract.refresh_from_db()
+    assert contract.status == "active" and contract.accepted_ip
+
+    account = merchant.settlement_accounts.get()
+    _ok(ops.post(reverse("ops:settlement-verify", kwargs={"pk": account.pk})), "verify account")
+    ops.force_login(second_manager)
+    _ok(ops.post(reverse("ops:settlement-approve", kwargs={"pk": account.pk})), "approve account")
+    account.refresh_from_db()
+    assert account.status == "active"
+    _ok(ops.post(reverse("ops:merchant-activate", kwargs={"pk": merchant.pk})), "activate")
     merchant.refresh_from_db()
     assert merchant.status == "active" and merchant.next_inspection_due
 
     actions = set(AuditEvent.objects.filter(merchant_id=merchant.pk).values_list("action", flat=True))
     for expected in ["merchant.signed_up", "merchant.application_updated", "document.uploaded",
                      "settlement_account.requested", "merchant.submitted", "merchant.review_started",
-                     "document.accepted", "merchant.approved", "contract.accepted", "merchant.activated"]:
+                     "document.accepted", "merchant.approved", "contract.drafted", "contract.offered",
+                     "contract.accepted", "contract.countersigned", "settlement_account.verified",
+                     "settlement_account.approved", "merchant.activated"]:
         assert expected in actions, expected
+    # the merchant sees its profile and contract in force; the ops 360 page shows every part
+    home = client.get(reverse("portal:home")).content.decode()
+    assert merchant.mid in home
+    page = ops.get(reverse("ops:merchant-detail", kwargs={"pk": merchant.pk})).content.decode()
+    for part in ("panel-documents", "panel-contracts", "panel-settlement", "panel-inspections", "panel-history"):
+        assert part in page, part
 
 
 def _submitted(merchant_user, merchant, *, actor=None, **kwargs):
@@ -312,3 +360,31 @@ def test_merchant_b_cannot_act_on_merchant_a(users, merchant_a, clients):
     with pytest.raises(NotPermitted):
         svc.merchant_application_update(actor=users["merchant_b"], merchant=merchant_a, data={"trading_name": "x"})
 
+
+
+@pytest.mark.parametrize("actor,name", [(roles.OPERATIONS_MANAGER, "ops:merchant-detail"),
+                                        ("auditor", "audit:merchant-detail")])
+def test_the_merchant_360_page_keeps_a_constant_number_of_queries(users, clients, merchant_a, settings, tmp_path,
+                                                                  actor, name, django_assert_max_num_queries):
+    """Profile, documents, contracts, accounts, inspections and history: the page's queries do not grow
+    with the number of rows in any panel."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from merchants.services.documents import document_upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    fill_application(merchant_a, users["merchant_a"])
+    url = reverse(name, kwargs={"pk": merchant_a.pk})
+    document_upload(actor=users["merchant_a"], merchant=merchant_a, kind="premises_photo", uploaded_file=png_file())
+    with CaptureQueriesContext(connection) as few:
+        assert clients[actor].get(url).status_code == 200
+    upload_documents(merchant_a, users["merchant_a"])
+    for _n in range(4):
+        document_upload(actor=users["merchant_a"], merchant=merchant_a, kind="premises_photo",
+                        uploaded_file=png_file())
+    request_account(merchant_a, users["merchant_a"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = clients[actor].get(url)
+    page = response.content.decode()
+    assert page.count("data-document=") >= 10 and "data-account=" in page

@@ -178,8 +178,10 @@ def test_merchant_uploads_a_document_while_drafting(users, merchant_a, media):
 
 
 def test_staff_upload_on_behalf_marks_the_staff_as_editor(users, merchant_a, reviewer):
-    document_upload(actor=reviewer, merchant=merchant_a, kind="settlement_proof", uploaded_file=upload("p.pdf", PDF))
-    document_upload(actor=reviewer, merchant=merchant_a, kind="other", uploaded_file=upload("o.pdf", PDF))
+    document_upload(actor=reviewer, merchant=merchant_a, kind="settlement_proof",
+                    uploaded_file=upload("p.pdf", PDF))
+    document_upload(actor=reviewer, merchant=merchant_a, kind="other",
+                    uploaded_file=upload("o.pdf", PDF))
     merchant_a.refresh_from_db()
     assert merchant_a.staff_editor_ids == [reviewer.pk]
     assert AuditEvent.objects.filter(action="document.uploaded", data__on_behalf=True).count() == 2
@@ -188,14 +190,16 @@ def test_staff_upload_on_behalf_marks_the_staff_as_editor(users, merchant_a, rev
 @pytest.mark.parametrize("role", [roles.CUSTOMER_SERVICE, roles.FIELD_ENGINEER, roles.RISK_ANALYST])
 def test_staff_without_review_permission_cannot_upload(users, merchant_a, role):
     with pytest.raises(NotPermitted):
-        document_upload(actor=users[role], merchant=merchant_a, kind="other", uploaded_file=upload("o.pdf", PDF))
+        document_upload(actor=users[role], merchant=merchant_a, kind="other",
+                        uploaded_file=upload("o.pdf", PDF))
     assert not MerchantDocument.objects.exists()
 
 
 def test_another_merchants_user_and_auditor_cannot_upload(users, merchant_a):
     for actor in (users["merchant_b"], users["auditor"]):
         with pytest.raises(NotPermitted):
-            document_upload(actor=actor, merchant=merchant_a, kind="other", uploaded_file=upload("o.pdf", PDF))
+            document_upload(actor=actor, merchant=merchant_a, kind="other",
+                            uploaded_file=upload("o.pdf", PDF))
     assert not MerchantDocument.objects.exists()
 
 
@@ -205,7 +209,8 @@ def test_another_merchants_user_and_auditor_cannot_upload(users, merchant_a):
 def test_merchant_upload_depends_on_the_application_status(users, merchant_a, status, allowed):
     set_status(merchant_a, status)
     if allowed:
-        document_upload(actor=users["merchant_a"], merchant=merchant_a, kind="other", uploaded_file=upload("o.pdf", PDF))
+        document_upload(actor=users["merchant_a"], merchant=merchant_a, kind="other",
+                        uploaded_file=upload("o.pdf", PDF))
     else:
         with pytest.raises(DomainError):
             document_upload(actor=users["merchant_a"], merchant=merchant_a, kind="other",
@@ -218,10 +223,12 @@ def test_merchant_upload_depends_on_the_application_status(users, merchant_a, st
 def test_staff_upload_depends_on_the_merchant_status(merchant_a, reviewer, status, allowed):
     set_status(merchant_a, status)
     if allowed:
-        document_upload(actor=reviewer, merchant=merchant_a, kind="other", uploaded_file=upload("o.pdf", PDF))
+        document_upload(actor=reviewer, merchant=merchant_a, kind="other",
+                        uploaded_file=upload("o.pdf", PDF))
     else:
         with pytest.raises(DomainError, match="no documents can be added"):
-            document_upload(actor=reviewer, merchant=merchant_a, kind="other", uploaded_file=upload("o.pdf", PDF))
+            document_upload(actor=reviewer, merchant=merchant_a, kind="other",
+                            uploaded_file=upload("o.pdf", PDF))
     assert MerchantDocument.objects.filter(merchant=merchant_a).exists() is allowed
 
 
@@ -250,10 +257,13 @@ def test_refused_upload_saves_nothing(users, merchant_a, media):
 
 def test_a_new_upload_supersedes_earlier_ones_not_accepted(users, merchant_a, reviewer):
     actor = users["merchant_a"]
-    accepted = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof", uploaded_file=upload("1.pdf", PDF))
+    accepted = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof",
+                               uploaded_file=upload("1.pdf", PDF))
     document_decide(actor=reviewer, document=accepted, decision="accepted")
-    pending = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof", uploaded_file=upload("2.pdf", PDF))
-    newest = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof", uploaded_file=upload("3.pdf", PDF))
+    pending = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof",
+                              uploaded_file=upload("2.pdf", PDF))
+    newest = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof",
+                             uploaded_file=upload("3.pdf", PDF))
     states = dict(MerchantDocument.objects.values_list("pk", "superseded"))
     assert states == {accepted.pk: False, pending.pk: True, newest.pk: False}
     # Accepting the renewal retires the document it renews.
@@ -291,11 +301,14 @@ def test_documents_missing_ignores_rejected_and_superseded_documents(users, merc
     Merchant.objects.filter(pk=merchant_a.pk).update(merchant_type="micro", premises="none")
     merchant_a.refresh_from_db()
     actor = users["merchant_a"]
-    front = document_upload(actor=actor, merchant=merchant_a, kind="id_front", uploaded_file=upload("f.png", PNG),
+    front = document_upload(actor=actor, merchant=merchant_a, kind="id_front",
+                            uploaded_file=upload("f.png", PNG),
                             expires_on=later())
-    document_upload(actor=actor, merchant=merchant_a, kind="id_back", uploaded_file=upload("b.png", PNG),
+    document_upload(actor=actor, merchant=merchant_a, kind="id_back",
+                    uploaded_file=upload("b.png", PNG),
                     expires_on=later())
-    proof = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof", uploaded_file=upload("p.pdf", PDF))
+    proof = document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof",
+                            uploaded_file=upload("p.pdf", PDF))
     assert documents_missing(merchant_a) == []
     document_decide(actor=reviewer, document=proof, decision="rejected", reason="Not the merchant's own account")
     document_decide(actor=reviewer, document=front, decision="revision_requested", reason="Photo is blurred")
@@ -303,8 +316,10 @@ def test_documents_missing_ignores_rejected_and_superseded_documents(users, merc
     assert [(d.kind, reason) for d, reason in documents_problems(merchant_a)] == [
         ("id_front", "Photo is blurred"), ("settlement_proof", "Not the merchant's own account")]
     # A new upload replaces the refused one: nothing missing, no problem left.
-    document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof", uploaded_file=upload("p2.pdf", PDF))
-    document_upload(actor=actor, merchant=merchant_a, kind="id_front", uploaded_file=upload("f2.png", PNG),
+    document_upload(actor=actor, merchant=merchant_a, kind="settlement_proof",
+                    uploaded_file=upload("p2.pdf", PDF))
+    document_upload(actor=actor, merchant=merchant_a, kind="id_front",
+                    uploaded_file=upload("f2.png", PNG),
                     expires_on=later())
     assert documents_missing(merchant_a) == [] and documents_problems(merchant_a) == []
 
@@ -558,9 +573,11 @@ def test_expiry_reminder_is_sent_once_to_owner_and_reviewer(users, merchant_a, r
     actor = users["merchant_a"]
     soon = document_upload(actor=actor, merchant=merchant_a, kind="business_licence",
                            uploaded_file=upload("l.pdf", PDF), expires_on=today + timedelta(days=20))
-    far = document_upload(actor=actor, merchant=merchant_a, kind="id_front", uploaded_file=upload("f.png", PNG),
+    far = document_upload(actor=actor, merchant=merchant_a, kind="id_front",
+                          uploaded_file=upload("f.png", PNG),
                           expires_on=today + timedelta(days=90))
-    pending = document_upload(actor=actor, merchant=merchant_a, kind="id_back", uploaded_file=upload("b.png", PNG),
+    pending = document_upload(actor=actor, merchant=merchant_a, kind="id_back",
+                              uploaded_file=upload("b.png", PNG),
                               expires_on=today + timedelta(days=5))
     for document in (soon, far):
         document_decide(actor=reviewer, document=document, decision="accepted")
@@ -578,10 +595,12 @@ def test_expiry_reminder_is_sent_once_to_owner_and_reviewer(users, merchant_a, r
 def test_expiry_reminder_skips_superseded_documents(users, merchant_a, reviewer):
     today = timezone.localdate()
     actor = users["merchant_a"]
-    old = document_upload(actor=actor, merchant=merchant_a, kind="id_front", uploaded_file=upload("f.png", PNG),
+    old = document_upload(actor=actor, merchant=merchant_a, kind="id_front",
+                          uploaded_file=upload("f.png", PNG),
                           expires_on=today + timedelta(days=10))
     document_decide(actor=reviewer, document=old, decision="accepted")
-    renewal = document_upload(actor=actor, merchant=merchant_a, kind="id_front", uploaded_file=upload("f2.png", PNG),
+    renewal = document_upload(actor=actor, merchant=merchant_a, kind="id_front",
+                              uploaded_file=upload("f2.png", PNG),
                               expires_on=today + timedelta(days=3650))
     document_decide(actor=reviewer, document=renewal, decision="accepted")
     assert documents_remind_expiring(today=today) == {"documents": 0, "notifications": 0}
