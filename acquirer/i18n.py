@@ -28,6 +28,11 @@ PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa
 Key = tuple[str, str, str, tuple[str, ...]]
 
 
+def _placeholders(text: str) -> list[str]:
+    """The placeholders of a message; a literal ``%%`` is not one (nor what follows it)."""
+    return PLACEHOLDER.findall(text.replace("%%", ""))
+
+
 def catalogues() -> list[Path]:
     """Every ``django.po`` under the project's locale folder."""
     return sorted(LOCALE_DIR.glob("*/LC_MESSAGES/django.po"))
@@ -52,14 +57,14 @@ def _placeholder_problems(entry: polib.POEntry) -> list[str]:
     """Placeholders of a python-format / python-brace-format entry that its translation changes."""
     if not {"python-format", "python-brace-format"} & set(entry.flags):
         return []
-    source = Counter(PLACEHOLDER.findall(entry.msgid))
+    source = Counter(_placeholders(entry.msgid))
     if entry.msgid_plural:
         # A singular form may leave the count out ("One item" / "%(count)d items").
-        source |= Counter(PLACEHOLDER.findall(entry.msgid_plural))
+        source |= Counter(_placeholders(entry.msgid_plural))
     translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
     return [
         f"placeholders {sorted(found)} != {sorted(source)}: {entry.msgid!r}"
-        for found in (Counter(PLACEHOLDER.findall(text)) for text in translations if text)
+        for found in (Counter(_placeholders(text)) for text in translations if text)
         if found != source and not (entry.msgid_plural and not found - source)
     ]
 

@@ -98,7 +98,7 @@ def _ok(response, what):
     raise AssertionError(f"{what} did not go through: {response.content.decode()[-2500:]}")
 
 
-@pytest.mark.parametrize("language,title", [("zh-hans", "商户申请"), ("en", "Merchant application")])
+@pytest.mark.parametrize("language,title", [("zh-hans", "商户入网申请"), ("en", "Merchant application")])
 def test_a_new_merchant_goes_from_sign_up_to_active_and_every_step_is_audited(users, settings, tmp_path,
                                                                              language, title):
     """Every step through the pages, as the people doing it would, in either language: sign-up,
