@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Contract, ContractFee, SettlementAccount
@@ -16,10 +16,16 @@ DEFAULT_FEES = {"debit": ("0.5500", "20.00"), "credit": ("0.6000", None), "union
                 "contactless": ("0.5500", "20.00"), "other_qr": ("0.3800", None)}
 
 
+def _below_ten_percent(value) -> None:
+    # No params: Django %-formats a message that has params, and "10 %." is not a format string.
+    if value is not None and value > Decimal("9.9999"):
+        raise ValidationError(_("A rate must be below 10 %."), code="max_value")
+
+
 def _rate_field(label) -> forms.DecimalField:
     return forms.DecimalField(
         label=label, max_digits=6, decimal_places=4, min_value=Decimal("0"),
-        validators=[MaxValueValidator(Decimal("9.9999"), _("A rate must be below 10 %."))],
+        validators=[_below_ten_percent],
         help_text=_("Per cent, up to 4 decimals (e.g. 0.38)."))
 
 

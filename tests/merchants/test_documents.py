@@ -50,6 +50,13 @@ def set_status(merchant, status: str, **fields):
     return merchant
 
 
+def in_language(user, text: str) -> str:
+    from django.utils import translation
+
+    with translation.override(user.language):
+        return translation.gettext(text)
+
+
 def media_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
 
@@ -353,7 +360,9 @@ def test_refusing_needs_a_reason_and_tells_the_owner(users, doc_a, reviewer, dec
     assert doc_a.decision == decision and doc_a.decision_reason == "Account name does not match"
     assert AuditEvent.objects.filter(action=f"document.{decision}", target_id=str(doc_a.pk)).exists()
     note = Notification.objects.get(recipient=users["merchant_a"], kind=f"document.{decision}")
-    assert "Settlement account proof" in note.title and "Account name does not match" in note.body
+    # notifications speak the recipient's language
+    assert in_language(note.recipient, "Settlement account proof") in note.title
+    assert "Account name does not match" in note.body
 
 
 def test_decisions_can_be_corrected_but_not_repeated(doc_a, reviewer):
@@ -588,7 +597,7 @@ def test_expiry_reminder_is_sent_once_to_owner_and_reviewer(users, merchant_a, r
     assert soon.expiry_reminded_on == today and pending.expiry_reminded_on is None
     notes = Notification.objects.filter(kind="document.expiring")
     assert {n.recipient for n in notes} == {users["merchant_a"], reviewer}
-    assert all("Business licence" in n.title for n in notes)
+    assert all(in_language(n.recipient, "Business licence") in n.title for n in notes)
     assert AuditEvent.objects.filter(action="document.expiry_reminded", target_id=str(soon.pk)).count() == 1
 
 
