@@ -388,3 +388,41 @@ def test_the_merchant_360_page_keeps_a_constant_number_of_queries(users, clients
         response = clients[actor].get(url)
     page = response.content.decode()
     assert page.count("data-document=") >= 10 and "data-account=" in page
+
+
+def test_no_clear_resident_id_or_account_number_reaches_the_logs(users, merchant_a, clients, caplog):
+    """Saving, refusing and exporting KYC data logs nothing that contains the clear numbers, even with
+    every SQL statement logged."""
+    import logging
+
+    from django.db import connection
+
+    rid, account = make_resident_id(), "3100661234567890123"
+    sql_logger = logging.getLogger("django.db.backends")
+    sql_logger.addHandler(caplog.handler)  # whatever the LOGGING setting says about propagation
+    connection.force_debug_cursor = True  # every statement is logged with its parameters
+    try:
+        _log_kyc_traffic(clients, merchant_a, rid, account, caplog)
+    finally:
+        connection.force_debug_cursor = False
+        sql_logger.removeHandler(caplog.handler)
+    merchant_a.refresh_from_db()
+    assert merchant_a.legal_rep_id == rid  # it was saved (encrypted) ...
+    assert any("merchants_merchant" in record.getMessage() for record in caplog.records)  # ... and SQL was logged
+    assert rid not in caplog.text and rid[:-1] not in caplog.text
+    assert account not in caplog.text
+
+
+def _log_kyc_traffic(clients, merchant_a, rid, account, caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="django.db.backends"):
+        client = clients["merchant_a"]
+        client.post(reverse("portal:application-step", kwargs={"step": "representative"}),
+                    {"legal_rep_name": "王五", "legal_rep_id": rid})
+        client.post(reverse("portal:application-step", kwargs={"step": "representative"}),
+                    {"legal_rep_name": "王五", "legal_rep_id": rid[:-1] + ("0" if rid[-1] != "0" else "1")})
+        client.post(reverse("portal:settlement-request"), {
+            "kind": "personal", "account_name": "someone else", "bank_name": "ICBC", "account_number": account})
+        clients[roles.OPERATIONS_MANAGER].get(reverse("ops:merchant-export") + "?format=csv")
+        clients[roles.OPERATIONS_MANAGER].get(reverse("ops:merchant-detail", kwargs={"pk": merchant_a.pk}))
