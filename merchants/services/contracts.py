@@ -195,6 +195,8 @@ def contract_amend(*, actor: User, contract: Contract, **changes) -> Contract:
     unknown = set(changes) - AMENDABLE
     if unknown:
         raise DomainError(_("These terms cannot be amended: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    # The merchant first, then the contract: the same order as countersigning, so the two cannot deadlock.
+    Merchant.objects.select_for_update().get(pk=contract.merchant_id)
     base = _lock(contract)
     if base.status != C.ACTIVE:
         raise DomainError(_("Only the contract in force can be amended (this one is %(status)s).")
