@@ -59,6 +59,32 @@ JOBS = {
         "period": 24 * 3600,
         "description": _("Flag active merchants whose on-site inspection is overdue to compliance officers."),
     },
+    "terminals.maintenance_due": {
+        "task": "terminals.tasks.maintenance_create_due",
+        "schedule": crontab(hour=6, minute=30),
+        "period": 24 * 3600,
+        "description": _("Create preventive maintenance work orders for terminals whose visit is due."),
+    },
+    "terminals.sla_check": {
+        "task": "terminals.tasks.tickets_check_sla",
+        "schedule": crontab(minute="*/15"),
+        "period": 15 * 60,
+        "description": _("Detect maintenance tickets past their response or resolution target and escalate "
+                         "them to the team lead."),
+    },
+    "terminals.rent_monthly": {
+        "task": "terminals.tasks.rent_charge_month",
+        "schedule": crontab(hour=6, minute=0),
+        "period": 24 * 3600,
+        "description": _("Charge this month's terminal rent from the contract in force, once per terminal and "
+                         "month; suspend terminals whose rent is long overdue."),
+    },
+    "terminals.health_check": {
+        "task": "terminals.tasks.terminals_flag_stale",
+        "schedule": crontab(hour=7, minute=0),
+        "period": 24 * 3600,
+        "description": _("Flag active terminals with no sign-in or transaction for too long."),
+    },
     "notifications.retry_email": {
         "task": "acquirer.tasks.retry_notification_emails",
         "schedule": crontab(minute="*/5"),

@@ -8,6 +8,7 @@ from django.urls import include, path
 from acquirer.views import audit as audit_views
 from acquirer.views import common, ops
 from merchants import urls as merchant_urls
+from terminals import urls as terminal_urls
 
 ops_patterns = [
     path("", ops.OpsHomeView.as_view(), name="home"),
@@ -20,6 +21,7 @@ ops_patterns = [
     path("users/<int:pk>/enable/", ops.UserEnableView.as_view(), name="user-enable"),
     path("users/<int:pk>/unlock/", ops.UserUnlockView.as_view(), name="user-unlock"),
     *merchant_urls.ops_patterns,
+    *terminal_urls.ops_patterns,
 ]
 
 audit_patterns = [
@@ -29,9 +31,10 @@ audit_patterns = [
     path("jobs/", audit_views.AuditJobListView.as_view(), name="job-list"),
     path("backups/", audit_views.AuditBackupListView.as_view(), name="backup-list"),
     *merchant_urls.audit_patterns,
+    *terminal_urls.audit_patterns,
 ]
 
-portal_patterns = [*merchant_urls.portal_patterns]
+portal_patterns = [*merchant_urls.portal_patterns, *terminal_urls.portal_patterns]
 
 urlpatterns = [
     path("", common.HomeView.as_view(), name="home"),

@@ -242,6 +242,20 @@ ACQUIRER_INSPECTION_MONTHS = {"high": 3, "medium": 6, "low": 12}
 # Uploads: KYC documents and inspection photos.
 ACQUIRER_UPLOAD_MAX_BYTES = int(os.environ.get("ACQUIRER_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
+# --- Terminals (docs/terminals.md) --------------------------------------------------------------
+# Maintenance ticket SLA per severity, in business hours: (first response, resolution).
+ACQUIRER_TICKET_SLA_HOURS = {"critical": (1, 8), "high": (2, 16), "medium": (4, 24), "low": (8, 40)}
+# Business hours of the service desk (Asia/Shanghai): weekdays, start and end hour.
+ACQUIRER_BUSINESS_HOURS = (9, 18)
+# A terminal with no sign-in or transaction for this many days is flagged for follow-up.
+ACQUIRER_TERMINAL_STALE_DAYS = int(os.environ.get("ACQUIRER_TERMINAL_STALE_DAYS", "7"))
+# A terminal transacting farther than this from its installation address is flagged.
+ACQUIRER_TERMINAL_MAX_DISTANCE_KM = int(os.environ.get("ACQUIRER_TERMINAL_MAX_DISTANCE_KM", "5"))
+# Preventive maintenance interval (days) and rent: due date (day of month) and suspension after unpaid days.
+ACQUIRER_MAINTENANCE_INTERVAL_DAYS = int(os.environ.get("ACQUIRER_MAINTENANCE_INTERVAL_DAYS", "180"))
+ACQUIRER_RENT_DUE_DAY = 10
+ACQUIRER_RENT_SUSPEND_AFTER_DAYS = int(os.environ.get("ACQUIRER_RENT_SUSPEND_AFTER_DAYS", "30"))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
