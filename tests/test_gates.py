@@ -10,7 +10,8 @@ from tests.urlwalk import walk
 
 ROUTES = list(walk())
 OUR_ROUTES = [r for r in ROUTES if r.namespace in ("ops", "portal", "audit") or (
-    r.namespace is None and r.view_class is not None and r.view_class.__module__.startswith(("acquirer", "merchants")))]
+    r.namespace is None and r.view_class is not None
+    and r.view_class.__module__.startswith(("acquirer", "merchants", "terminals")))]
 
 
 def test_every_url_pattern_declares_a_gate():
@@ -72,7 +73,20 @@ def _kwargs(route, ctx):
             "ops:settlement-verify", "ops:settlement-approve", "ops:settlement-reject")},
         **{name: {"pk": ctx["photo_a"].pk} for name in ("ops:inspection-photo", "audit:inspection-photo")},
     }
+    for module in _sample_modules():
+        samples.update(module.samples(ctx))
     return samples.get(route.full_name, {})
+
+
+def _sample_modules():
+    """Each domain subpackage may add ``tests/<app>/gate_samples_*.py`` with ``build(ctx)`` (create
+    merchant A's objects, store them in ctx) and ``samples(ctx)`` (URL name -> kwargs)."""
+    import importlib
+    import pathlib
+
+    root = pathlib.Path(__file__).parent
+    return [importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
+            for path in sorted(root.glob("*/gate_samples_*.py"))]
 
 
 def _method(route) -> str:
@@ -145,9 +159,12 @@ def ctx(users, merchant_a, merchant_b, clients, settings, tmp_path):
     inspection = inspection_record(actor=manager, merchant=merchant_a, performed_on=today,
                                    checklist=dict.fromkeys(CHECKLIST, True), findings="", outcome="passed",
                                    photos=[png_file()])
-    return {"users": users, "merchant_a": merchant_a, "merchant_b": merchant_b, "clients": clients,
-            "notification_a": notification_a, "blacklist_entry": blacklist_entry, "document_a": document_a,
-            "account_a": account_a, "contract_a": contract_a, "photo_a": inspection.photos.get()}
+    ctx = {"users": users, "merchant_a": merchant_a, "merchant_b": merchant_b, "clients": clients,
+           "notification_a": notification_a, "blacklist_entry": blacklist_entry, "document_a": document_a,
+           "account_a": account_a, "contract_a": contract_a, "photo_a": inspection.photos.get()}
+    for module in _sample_modules():
+        module.build(ctx)
+    return ctx
 
 
 @pytest.mark.django_db
