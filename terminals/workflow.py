@@ -1,7 +1,7 @@
 """Allowed moves of the terminal, work order, ticket, parameter change and firmware campaign state
 machines (data, not code). Each move has one service; the service checks the actor and the guards."""
 
-from terminals.models import FirmwareCampaign, ParameterChange, Terminal, Ticket, WorkOrder
+from terminals.models import FirmwareCampaign, ParameterChange, RentCharge, Terminal, Ticket, WorkOrder
 
 T = Terminal.Status
 TERMINAL_MOVES = {
@@ -57,3 +57,7 @@ CAMPAIGN_MOVES = {
     F.FINISHED: set(),
     F.CANCELLED: set(),
 }
+
+R = RentCharge.Status
+# A rent charge is paid or waived once.
+RENT_MOVES = {R.DUE: {R.PAID, R.WAIVED}, R.PAID: set(), R.WAIVED: set()}

@@ -1,5 +1,247 @@
-"""Views of this terminals subdomain; the URL lists below are collected by terminals/urls.py."""
+"""Terminal money and health: rent charges (filters, totals per status, paid or waived), deposits taken
+and refunded or forfeited, and the open health flags (stale or far-away terminals) with their follow-up."""
 
-ops_patterns = []
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from acquirer.access import AuditorView, OpsView
+from acquirer.exceptions import DomainError
+from acquirer.forms import ReasonForm
+from terminals.forms_money import (
+    DepositRefundForm,
+    DepositTakeForm,
+    HealthClearForm,
+    HealthFilterForm,
+    RentFilterForm,
+    RentPaidForm,
+)
+from terminals.selectors.money import (
+    deposit_movement_list,
+    health_flag_get,
+    health_flag_list,
+    health_flag_list_count,
+    rent_charge_get,
+    rent_charge_list,
+    rent_totals,
+    terminal_money_get,
+    terminal_rent_list,
+)
+from terminals.services.health import health_flag_clear
+from terminals.services.money import deposit_expected, deposit_refund, deposit_take, rent_mark_paid, rent_waive
+
+MONEY = ("terminals.manage_terminal_money",)
+PAGE_SIZE = 50
+
+
+def _errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _back(request, default: str):
+    """Back to the page the form was on (same site only), else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+# --- rent -------------------------------------------------------------------------------------
+
+def _rent_page(request, *, area: str):
+    actor = request.user
+    form = RentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    charges = rent_charge_list(actor=actor, filters=filters)
+    page = Paginator(charges, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "terminals/money/rent_list.html", {
+        "area": area, "form": form, "page": page, "totals": rent_totals(charges), "query": query.urlencode(),
+        "can_manage": area == "ops" and actor.has_perms(MONEY), "reason_form": ReasonForm(),
+        "here": request.get_full_path(),
+    })
+
+
+class RentListView(OpsView):
+    permission_required = ("terminals.view_rentcharge",)
+
+    def get(self, request):
+        return _rent_page(request, area="ops")
+
+
+class AuditRentListView(AuditorView):
+    def get(self, request):
+        return _rent_page(request, area="audit")
+
+
+class RentPaidView(OpsView):
+    permission_required = MONEY
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        charge = rent_charge_get(actor=request.user, pk=pk)
+        form = RentPaidForm(request.POST)
+        if not form.is_valid():
+            _errors(request, form)
+        else:
+            try:
+                rent_mark_paid(actor=request.user, charge=charge, reference=form.cleaned_data["reference"])
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Rent of %(serial)s for %(month)s marked as paid.")
+                                 % {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"})
+        return _back(request, "ops:rent-list")
+
+
+class RentWaiveView(OpsView):
+    permission_required = MONEY
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        charge = rent_charge_get(actor=request.user, pk=pk)
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            _errors(request, form)
+        else:
+            try:
+                rent_waive(actor=request.user, charge=charge, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Rent of %(serial)s for %(month)s waived.")
+                                 % {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"})
+        return _back(request, "ops:rent-list")
+
+
+# --- deposits ---------------------------------------------------------------------------------
+
+def _terminal_url(terminal) -> str:
+    try:
+        return reverse("ops:terminal-detail", kwargs={"pk": terminal.pk})
+    except NoReverseMatch:
+        return ""
+
+
+class _DepositView(OpsView):
+    permission_required = MONEY
+    template_name = "terminals/money/deposit.html"
+    form_class = None
+    action = ""
+
+    def _render(self, request, terminal, form, status: int = 200):
+        return render(request, self.template_name, {
+            "terminal": terminal, "form": form, "action": self.action, "expected": deposit_expected(terminal),
+            "movements": deposit_movement_list(actor=request.user, terminal=terminal),
+            "charges": terminal_rent_list(actor=request.user, terminal=terminal)[:12],
+            "terminal_url": _terminal_url(terminal),
+        }, status=status)
+
+    def initial(self, terminal) -> dict:
+        return {}
+
+    def get(self, request, pk):
+        terminal = terminal_money_get(actor=request.user, pk=pk)
+        return self._render(request, terminal, self.form_class(initial=self.initial(terminal)))
+
+    def post(self, request, pk):
+        terminal = terminal_money_get(actor=request.user, pk=pk)
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                message = self.act(request.user, terminal, form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, message)
+                return redirect(_terminal_url(terminal) or request.path)
+        return self._render(request, terminal, form)
+
+    def act(self, actor, terminal, data) -> str:
+        raise NotImplementedError
+
+
+class DepositTakeView(_DepositView):
+    form_class = DepositTakeForm
+    action = "take"
+
+    def initial(self, terminal):
+        expected = deposit_expected(terminal)
+        return {"amount": expected[0]} if expected else {}
+
+    def act(self, actor, terminal, data):
+        movement = deposit_take(actor=actor, terminal=terminal, amount=data["amount"], reference=data["reference"])
+        return _("Deposit of %(amount)s %(currency)s recorded for %(serial)s.") % {
+            "amount": movement.amount, "currency": movement.currency, "serial": terminal.serial_number}
+
+
+class DepositRefundView(_DepositView):
+    form_class = DepositRefundForm
+    action = "refund"
+
+    def act(self, actor, terminal, data):
+        movement = deposit_refund(actor=actor, terminal=terminal, condition_ok=data["condition_ok"],
+                                  reference=data["reference"])
+        return _("%(movement)s: %(amount)s %(currency)s for %(serial)s.") % {
+            "movement": movement.get_kind_display(), "amount": movement.amount, "currency": movement.currency,
+            "serial": terminal.serial_number}
+
+
+# --- health -----------------------------------------------------------------------------------
+
+class HealthListView(OpsView):
+    permission_required = ("terminals.view_healthflag",)
+
+    def get(self, request):
+        form = HealthFilterForm(request.GET or None)
+        kind = form.cleaned_data.get("kind", "") if form.is_bound and form.is_valid() else ""
+        flags = health_flag_list(actor=request.user, kind=kind)
+        page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
+        can_clear = any(request.user.has_perm(p) for p in ("terminals.activate_terminal", "terminals.field_work"))
+        return render(request, "terminals/money/health_list.html", {
+            "form": form, "page": page, "can_clear": can_clear, "clear_form": HealthClearForm(),
+            "counts": health_flag_list_count(actor=request.user), "here": request.get_full_path(),
+        })
+
+
+class HealthClearView(OpsView):
+    """Clear a flag after following it up (the service checks activate_terminal or field_work)."""
+
+    permission_required = ("terminals.view_healthflag",)
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        flag = health_flag_get(actor=request.user, pk=pk)
+        form = HealthClearForm(request.POST)
+        if not form.is_valid():
+            _errors(request, form)
+        else:
+            try:
+                health_flag_clear(actor=request.user, flag=flag, note=form.cleaned_data["note"])
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Flag on %(serial)s cleared.") % {"serial": flag.terminal.serial_number})
+        return _back(request, "ops:health-list")
+
+
+ops_patterns = [
+    path("terminals/rent/", RentListView.as_view(), name="rent-list"),
+    path("terminals/rent/<int:pk>/paid/", RentPaidView.as_view(), name="rent-paid"),
+    path("terminals/rent/<int:pk>/waive/", RentWaiveView.as_view(), name="rent-waive"),
+    path("terminals/<int:pk>/deposit/take/", DepositTakeView.as_view(), name="deposit-take"),
+    path("terminals/<int:pk>/deposit/refund/", DepositRefundView.as_view(), name="deposit-refund"),
+    path("terminals/health/", HealthListView.as_view(), name="health-list"),
+    path("terminals/health/<int:pk>/clear/", HealthClearView.as_view(), name="health-clear"),
+]
 portal_patterns = []
-audit_patterns = []
+audit_patterns = [
+    path("terminals/rent/", AuditRentListView.as_view(), name="rent-list"),
+]

@@ -1,5 +1,403 @@
-"""Views of this terminals subdomain; the URL lists below are collected by terminals/urls.py."""
+"""Maintenance tickets: the ops queue with SLA clocks, phone-call intake, the ticket page with the
+allowed moves (assign, remote diagnosis, dispatch, spare parts, swap, resolve); the merchant reports a
+fault in the portal, follows it and confirms or reopens it; auditors read everything.
 
-ops_patterns = []
-portal_patterns = []
-audit_patterns = []
+The SLA clocks are computed here from the due times (``terminals.sla.clock``), never stored."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from acquirer.access import AuditorView, OpsView, PortalView
+from acquirer.exceptions import DomainError
+from acquirer.forms import ReasonForm
+from acquirer.selectors import audit_history
+from acquirer.workflow import allowed_moves
+from merchants.views.documents import file_response
+from terminals.forms_tickets import (
+    AssignForm,
+    DiagnoseForm,
+    DispatchForm,
+    OpsTicketForm,
+    PartForm,
+    PortalTicketForm,
+    ResolveForm,
+    SwapForm,
+    TicketFilterForm,
+)
+from terminals.models import Ticket
+from terminals.selectors.tickets import (
+    ticket_assignee_choices,
+    ticket_engineer_choices,
+    ticket_get,
+    ticket_list,
+    ticket_photo_get,
+    ticket_replacement_choices,
+    ticket_terminal_choices,
+    ticket_terminal_lookup,
+    ticket_terminal_search,
+)
+from terminals.services import tickets as svc
+from terminals.sla import clock
+from terminals.workflow import TICKET_MOVES
+
+K = Ticket.Status
+PAGE = 50
+VIEW_PERM = "terminals.view_ticket"
+HANDLE_PERM = "terminals.handle_ticket"
+FIELD_PERM = "terminals.field_work"
+DETAIL = "terminals/tickets/detail.html"
+
+
+def _with_clocks(tickets, now=None):
+    """Attach the response and resolution clocks (business hours) to each ticket; no queries."""
+    now = now or timezone.now()
+    for ticket in tickets:
+        ticket.response_clock = clock(due=ticket.response_due, stopped_at=ticket.responded_at, now=now)
+        ticket.resolution_clock = clock(due=ticket.resolution_due, now=now,
+                                        stopped_at=ticket.resolved_at if ticket.status not in svc.OPEN_STATUSES
+                                        else None)
+    return tickets
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _photo_response(request, pk):
+    photo = ticket_photo_get(actor=request.user, pk=pk)
+    try:
+        handle, filename, content_type = svc.ticket_photo_download(actor=request.user, photo=photo)
+    except DomainError as error:
+        raise Http404(str(error)) from error
+    return file_response(handle, filename, content_type)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+class _ListMixin:
+    """The ticket queue: filters, a page of tickets with their clocks (a constant number of queries)."""
+
+    template_name = "terminals/tickets/list.html"
+    area = "ops"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        data = self.request.GET.copy()
+        if self.area != "portal" and not set(TicketFilterForm.base_fields) & set(data):
+            data["status"] = "unresolved"  # staff start from the tickets still to work on
+        form = TicketFilterForm(data)
+        filters = form.cleaned_data if form.is_valid() else {}
+        page = Paginator(ticket_list(actor=self.request.user, filters=filters), PAGE).get_page(data.get("page"))
+        query = data.copy()
+        query.pop("page", None)
+        ctx.update(area=self.area, form=form, page_obj=page, tickets=_with_clocks(list(page.object_list)),
+                   query=query.urlencode())
+        return ctx
+
+
+class OpsTicketListView(OpsView, _ListMixin, TemplateView):
+    permission_required = (VIEW_PERM,)
+
+
+class PortalTicketListView(PortalView, _ListMixin, TemplateView):
+    area = "portal"
+
+
+class AuditTicketListView(AuditorView, _ListMixin, TemplateView):
+    area = "audit"
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+class OpsTicketCreateView(OpsView):
+    """A fault reported by phone: find the terminal by serial number or TID, record the ticket."""
+
+    permission_required = (HANDLE_PERM,)
+    template_name = "terminals/tickets/ops_create.html"
+
+    def _render(self, request, form, status=200):
+        query = request.GET.get("q", "")
+        matches = ticket_terminal_search(actor=request.user, query=query) if query else []
+        return render(request, self.template_name, {"area": "ops", "form": form, "q": query, "matches": matches},
+                      status=status)
+
+    def get(self, request):
+        initial = {"terminal": request.GET.get("terminal", "")}
+        return self._render(request, OpsTicketForm(initial=initial))
+
+    def post(self, request):
+        form = OpsTicketForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            terminal = ticket_terminal_lookup(actor=request.user, query=data["terminal"])
+            if terminal is None:
+                form.add_error("terminal", _("No terminal installed at a merchant has this serial number or TID."))
+            else:
+                try:
+                    ticket = svc.ticket_raise(actor=request.user, terminal=terminal, category=data["category"],
+                                              severity=data["severity"], description=data["description"],
+                                              channel=Ticket.Channel.PHONE, photos=data["photos"],
+                                              raised_at=data.get("raised_at"))
+                except DomainError as error:
+                    form.add_error(None, str(error))
+                else:
+                    messages.success(request, _("Ticket %(number)s recorded for %(merchant)s.")
+                                     % {"number": ticket.number, "merchant": ticket.merchant})
+                    return redirect("ops:ticket-detail", pk=ticket.pk)
+        return self._render(request, form)
+
+
+class PortalTicketCreateView(PortalView):
+    """The merchant reports a fault on one of its terminals, with photos."""
+
+    template_name = "terminals/tickets/portal_create.html"
+
+    def _render(self, request, form):
+        return render(request, self.template_name, {"area": "portal", "form": form})
+
+    def get(self, request):
+        terminals = ticket_terminal_choices(actor=request.user)
+        initial = {"terminal": request.GET.get("terminal")} if request.GET.get("terminal", "").isdigit() else {}
+        return self._render(request, PortalTicketForm(terminals=terminals, initial=initial))
+
+    def post(self, request):
+        form = PortalTicketForm(request.POST, request.FILES, terminals=ticket_terminal_choices(actor=request.user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = svc.ticket_raise(actor=request.user, terminal=data["terminal"], category=data["category"],
+                                          severity=data["severity"], description=data["description"],
+                                          channel=Ticket.Channel.PORTAL, photos=data["photos"])
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Thank you: your fault report is ticket %(number)s. We will respond by "
+                                            "%(due)s.") % {"number": ticket.number,
+                                                           "due": timezone.localtime(ticket.response_due)
+                                                           .strftime("%Y-%m-%d %H:%M")})
+                return redirect("portal:ticket-detail", pk=ticket.pk)
+        return self._render(request, form)
+
+
+# --- detail -----------------------------------------------------------------------------------
+
+def _detail_context(request, ticket: Ticket, area: str) -> dict:
+    _with_clocks([ticket])
+    ctx = {"ticket": ticket, "area": area, "parts": ticket.parts.all(), "photos": ticket.photos.all(),
+           "work_orders": ticket.work_orders.all(), "resolution_label": svc.RESOLUTION_CODES.get(
+               ticket.resolution_code, ticket.resolution_code)}
+    if area != "portal":
+        ctx["history"] = audit_history(actor=request.user, target=ticket)
+    return ctx
+
+
+def _ops_detail(request, ticket: Ticket):
+    ctx = _detail_context(request, ticket, "ops")
+    user = request.user
+    allowed = allowed_moves(ticket, TICKET_MOVES)
+    if user.has_perm(HANDLE_PERM) and ticket.status in svc.OPEN_STATUSES:
+        engineers = ticket_engineer_choices(actor=user)
+        ctx.update(
+            assign_form=AssignForm(assignees=ticket_assignee_choices(actor=user),
+                                   initial={"assignee": ticket.assignee_id}),
+            diagnose_form=DiagnoseForm() if K.DIAGNOSING in allowed else None,
+            dispatch_form=DispatchForm(engineers=engineers) if K.DISPATCHED in allowed else None,
+            part_form=PartForm(),
+            resolve_form=ResolveForm() if K.RESOLVED in allowed else None,
+        )
+        if user.has_perm(FIELD_PERM) and ticket.terminal.status in svc.SWAPPABLE:
+            ctx["swap_form"] = SwapForm(replacements=ticket_replacement_choices(actor=user, ticket=ticket),
+                                        engineers=engineers)
+    return render(request, DETAIL, ctx)
+
+
+class OpsTicketDetailView(OpsView):
+    permission_required = (VIEW_PERM,)
+
+    def get(self, request, pk):
+        return _ops_detail(request, ticket_get(actor=request.user, pk=pk))
+
+
+class PortalTicketDetailView(PortalView):
+    def get(self, request, pk):
+        ticket = ticket_get(actor=request.user, pk=pk)
+        ctx = _detail_context(request, ticket, "portal")
+        if ticket.status == K.RESOLVED:
+            ctx["reopen_form"] = ReasonForm()
+        return render(request, DETAIL, ctx)
+
+
+class AuditTicketDetailView(AuditorView):
+    def get(self, request, pk):
+        return render(request, DETAIL, _detail_context(request, ticket_get(actor=request.user, pk=pk), "audit"))
+
+
+# --- moves ------------------------------------------------------------------------------------
+
+class _TicketActionView:
+    """POST one move: bind the form, call the service, report the outcome, back to the ticket page."""
+
+    http_method_names = ["post"]
+    detail_url = "ops:ticket-detail"
+
+    def make_form(self, request, ticket):
+        raise NotImplementedError
+
+    def act(self, actor, ticket, data) -> str:
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        ticket = ticket_get(actor=request.user, pk=pk)
+        form = self.make_form(request, ticket)
+        if form is not None and not form.is_valid():
+            _form_errors(request, form)
+            return redirect(self.detail_url, pk=ticket.pk)
+        try:
+            message = self.act(request.user, ticket, form.cleaned_data if form is not None else {})
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, message)
+        return redirect(self.detail_url, pk=ticket.pk)
+
+
+class OpsTicketAssignView(_TicketActionView, OpsView):
+    permission_required = (HANDLE_PERM,)
+
+    def make_form(self, request, ticket):
+        return AssignForm(request.POST, assignees=ticket_assignee_choices(actor=request.user))
+
+    def act(self, actor, ticket, data):
+        svc.ticket_assign(actor=actor, ticket=ticket, assignee=data["assignee"])
+        return _("Ticket %(number)s assigned to %(user)s.") % {"number": ticket.number,
+                                                                "user": data["assignee"].get_username()}
+
+
+class OpsTicketDiagnoseView(_TicketActionView, OpsView):
+    permission_required = (HANDLE_PERM,)
+
+    def make_form(self, request, ticket):
+        return DiagnoseForm(request.POST)
+
+    def act(self, actor, ticket, data):
+        svc.ticket_diagnose(actor=actor, ticket=ticket, note=data["note"])
+        return _("Remote diagnosis started on ticket %(number)s.") % {"number": ticket.number}
+
+
+class OpsTicketDispatchView(_TicketActionView, OpsView):
+    permission_required = (HANDLE_PERM,)
+
+    def make_form(self, request, ticket):
+        return DispatchForm(request.POST, engineers=ticket_engineer_choices(actor=request.user))
+
+    def act(self, actor, ticket, data):
+        order = svc.ticket_dispatch(actor=actor, ticket=ticket, engineer=data["engineer"],
+                                    window_start=data["window_start"], window_end=data["window_end"])
+        return _("Engineer dispatched: work order %(number)s.") % {"number": order.number}
+
+
+class OpsTicketPartView(_TicketActionView, OpsView):
+    permission_required = (HANDLE_PERM,)
+
+    def make_form(self, request, ticket):
+        return PartForm(request.POST)
+
+    def act(self, actor, ticket, data):
+        use = svc.ticket_add_part(actor=actor, ticket=ticket, part=data["part"], quantity=data["quantity"])
+        return _("Spare part recorded: %(part)s.") % {"part": use}
+
+
+class OpsTicketResolveView(_TicketActionView, OpsView):
+    permission_required = (HANDLE_PERM,)
+
+    def make_form(self, request, ticket):
+        return ResolveForm(request.POST)
+
+    def act(self, actor, ticket, data):
+        svc.ticket_resolve(actor=actor, ticket=ticket, resolution_code=data["resolution_code"], notes=data["notes"])
+        return _("Ticket %(number)s resolved; the merchant is asked to confirm.") % {"number": ticket.number}
+
+
+class OpsTicketSwapView(_TicketActionView, OpsView):
+    permission_required = (HANDLE_PERM, FIELD_PERM)
+
+    def make_form(self, request, ticket):
+        return SwapForm(request.POST, replacements=ticket_replacement_choices(actor=request.user, ticket=ticket),
+                        engineers=ticket_engineer_choices(actor=request.user))
+
+    def act(self, actor, ticket, data):
+        installation = svc.terminal_swap(actor=actor, ticket=ticket, replacement=data["replacement"],
+                                         engineer=data["engineer"], installed_on=data["installed_on"])
+        return _("Terminal %(old)s swapped for %(new)s, which took over its parameters; %(old)s went to repair. "
+                 "Test and activate %(new)s, then resolve the ticket.") % {
+            "old": ticket.terminal.serial_number, "new": installation.terminal.serial_number}
+
+
+class PortalTicketConfirmView(_TicketActionView, PortalView):
+    detail_url = "portal:ticket-detail"
+
+    def make_form(self, request, ticket):
+        return None
+
+    def act(self, actor, ticket, data):
+        svc.ticket_confirm(actor=actor, ticket=ticket)
+        return _("Thank you: ticket %(number)s is closed.") % {"number": ticket.number}
+
+
+class PortalTicketReopenView(_TicketActionView, PortalView):
+    detail_url = "portal:ticket-detail"
+
+    def make_form(self, request, ticket):
+        return ReasonForm(request.POST)
+
+    def act(self, actor, ticket, data):
+        svc.ticket_reopen(actor=actor, ticket=ticket, reason=data["reason"])
+        return _("Ticket %(number)s is open again; we will get back to you.") % {"number": ticket.number}
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+class OpsTicketPhotoView(OpsView):
+    permission_required = (VIEW_PERM,)
+
+    def get(self, request, pk):
+        return _photo_response(request, pk)
+
+
+class PortalTicketPhotoView(PortalView):
+    def get(self, request, pk):
+        return _photo_response(request, pk)
+
+
+ops_patterns = [
+    path("tickets/", OpsTicketListView.as_view(), name="ticket-list"),
+    path("tickets/new/", OpsTicketCreateView.as_view(), name="ticket-create"),
+    path("tickets/<int:pk>/", OpsTicketDetailView.as_view(), name="ticket-detail"),
+    path("tickets/<int:pk>/assign/", OpsTicketAssignView.as_view(), name="ticket-assign"),
+    path("tickets/<int:pk>/diagnose/", OpsTicketDiagnoseView.as_view(), name="ticket-diagnose"),
+    path("tickets/<int:pk>/dispatch/", OpsTicketDispatchView.as_view(), name="ticket-dispatch"),
+    path("tickets/<int:pk>/part/", OpsTicketPartView.as_view(), name="ticket-part"),
+    path("tickets/<int:pk>/resolve/", OpsTicketResolveView.as_view(), name="ticket-resolve"),
+    path("tickets/<int:pk>/swap/", OpsTicketSwapView.as_view(), name="ticket-swap"),
+    path("tickets/photos/<int:pk>/", OpsTicketPhotoView.as_view(), name="ticket-photo"),
+]
+portal_patterns = [
+    path("tickets/", PortalTicketListView.as_view(), name="ticket-list"),
+    path("tickets/new/", PortalTicketCreateView.as_view(), name="ticket-create"),
+    path("tickets/<int:pk>/", PortalTicketDetailView.as_view(), name="ticket-detail"),
+    path("tickets/<int:pk>/confirm/", PortalTicketConfirmView.as_view(), name="ticket-confirm"),
+    path("tickets/<int:pk>/reopen/", PortalTicketReopenView.as_view(), name="ticket-reopen"),
+    path("tickets/photos/<int:pk>/", PortalTicketPhotoView.as_view(), name="ticket-photo"),
+]
+audit_patterns = [
+    path("tickets/", AuditTicketListView.as_view(), name="ticket-list"),
+    path("tickets/<int:pk>/", AuditTicketDetailView.as_view(), name="ticket-detail"),
+]

@@ -1,0 +1,24 @@
+"""Demo terminals, built through the real services (so the timeline and audit trail are real too).
+
+Called by ``seed_demo`` after the merchants' demo; idempotent. Order matters: the lifecycle puts
+terminals in every state, then stock intake, field work, tickets (some breaching their SLA), and
+firmware, deposits, rent and health flags use the active ones.
+"""
+
+from acquirer.models import User
+from merchants.models import Merchant
+
+STAFF = {"ops": "ops", "reviewer": "reviewer", "engineer": "engineer", "risk": "risk", "service": "service",
+         "compliance": "compliance"}
+
+
+def seed(*, password: str, force_password: bool) -> list[tuple[str, str]]:
+    from terminals import demo_lifecycle, demo_money, demo_registry, demo_tickets, demo_workorders
+
+    staff = {key: User.objects.get(username=username) for key, username in STAFF.items()}
+    owners = {username: User.objects.get(username=username) for username in ("merchant", "merchant2")}
+    merchant_a = Merchant.objects.get(pk=owners["merchant"].merchant_id)
+    merchant_b = Merchant.objects.get(pk=owners["merchant2"].merchant_id)
+    for module in (demo_registry, demo_lifecycle, demo_workorders, demo_tickets, demo_money):
+        module.seed(staff=staff, merchant_a=merchant_a, merchant_b=merchant_b)
+    return []

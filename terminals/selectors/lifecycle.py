@@ -1,0 +1,116 @@
+"""Reads of the terminal page: the terminal, its lifecycle records, work orders, tickets, photos and its
+audit timeline, always through ``acquirer.access.scope`` (another merchant's terminal is a 404)."""
+
+from django.db.models import Q
+
+from acquirer.access import get_scoped, scope
+from acquirer.models import AuditEvent, User
+from merchants.models import Merchant
+from terminals.models import (
+    HealthFlag,
+    Installation,
+    ParameterChange,
+    Shipment,
+    SiteSurvey,
+    Terminal,
+    TerminalPhoto,
+    TerminalTest,
+    Ticket,
+    WorkOrder,
+)
+from terminals.services.lifecycle import ALLOCATABLE_MERCHANTS, EDITABLE, FROM, may
+from terminals.workflow import LIVE
+
+T = Terminal.Status
+# Page sections: key -> (model, related rows to load with it)
+RECORDS = {
+    "surveys": (SiteSurvey, ("engineer",)),
+    "shipments": (Shipment, ("shipped_by",)),
+    "installations": (Installation, ("engineer", "swap_of")),
+    "tests": (TerminalTest, ("tested_by",)),
+    "parameter_changes": (ParameterChange, ("requested_by", "decided_by")),
+    "photos": (TerminalPhoto, ("uploaded_by",)),
+    "work_orders": (WorkOrder, ("engineer",)),
+    "tickets": (Ticket, ("assignee",)),
+    "health_flags": (HealthFlag, ()),
+}
+
+
+def terminal_get(*, actor, pk: int) -> Terminal:
+    return get_scoped(Terminal.objects.select_related("model", "merchant", "custodian_user"), actor, pk=pk)
+
+
+def terminal_photo_get(*, actor, pk: int) -> TerminalPhoto:
+    return get_scoped(TerminalPhoto.objects.select_related("terminal"), actor, pk=pk)
+
+
+def parameter_change_get(*, actor, pk: int) -> ParameterChange:
+    return get_scoped(ParameterChange.objects.select_related("terminal", "requested_by"), actor, pk=pk)
+
+
+def allocatable_merchants(*, actor):
+    """Merchants a terminal may be offered to (the service still checks the contract)."""
+    return scope(Merchant.objects.filter(status__in=ALLOCATABLE_MERCHANTS), actor).order_by("legal_name", "pk")
+
+
+def _may_view(actor, model) -> bool:
+    if actor.kind == User.Kind.STAFF:
+        return actor.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    return True  # auditors see everything, merchant users their own rows (scope)
+
+
+def terminal_events(*, actor, terminal: Terminal):
+    """Audit events about the terminal (target) or naming it in their data, newest first."""
+    mentions = Q(data__terminal=terminal.pk) | Q(data__terminal=str(terminal.pk))
+    return (scope(AuditEvent.objects.all(), actor)
+            .filter(Q(target_type=Terminal._meta.label_lower, target_id=str(terminal.pk)) | mentions)
+            .order_by("-at", "-id"))
+
+
+def terminal_timeline(*, actor, terminal: Terminal) -> dict:
+    """The terminal's full history (audit events, newest first) and its records for the page: one query
+    per section, whatever the number of rows."""
+    timeline = {"events": list(terminal_events(actor=actor, terminal=terminal))}
+    for key, (model, related) in RECORDS.items():
+        if not _may_view(actor, model):
+            timeline[key] = None  # not shown to this role
+            continue
+        qs = scope(model.objects.select_related(*related), actor).filter(terminal_id=terminal.pk)
+        if model is HealthFlag:
+            qs = qs.filter(cleared_at__isnull=True)
+        timeline[key] = list(qs)
+    return timeline
+
+
+def latest_test(timeline: dict) -> TerminalTest | None:
+    tests = timeline.get("tests") or []
+    return tests[0] if tests else None
+
+
+def pending_changes(timeline: dict) -> list[ParameterChange]:
+    return [c for c in timeline.get("parameter_changes") or [] if c.status == ParameterChange.Status.PENDING]
+
+
+def terminal_actions(*, actor, terminal: Terminal, timeline: dict) -> list[str]:
+    """The moves the page offers this actor now (the services check again)."""
+    status = terminal.status
+    placed = bool(timeline.get("installations") or timeline.get("shipments"))
+    test = latest_test(timeline)
+    offered = {
+        "allocate": status in FROM["allocate"],
+        "survey": status in FROM["survey"],
+        "ship": status in FROM["ship"],
+        "deliver": status in FROM["deliver"],
+        "install": status in FROM["install"],
+        "test": status in FROM["test"],
+        "parameters": status in EDITABLE,
+        "activate": status in FROM["activate"] and test is not None and test.passed,
+        "suspend": status in FROM["suspend"],
+        "reactivate": status in FROM["reactivate"] and terminal.merchant_id is not None,
+        "parameter_request": status in LIVE and not pending_changes(timeline),
+        "repair": status in FROM["repair"],
+        "return": status in FROM["return"],
+        "retire": status in FROM["retire"],
+        "delete": status in FROM["delete"] and not placed and timeline.get("installations") is not None,
+    }
+    return [action for action, ok in offered.items() if ok and may(actor, action)]

@@ -1,0 +1,70 @@
+"""Reads of rent charges, deposits and health flags, always through ``acquirer.access.scope``."""
+
+from django.db.models import Count, Q, Sum
+
+from acquirer.access import get_scoped, scope
+from terminals.models import DepositMovement, HealthFlag, RentCharge, Terminal
+
+
+def rent_charge_list(*, actor, filters: dict | None = None):
+    """Rent charges, newest month first; ``filters``: month (first day), status, merchant (name, MID or id)."""
+    filters = filters or {}
+    qs = scope(RentCharge.objects.select_related("terminal__model", "merchant"), actor)
+    if filters.get("month"):
+        qs = qs.filter(month=filters["month"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    term = (filters.get("merchant") or "").strip()
+    if term:
+        match = Q(merchant__legal_name__icontains=term) | Q(merchant__mid=term)
+        if term.isdigit() and len(term) <= 9:
+            match |= Q(merchant_id=int(term))
+        qs = qs.filter(match)
+    return qs.order_by("-month", "merchant__legal_name", "terminal__serial_number", "id")
+
+
+def rent_totals(charges) -> list[dict]:
+    """Count and Decimal sum per status and currency of a charge list (one query)."""
+    rows = (charges.order_by().values("status", "currency")
+            .annotate(count=Count("id"), total=Sum("amount")).order_by("status", "currency"))
+    labels = dict(RentCharge.Status.choices)
+    return [{**row, "label": labels.get(row["status"], row["status"])} for row in rows]
+
+
+def rent_charge_get(*, actor, pk: int) -> RentCharge:
+    return get_scoped(RentCharge.objects.select_related("terminal", "merchant"), actor, pk=pk)
+
+
+def terminal_money_get(*, actor, pk: int) -> Terminal:
+    return get_scoped(Terminal.objects.select_related("model", "merchant"), actor, pk=pk)
+
+
+def deposit_movement_list(*, actor, terminal: Terminal):
+    return (scope(DepositMovement.objects.select_related("merchant", "recorded_by"), actor)
+            .filter(terminal_id=terminal.pk).order_by("-recorded_at", "-id"))
+
+
+def terminal_rent_list(*, actor, terminal: Terminal):
+    return scope(RentCharge.objects.all(), actor).filter(terminal_id=terminal.pk).order_by("-month")
+
+
+def health_flag_list(*, actor, kind: str = ""):
+    """Open health flags, newest first, with their terminal, model and merchant (one query)."""
+    qs = scope(HealthFlag.objects.select_related("terminal__model", "merchant"), actor).filter(
+        cleared_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-raised_at", "-id")
+
+
+def health_flag_get(*, actor, pk: int) -> HealthFlag:
+    return get_scoped(HealthFlag.objects.select_related("terminal"), actor, pk=pk)
+
+
+def health_flag_list_count(*, actor) -> dict[str, int]:
+    """Open flags per kind (one query)."""
+    rows = (scope(HealthFlag.objects.filter(cleared_at__isnull=True), actor).order_by()
+            .values("kind").annotate(count=Count("id")))
+    counts = dict.fromkeys(HealthFlag.Kind.values, 0)
+    counts.update({row["kind"]: row["count"] for row in rows})
+    return counts

@@ -1,0 +1,108 @@
+"""Reads of maintenance tickets, always through ``acquirer.access.scope``: staff and auditors see every
+ticket, a merchant user only its own merchant's (another merchant's ticket is a 404)."""
+
+from django.contrib.auth.models import Permission
+from django.db.models import Prefetch, Q
+
+from acquirer.access import get_scoped, scope
+from acquirer.models import User
+from terminals.models import SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
+from terminals.services.tickets import OPEN_STATUSES, PLACED
+
+BREACH_FILTERS = {
+    "any": Q(response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False),
+    "response": Q(response_breached_at__isnull=False),
+    "resolution": Q(resolution_breached_at__isnull=False),
+    "escalated": Q(escalated_at__isnull=False),
+}
+LIST_RELATED = ("merchant", "terminal", "terminal__model", "assignee")
+
+
+def ticket_list(*, actor, filters: dict | None = None):
+    """Tickets the actor may see, filtered by status, severity, category, breach, merchant or a search
+    term (ticket number, serial number, TID). The open queue is ordered by resolution due time (most
+    urgent first), anything else newest first."""
+    filters = filters or {}
+    qs = scope(Ticket.objects.select_related(*LIST_RELATED), actor)
+    if filters.get("status") == "unresolved":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("severity"):
+        qs = qs.filter(severity=filters["severity"])
+    if filters.get("category"):
+        qs = qs.filter(category=filters["category"])
+    if filters.get("breached") in BREACH_FILTERS:
+        qs = qs.filter(BREACH_FILTERS[filters["breached"]])
+    if filters.get("merchant"):
+        qs = qs.filter(merchant_id=filters["merchant"])
+    if filters.get("q"):
+        term = filters["q"].strip()
+        qs = qs.filter(Q(number__icontains=term) | Q(terminal__serial_number__icontains=term)
+                       | Q(terminal__tid=term.upper()))
+    if filters.get("status") == "unresolved":
+        return qs.order_by("resolution_due", "id")
+    return qs.order_by("-raised_at", "-id")
+
+
+def ticket_get(*, actor, pk: int) -> Ticket:
+    """One ticket with its parts, photos and work orders (404 when missing or another merchant's)."""
+    qs = Ticket.objects.select_related(*LIST_RELATED, "raised_by").prefetch_related(
+        Prefetch("parts", queryset=SparePartUse.objects.select_related("recorded_by").order_by("id")),
+        Prefetch("photos", queryset=TerminalPhoto.objects.order_by("id")),
+        Prefetch("work_orders", queryset=WorkOrder.objects.select_related("engineer").order_by("-created_at")),
+    )
+    return get_scoped(qs, actor, pk=pk)
+
+
+def ticket_photo_get(*, actor, pk: int) -> TerminalPhoto:
+    """A photo attached to a ticket (404 when missing, not a ticket photo, or another merchant's)."""
+    return get_scoped(TerminalPhoto.objects.select_related("ticket").filter(ticket__isnull=False), actor, pk=pk)
+
+
+def ticket_terminal_choices(*, actor):
+    """Terminals a fault can be reported on (installed at a merchant); a merchant user sees its own."""
+    return (scope(Terminal.objects.select_related("model", "merchant"), actor)
+            .filter(status__in=PLACED, merchant__isnull=False).order_by("serial_number"))
+
+
+def ticket_terminal_search(*, actor, query: str, limit: int = 20):
+    """Placed terminals whose serial number or TID contains ``query`` (the phone-call form)."""
+    query = (query or "").strip()
+    if len(query) < 3:
+        return Terminal.objects.none()
+    return ticket_terminal_choices(actor=actor).filter(
+        Q(serial_number__icontains=query) | Q(tid__icontains=query.upper()))[:limit]
+
+
+def ticket_terminal_lookup(*, actor, query: str) -> Terminal | None:
+    """The placed terminal with exactly this serial number or TID, or None."""
+    query = (query or "").strip()
+    if not query:
+        return None
+    return ticket_terminal_choices(actor=actor).filter(Q(serial_number=query) | Q(tid=query.upper())).first()
+
+
+def _staff_with(actor, app_label: str, codename: str):
+    perms = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (scope(User.objects.filter(kind=User.Kind.STAFF, is_active=True), actor)
+            .filter(Q(groups__permissions__in=perms) | Q(user_permissions__in=perms) | Q(is_superuser=True))
+            .distinct().order_by("username"))
+
+
+def ticket_assignee_choices(*, actor):
+    """Staff who handle tickets."""
+    return _staff_with(actor, "terminals", "handle_ticket")
+
+
+def ticket_engineer_choices(*, actor):
+    """Staff who do field work (engineers dispatched or swapping terminals)."""
+    return _staff_with(actor, "terminals", "field_work")
+
+
+def ticket_replacement_choices(*, actor, ticket: Ticket):
+    """Stock terminals that may replace the ticket's terminal (free, or held for the same merchant)."""
+    return (scope(Terminal.objects.select_related("model"), actor)
+            .filter(status=Terminal.Status.IN_STOCK)
+            .filter(Q(merchant__isnull=True) | Q(merchant_id=ticket.merchant_id))
+            .exclude(pk=ticket.terminal_id).order_by("model__brand", "model__name", "serial_number"))

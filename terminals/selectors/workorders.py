@@ -1,0 +1,113 @@
+"""Reads of field work orders and their photos, always through ``acquirer.access.scope``."""
+
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from acquirer.access import get_scoped, scope
+from acquirer.models import User
+from merchants.models import Merchant
+from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
+
+W = WorkOrder.Status
+ACTIVE_JOBS = (W.ASSIGNED, W.IN_PROGRESS)
+
+
+def _work_orders(actor):
+    return scope(WorkOrder.objects.select_related("merchant", "terminal", "terminal__model", "engineer", "ticket",
+                                                  "created_by"), actor)
+
+
+def work_order_list(*, actor, filters: dict | None = None):
+    """The board: work orders filtered by status, kind, engineer ("none" = unassigned), the window's
+    day and a search term (number, merchant name or MID, terminal serial or TID)."""
+    filters = filters or {}
+    qs = _work_orders(actor)
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    engineer = filters.get("engineer")
+    if engineer == "none":
+        qs = qs.filter(engineer__isnull=True)
+    elif engineer:
+        qs = qs.filter(engineer_id=getattr(engineer, "pk", engineer))
+    if filters.get("day"):
+        qs = qs.filter(window_start__date=filters["day"])
+    if filters.get("merchant"):
+        qs = qs.filter(merchant_id=getattr(filters["merchant"], "pk", filters["merchant"]))
+    if filters.get("terminal"):
+        qs = qs.filter(terminal_id=getattr(filters["terminal"], "pk", filters["terminal"]))
+    term = (filters.get("q") or "").strip()
+    if term:
+        qs = qs.filter(Q(number__icontains=term) | Q(merchant__legal_name__icontains=term)
+                       | Q(merchant__trading_name__icontains=term) | Q(merchant__mid=term)
+                       | Q(terminal__serial_number__iexact=term) | Q(terminal__tid=term.upper()))
+    return qs.order_by("window_start", "-created_at", "-id")
+
+
+def work_order_status_counts(*, actor) -> dict[str, int]:
+    """Number of work orders per status (one query), every status present."""
+    counts = dict.fromkeys(W.values, 0)
+    for row in scope(WorkOrder.objects.all(), actor).values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def work_order_get(*, actor, pk: int) -> WorkOrder:
+    photos = Prefetch("photos", queryset=TerminalPhoto.objects.select_related("uploaded_by").order_by("id"))
+    return get_scoped(_work_orders(actor).prefetch_related(photos), actor, pk=pk)
+
+
+def work_orders_today(*, actor, today: date | None = None):
+    """The engineer's jobs of today: assigned or in progress, with a window touching today (or started
+    earlier and still in progress), in window order."""
+    today = today or timezone.localdate()
+    touching_today = Q(window_start__date__lte=today, window_end__date__gte=today)
+    still_running = Q(status=W.IN_PROGRESS, window_start__date__lte=today)
+    return (_work_orders(actor).filter(engineer_id=actor.pk, status__in=ACTIVE_JOBS)
+            .filter(touching_today | still_running).order_by("window_start", "id"))
+
+
+def work_order_photo_get(*, actor, pk: int) -> TerminalPhoto:
+    return get_scoped(TerminalPhoto.objects.select_related("work_order").filter(work_order__isnull=False), actor,
+                      pk=pk)
+
+
+def engineer_list(*, actor):
+    """Active staff who do field work (for assignment and the board's filter)."""
+    permission = (Q(groups__permissions__codename="field_work",
+                    groups__permissions__content_type__app_label="terminals")
+                  | Q(user_permissions__codename="field_work",
+                      user_permissions__content_type__app_label="terminals") | Q(is_superuser=True))
+    return (scope(User.objects.all(), actor).filter(permission, kind=User.Kind.STAFF, is_active=True)
+            .distinct().order_by("username"))
+
+
+def merchant_search(*, actor, term: str, limit: int = 20):
+    """Merchants a work order can be created for, by id, MID or name."""
+    term = (term or "").strip()
+    qs = scope(Merchant.objects.all(), actor).exclude(status__in=[Merchant.Status.DRAFT, Merchant.Status.REJECTED])
+    if not term:
+        return qs.none()
+    match = Q(legal_name__icontains=term) | Q(trading_name__icontains=term) | Q(mid=term)
+    if term.isdigit() and len(term) < 10:
+        match |= Q(pk=int(term))
+    return qs.filter(match).order_by("legal_name", "id")[:limit]
+
+
+def merchant_pick(*, actor, pk: int) -> Merchant:
+    return get_scoped(Merchant.objects.all(), actor, pk=pk)
+
+
+def merchant_terminals(*, actor, merchant: Merchant):
+    """The merchant's terminals (choices of a work order)."""
+    return scope(Terminal.objects.select_related("model"), actor).filter(merchant_id=merchant.pk).order_by(
+        "serial_number")
+
+
+def merchant_tickets(*, actor, merchant: Merchant):
+    """The merchant's tickets not yet closed (choices of a work order)."""
+    return (scope(Ticket.objects.select_related("terminal"), actor)
+            .filter(merchant_id=merchant.pk).exclude(status=Ticket.Status.CLOSED).order_by("-raised_at", "-id"))

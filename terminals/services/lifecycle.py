@@ -1,0 +1,857 @@
+"""The terminal lifecycle, one service per move (docs/terminals.md):
+
+in stock → allocated → surveyed → shipped → delivered → installed → tested → active ⇄ suspended,
+active/suspended → under repair → active | in stock | retired; back to stock from any placed status;
+in stock → retired; deletion only while in stock and never placed.
+
+Every service locks the terminal (``select_for_update``), checks the actor's permission and the guards,
+moves through ``acquirer.workflow.advance`` with ``TERMINAL_MOVES`` and audits with ``target=terminal``.
+Parameters of a live (active or suspended) terminal change only through a ``ParameterChange`` approved
+by another person. The terminal admin password is stored only as a hash and never audited.
+"""
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from acquirer import audit
+from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
+from acquirer.models import User
+from acquirer.workflow import advance
+from merchants import uploads
+from merchants.models import Contract, Merchant
+from merchants.services.contracts import contract_in_force
+from terminals.models import (
+    Communication,
+    Installation,
+    ParameterChange,
+    Shipment,
+    SiteSurvey,
+    Terminal,
+    TerminalPhoto,
+    TerminalTest,
+)
+from terminals.workflow import LIVE, PARAMETER_CHANGE_MOVES, TERMINAL_MOVES
+
+T = Terminal.Status
+P = ParameterChange.Status
+FOLDER = "terminals"
+PHOTO_TYPES = ("jpeg", "png")
+MAX_PHOTOS = 12
+TID_PATTERN = re.compile(r"^[0-9A-Z]{8}$")
+TRACKING_PATTERN = re.compile(r"^[0-9A-Za-z-]{4,60}$")
+HOST_PATTERN = re.compile(r"^[0-9A-Za-z.-]{1,100}$")
+ALLOCATABLE_MERCHANTS = {Merchant.Status.APPROVED, Merchant.Status.ACTIVE}
+PARAMETERS = ("tid", "settlement_method", "comm_settings", "install_address")
+COMM_KEYS = ("network", "host", "port", "apn")
+ADMIN_PASSWORD_MIN, ADMIN_PASSWORD_MAX = 6, 64
+MAX_TEST_AMOUNT = Decimal("1000.00")
+CENT = Decimal("0.01")
+# Parameters are set at installation and may be edited directly until the terminal goes live.
+EDITABLE = {T.INSTALLED, T.TESTED}
+# The statuses each service starts from (the move table alone is broader: e.g. many statuses go back to stock).
+FROM = {
+    "allocate": {T.IN_STOCK},
+    "survey": {T.ALLOCATED},
+    "ship": {T.SURVEYED},
+    "deliver": {T.SHIPPED},
+    "install": {T.DELIVERED},
+    "test": {T.INSTALLED, T.TESTED},
+    "activate": {T.TESTED},
+    "suspend": {T.ACTIVE},
+    "reactivate": {T.SUSPENDED, T.UNDER_REPAIR},
+    "repair": {T.ACTIVE, T.SUSPENDED},
+    "return": {status for status, targets in TERMINAL_MOVES.items() if T.IN_STOCK in targets},
+    "retire": {status for status, targets in TERMINAL_MOVES.items() if T.RETIRED in targets},
+    "delete": {T.IN_STOCK},
+}
+WHAT = {
+    "allocate": gettext_lazy("allocation to a merchant"),
+    "survey": gettext_lazy("a site survey"),
+    "ship": gettext_lazy("shipping"),
+    "deliver": gettext_lazy("recording the delivery"),
+    "install": gettext_lazy("installation"),
+    "test": gettext_lazy("a go-live test"),
+    "activate": gettext_lazy("going live"),
+    "suspend": gettext_lazy("suspension"),
+    "reactivate": gettext_lazy("reactivation"),
+    "repair": gettext_lazy("sending to repair"),
+    "return": gettext_lazy("return to stock"),
+    "retire": gettext_lazy("retirement"),
+    "delete": gettext_lazy("deletion"),
+}
+PERMS = {
+    "allocate": "allocate_terminal", "ship": "allocate_terminal",
+    "survey": "field_work", "deliver": "field_work", "install": "field_work", "test": "field_work",
+    "parameters": "field_work", "parameter_request": "field_work",
+    "activate": "activate_terminal", "suspend": "activate_terminal", "reactivate": "activate_terminal",
+    "parameter_decide": "approve_parameter_change",
+    "repair": "retire_terminal", "return": "retire_terminal", "retire": "retire_terminal",
+    "delete": "manage_stock", "serial": "manage_stock",
+}
+
+
+class LifecycleError(DomainError):
+    """A refusal that belongs next to one form field (``field``), or to the whole form (None)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def may(actor, action: str) -> bool:
+    """Whether ``actor``'s role allows the lifecycle ``action`` (a key of PERMS)."""
+    return bool(actor is not None and actor.is_authenticated and actor.is_active
+                and actor.kind == User.Kind.STAFF and actor.has_perm(f"terminals.{PERMS[action]}"))
+
+
+def _require(actor, action: str) -> None:
+    if not may(actor, action):
+        raise NotPermitted(_("Your role does not allow this action on terminals."))
+
+
+def _lock(terminal: Terminal) -> Terminal:
+    return (Terminal.objects.select_for_update(of=("self",)).select_related("merchant", "model")
+            .get(pk=terminal.pk))
+
+
+def _expect(terminal: Terminal, action: str) -> None:
+    if terminal.status not in FROM[action]:
+        allowed = ", ".join(sorted(str(T(s).label) for s in FROM[action]))
+        raise TransitionNotAllowed(
+            _("Terminal %(serial)s is “%(status)s”: %(what)s is possible only when it is %(allowed)s.")
+            % {"serial": terminal.serial_number, "status": terminal.get_status_display(), "what": WHAT[action],
+               "allowed": allowed})
+
+
+def _text(value, *, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def _check_day(day, field: str, label: str) -> date:
+    if not isinstance(day, date):
+        raise LifecycleError(_("Give the %(what)s.") % {"what": label}, field)
+    if day > timezone.localdate():
+        raise LifecycleError(_("The %(what)s cannot be in the future.") % {"what": label}, field)
+    return day
+
+
+def _check_photos(photos) -> list:
+    photos = [p for p in photos or () if p]
+    if len(photos) > MAX_PHOTOS:
+        raise LifecycleError(_("At most %(count)d photos at a time.") % {"count": MAX_PHOTOS}, "photos")
+    checked = []
+    for photo in photos:
+        try:
+            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
+        except ValidationError as error:
+            raise LifecycleError(" ".join(error.messages), "photos") from error
+    return checked
+
+
+def _store_photos(checked, *, actor, terminal, stored: list, **link) -> int:
+    for photo, info in checked:
+        name = uploads.store_upload(photo, folder=FOLDER)
+        stored.append(name)
+        TerminalPhoto.objects.create(terminal=terminal, merchant=terminal.merchant, stored_name=name,
+                                     original_name=(photo.name or "photo")[-200:], content_type=info.content_type,
+                                     size=info.size, sha256=info.sha256, uploaded_by=actor, **link)
+    return len(checked)
+
+
+def _discard(stored: list) -> None:
+    for name in stored:
+        uploads.delete_stored(name)
+
+
+def _clean_tid(value, *, terminal: Terminal) -> str:
+    tid = (value or "").strip().upper()
+    if not TID_PATTERN.match(tid):
+        raise LifecycleError(_("The terminal ID (TID) is exactly 8 characters: digits and capital letters "
+                               "(e.g. 29005812)."), "tid")
+    holder = Terminal.objects.filter(tid=tid).exclude(pk=terminal.pk).values_list("serial_number", flat=True).first()
+    if holder:
+        raise LifecycleError(_("TID %(tid)s is already used by terminal %(serial)s; every terminal needs its own "
+                               "TID.") % {"tid": tid, "serial": holder}, "tid")
+    return tid
+
+
+def _clean_settlement_method(value) -> str:
+    if value not in Contract.Method.values:
+        raise LifecycleError(_("Choose a settlement method: %(choices)s.")
+                             % {"choices": ", ".join(str(label) for label in Contract.Method.labels)},
+                             "settlement_method")
+    return value
+
+
+def _clean_address(value) -> str:
+    address = (value or "").strip()
+    if len(address) < 5:
+        raise LifecycleError(_("Give the full installation address."), "install_address")
+    if len(address) > 300:
+        raise LifecycleError(_("The installation address is at most 300 characters."), "install_address")
+    return address
+
+
+def _clean_comm(value, *, terminal: Terminal) -> dict:
+    """Communication settings: network (one the model supports), host, port and an optional APN."""
+    if not isinstance(value, dict):
+        raise LifecycleError(_("Give the communication settings."), "comm_network")
+    unknown = sorted(set(value) - set(COMM_KEYS))
+    if unknown:
+        raise LifecycleError(_("Unknown communication settings: %(keys)s.") % {"keys": ", ".join(unknown)},
+                             "comm_network")
+    network = value.get("network")
+    supported = terminal.model.communications or Communication.values
+    if network not in supported:
+        raise LifecycleError(_("Model %(model)s supports only: %(networks)s.")
+                             % {"model": terminal.model,
+                                "networks": ", ".join(str(Communication(n).label) for n in supported)},
+                             "comm_network")
+    host = str(value.get("host") or "").strip()
+    if not HOST_PATTERN.match(host):
+        raise LifecycleError(_("Give the host name or IP address of the payment host."), "comm_host")
+    try:
+        port = int(value.get("port"))
+    except (TypeError, ValueError):
+        port = 0
+    if not 1 <= port <= 65535:
+        raise LifecycleError(_("The port is a number from 1 to 65535."), "comm_port")
+    cleaned = {"network": network, "host": host, "port": port}
+    apn = str(value.get("apn") or "").strip()
+    if apn:
+        if network != Communication.CELLULAR:
+            raise LifecycleError(_("An APN is set only for a 4G connection."), "comm_apn")
+        if len(apn) > 60:
+            raise LifecycleError(_("The APN is at most 60 characters."), "comm_apn")
+        cleaned["apn"] = apn
+    return cleaned
+
+
+def _clean_changes(terminal: Terminal, changes: dict) -> dict:
+    """The requested parameter values that differ from the terminal's, validated."""
+    unknown = sorted(set(changes or {}) - set(PARAMETERS))
+    if unknown:
+        raise LifecycleError(_("Only the TID, settlement method, communication settings and installation address "
+                               "can change; not: %(fields)s.") % {"fields": ", ".join(unknown)})
+    cleaners = {"tid": lambda v: _clean_tid(v, terminal=terminal), "settlement_method": _clean_settlement_method,
+                "comm_settings": lambda v: _clean_comm(v, terminal=terminal), "install_address": _clean_address}
+    cleaned = {}
+    for name in PARAMETERS:
+        if name in changes:
+            value = cleaners[name](changes[name])
+            if value != getattr(terminal, name):
+                cleaned[name] = value
+    if not cleaned:
+        raise LifecycleError(_("Nothing to change: the values given are the terminal's current parameters."))
+    return cleaned
+
+
+def _save_parameters(terminal: Terminal, values: dict) -> None:
+    """Apply parameter values; a TID taken by a concurrent installation is a clear refusal."""
+    for name, value in values.items():
+        setattr(terminal, name, value)
+    try:
+        with transaction.atomic():
+            terminal.save(update_fields=list(values))
+    except IntegrityError as error:
+        raise LifecycleError(_("TID %(tid)s is already used by another terminal.") % {"tid": values.get("tid")},
+                             "tid") from error
+
+
+def _clear_placement(terminal: Terminal) -> list[str]:
+    """Take the terminal back from its merchant: parameters, TID and admin password are wiped."""
+    terminal.merchant = None
+    terminal.tid = None
+    terminal.mid = ""
+    terminal.settlement_method = ""
+    terminal.comm_settings = {}
+    terminal.admin_password_hash = ""
+    terminal.install_address = ""
+    terminal.install_latitude = terminal.install_longitude = None
+    terminal.region_code = ""
+    terminal.suspend_reason = ""
+    terminal.rent_start = None
+    terminal.next_maintenance_due = None
+    terminal.custodian = Terminal.Custodian.WAREHOUSE
+    terminal.custodian_user = None
+    fields = ["merchant", "tid", "mid", "settlement_method", "comm_settings", "admin_password_hash",
+              "install_address", "install_latitude", "install_longitude", "region_code", "suspend_reason",
+              "rent_start", "next_maintenance_due", "custodian", "custodian_user"]
+    if terminal.deposit_state == Terminal.Deposit.DUE:  # nothing was taken: nothing is owed any more
+        terminal.deposit_state = Terminal.Deposit.NONE
+        fields.append("deposit_state")
+    return fields
+
+
+def _back_to_stock(terminal: Terminal, *, actor, action: str, data: dict) -> Terminal:
+    """Move to stock (audited while the merchant is still on the row), then clear the placement."""
+    advance(terminal, to=T.IN_STOCK, moves=TERMINAL_MOVES, actor=actor, action=action,
+            data={"merchant": terminal.merchant_id, "tid_released": terminal.tid, **data})
+    terminal.save(update_fields=_clear_placement(terminal))
+    return terminal
+
+
+def _merchant_for_live(terminal: Terminal) -> Merchant:
+    merchant = terminal.merchant
+    if merchant is None:
+        raise LifecycleError(_("Terminal %(serial)s has no merchant.") % {"serial": terminal.serial_number})
+    if merchant.status != Merchant.Status.ACTIVE:
+        raise LifecycleError(_("Merchant %(merchant)s is “%(status)s”: its terminals cannot take payments.")
+                             % {"merchant": merchant, "status": merchant.get_status_display()})
+    return merchant
+
+
+# --- allocation, survey, shipping, delivery ---------------------------------------------------
+
+@transaction.atomic
+def terminal_allocate(*, actor: User, terminal: Terminal, merchant: Merchant) -> Terminal:
+    """Allocate a stock terminal to an approved or active merchant with a countersigned contract."""
+    _require(actor, "allocate")
+    terminal = _lock(terminal)
+    if terminal.status in LIVE:
+        raise TransitionNotAllowed(_("An active terminal cannot be re-allocated: retrieve it to stock first."))
+    _expect(terminal, "allocate")
+    merchant = Merchant.objects.get(pk=merchant.pk)
+    if merchant.status not in ALLOCATABLE_MERCHANTS:
+        raise LifecycleError(_("Allocating to an unapproved merchant is refused: %(merchant)s is “%(status)s”; "
+                               "only approved or active merchants receive terminals.")
+                             % {"merchant": merchant, "status": merchant.get_status_display()}, "merchant")
+    contract = contract_in_force(merchant)
+    if contract is None:
+        raise LifecycleError(_("Allocating to a merchant without a countersigned contract is refused: "
+                               "%(merchant)s has no contract in force.") % {"merchant": merchant}, "merchant")
+    if not (merchant.address or "").strip():
+        raise LifecycleError(_("Merchant %(merchant)s has no business address to install the terminal at.")
+                             % {"merchant": merchant}, "merchant")
+    terminal.merchant = merchant
+    terminal.install_address = merchant.address
+    terminal.region_code = merchant.region_code or ""
+    terminal.deposit_state = Terminal.Deposit.DUE if contract.deposit > 0 else Terminal.Deposit.NONE
+    terminal.custodian = Terminal.Custodian.WAREHOUSE
+    advance(terminal, to=T.ALLOCATED, moves=TERMINAL_MOVES, actor=actor, action="terminal.allocated",
+            data={"merchant": merchant.pk, "merchant_name": merchant.legal_name, "contract_version": contract.version,
+                  "deposit": f"{contract.deposit} {contract.currency}", "install_address": merchant.address},
+            extra_fields=("merchant", "install_address", "region_code", "deposit_state", "custodian"))
+    return terminal
+
+
+@transaction.atomic
+def terminal_survey_record(*, actor: User, terminal: Terminal, surveyed_on: date, power_ok: bool, network_type: str,
+                           signal_bars: int | None, counter_position: str, feasible: bool, notes: str,
+                           photos=()) -> SiteSurvey:
+    """Record the site survey: feasible → surveyed; infeasible → back to stock (the reason is audited)."""
+    _require(actor, "survey")
+    terminal = _lock(terminal)
+    _expect(terminal, "survey")
+    _check_day(surveyed_on, "surveyed_on", _("survey date"))
+    if network_type not in SiteSurvey.Network.values:
+        raise LifecycleError(_("Choose the network available at the site."), "network_type")
+    if signal_bars is not None and not 0 <= int(signal_bars) <= 5:
+        raise LifecycleError(_("The signal is 0 to 5 bars."), "signal_bars")
+    notes = _text(notes, limit=5000)
+    if feasible and not power_ok:
+        raise LifecycleError(_("A site without power cannot be feasible."), "feasible")
+    if feasible and network_type == SiteSurvey.Network.NONE:
+        raise LifecycleError(_("A site without any network cannot be feasible."), "feasible")
+    if not feasible and len(notes) < 5:
+        raise LifecycleError(_("Say why the installation is not feasible (at least 5 characters)."), "notes")
+    checked = _check_photos(photos)
+    stored = []
+    try:
+        survey = SiteSurvey.objects.create(
+            terminal=terminal, merchant=terminal.merchant, surveyed_on=surveyed_on, engineer=actor,
+            power_ok=bool(power_ok), network_type=network_type, signal_bars=signal_bars,
+            counter_position=_text(counter_position, limit=200), feasible=bool(feasible), notes=notes)
+        count = _store_photos(checked, actor=actor, terminal=terminal, stored=stored, survey=survey)
+        data = {"survey": survey.pk, "surveyed_on": surveyed_on, "power_ok": bool(power_ok), "network": network_type,
+                "signal_bars": signal_bars, "counter_position": survey.counter_position, "photos": count}
+        if feasible:
+            advance(terminal, to=T.SURVEYED, moves=TERMINAL_MOVES, actor=actor, action="terminal.surveyed",
+                    data={**data, "feasible": True})
+        else:
+            _back_to_stock(terminal, actor=actor, action="terminal.survey_infeasible",
+                           data={**data, "feasible": False, "reason": notes})
+    except BaseException:
+        _discard(stored)
+        raise
+    return survey
+
+
+@transaction.atomic
+def terminal_ship(*, actor: User, terminal: Terminal, carrier: str, tracking_number: str) -> Shipment:
+    """Hand a surveyed terminal to a carrier."""
+    _require(actor, "ship")
+    terminal = _lock(terminal)
+    _expect(terminal, "ship")
+    carrier = _text(carrier, limit=60)
+    if len(carrier) < 2:
+        raise LifecycleError(_("Give the carrier."), "carrier")
+    tracking_number = (tracking_number or "").strip()
+    if not TRACKING_PATTERN.match(tracking_number):
+        raise LifecycleError(_("The tracking number is 4 to 60 letters, digits or dashes."), "tracking_number")
+    shipment = Shipment.objects.create(terminal=terminal, merchant=terminal.merchant, carrier=carrier,
+                                       tracking_number=tracking_number, shipped_by=actor)
+    terminal.custodian = Terminal.Custodian.COURIER
+    terminal.custodian_user = None
+    advance(terminal, to=T.SHIPPED, moves=TERMINAL_MOVES, actor=actor, action="terminal.shipped",
+            data={"shipment": shipment.pk, "carrier": carrier, "tracking_number": tracking_number},
+            extra_fields=("custodian", "custodian_user"))
+    return shipment
+
+
+@transaction.atomic
+def terminal_deliver(*, actor: User, terminal: Terminal, arrival_ok: bool, arrival_notes: str,
+                     photos=()) -> Shipment:
+    """Arrival inspection: undamaged → delivered (the merchant holds it); damaged → returned to stock."""
+    _require(actor, "deliver")
+    terminal = _lock(terminal)
+    _expect(terminal, "deliver")
+    notes = _text(arrival_notes, limit=5000)
+    if not arrival_ok and len(notes) < 5:
+        raise LifecycleError(_("Describe the damage found at arrival (at least 5 characters)."), "arrival_notes")
+    shipment = (Shipment.objects.select_for_update().filter(terminal=terminal, delivered_at__isnull=True)
+                .order_by("-shipped_at", "-id").first())
+    if shipment is None:
+        raise LifecycleError(_("Terminal %(serial)s has no open shipment.") % {"serial": terminal.serial_number})
+    checked = _check_photos(photos)
+    stored = []
+    try:
+        shipment.delivered_at = timezone.now()
+        shipment.arrival_ok = bool(arrival_ok)
+        shipment.arrival_notes = notes
+        shipment.save(update_fields=["delivered_at", "arrival_ok", "arrival_notes"])
+        count = _store_photos(checked, actor=actor, terminal=terminal, stored=stored, shipment=shipment)
+        data = {"shipment": shipment.pk, "arrival_ok": bool(arrival_ok), "arrival_notes": notes, "photos": count}
+        if arrival_ok:
+            terminal.custodian = Terminal.Custodian.MERCHANT
+            terminal.custodian_user = None
+            advance(terminal, to=T.DELIVERED, moves=TERMINAL_MOVES, actor=actor, action="terminal.delivered",
+                    data=data, extra_fields=("custodian", "custodian_user"))
+        else:
+            _back_to_stock(terminal, actor=actor, action="terminal.returned_damaged", data=data)
+    except BaseException:
+        _discard(stored)
+        raise
+    return shipment
+
+
+# --- installation, test, go-live --------------------------------------------------------------
+
+@transaction.atomic
+def terminal_install(*, actor: User, terminal: Terminal, installed_on: date, tid: str, settlement_method: str | None,
+                     comm_settings: dict, admin_password: str, install_address: str, photos=(),
+                     latitude: Decimal | None = None, longitude: Decimal | None = None) -> Installation:
+    """Install a delivered terminal: TID, MID (the merchant's), settlement method (the contract's unless given),
+    communication settings and the admin password (kept only as a hash)."""
+    _require(actor, "install")
+    terminal = _lock(terminal)
+    _expect(terminal, "install")
+    merchant = terminal.merchant
+    _check_day(installed_on, "installed_on", _("installation date"))
+    if not merchant.mid:
+        raise LifecycleError(_("Merchant %(merchant)s has no merchant number (MID) yet: it is given when the "
+                               "merchant is approved.") % {"merchant": merchant})
+    contract = contract_in_force(merchant)
+    if contract is None:
+        raise LifecycleError(_("Merchant %(merchant)s has no contract in force.") % {"merchant": merchant})
+    tid = _clean_tid(tid, terminal=terminal)
+    method = _clean_settlement_method(settlement_method or contract.settlement_method)
+    comm = _clean_comm(comm_settings, terminal=terminal)
+    address = _clean_address(install_address)
+    if not isinstance(admin_password, str) or not ADMIN_PASSWORD_MIN <= len(admin_password) <= ADMIN_PASSWORD_MAX:
+        raise LifecycleError(_("The terminal admin password is %(min)d to %(max)d characters.")
+                             % {"min": ADMIN_PASSWORD_MIN, "max": ADMIN_PASSWORD_MAX}, "admin_password")
+    if (latitude is None) != (longitude is None) or (
+            latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
+        raise LifecycleError(_("Give both coordinates of the installation (latitude -90 to 90, longitude -180 to "
+                               "180) or neither."), "longitude")
+    checked = _check_photos(photos)
+    stored = []
+    try:
+        installation = Installation.objects.create(
+            terminal=terminal, merchant=merchant, engineer=actor, installed_on=installed_on, mid=merchant.mid,
+            tid=tid, settlement_method=method, comm_settings=comm)
+        count = _store_photos(checked, actor=actor, terminal=terminal, stored=stored, installation=installation)
+        rent_start = installed_on
+        maintenance = installed_on + timedelta(days=settings.ACQUIRER_MAINTENANCE_INTERVAL_DAYS)
+        _save_parameters(terminal, {
+            "tid": tid, "mid": merchant.mid, "settlement_method": method, "comm_settings": comm,
+            "install_address": address, "admin_password_hash": make_password(admin_password),
+            "rent_start": rent_start, "next_maintenance_due": maintenance,
+            "install_latitude": latitude, "install_longitude": longitude,
+            "custodian": Terminal.Custodian.MERCHANT, "custodian_user": None})
+        advance(terminal, to=T.INSTALLED, moves=TERMINAL_MOVES, actor=actor, action="terminal.installed",
+                data={"installation": installation.pk, "installed_on": installed_on, "mid": merchant.mid,
+                      "tid": tid, "settlement_method": method, "comm_settings": comm, "install_address": address,
+                      "admin_password_set": True, "rent_start": rent_start, "next_maintenance_due": maintenance,
+                      "photos": count})
+    except BaseException:
+        _discard(stored)
+        raise
+    return installation
+
+
+def _amount(value) -> Decimal:
+    if isinstance(value, float) or value is None or value == "":
+        raise LifecycleError(_("Give the test sale amount."), "sale_amount")
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise LifecycleError(_("Give the test sale amount as a number, e.g. 0.01."), "sale_amount") from None
+    if not amount.is_finite() or amount <= 0:
+        raise LifecycleError(_("The test sale amount must be more than zero."), "sale_amount")
+    if amount > MAX_TEST_AMOUNT:
+        raise LifecycleError(_("A test sale is at most %(max)s CNY.") % {"max": MAX_TEST_AMOUNT}, "sale_amount")
+    if amount != amount.quantize(CENT):
+        raise LifecycleError(_("The test sale amount has at most 2 decimals."), "sale_amount")
+    return amount.quantize(CENT)
+
+
+@transaction.atomic
+def terminal_test_record(*, actor: User, terminal: Terminal, sign_in_ok: bool, sale_amount: Decimal, sale_ok: bool,
+                         sale_reference: str, void_ok: bool, notes: str) -> TerminalTest:
+    """Record the go-live test (sign-in, a test sale and its void). Passed only if all three succeeded:
+    installed → tested; a failed test keeps (or puts back) the terminal in "installed"."""
+    _require(actor, "test")
+    terminal = _lock(terminal)
+    _expect(terminal, "test")
+    amount = _amount(sale_amount)
+    reference = _text(sale_reference, limit=40)
+    notes = _text(notes, limit=5000)
+    if sale_ok and not reference:
+        raise LifecycleError(_("Give the reference of the approved test sale."), "sale_reference")
+    if void_ok and not sale_ok:
+        raise LifecycleError(_("A void can only succeed after an approved sale."), "void_ok")
+    passed = bool(sign_in_ok and sale_ok and void_ok)
+    if not passed and len(notes) < 5:
+        raise LifecycleError(_("Describe what failed (at least 5 characters)."), "notes")
+    test = TerminalTest.objects.create(terminal=terminal, merchant=terminal.merchant, tested_by=actor,
+                                       sign_in_ok=bool(sign_in_ok), sale_amount=amount, currency="CNY",
+                                       sale_ok=bool(sale_ok), sale_reference=reference, void_ok=bool(void_ok),
+                                       passed=passed, notes=notes)
+    action = "terminal.tested" if passed else "terminal.test_failed"
+    data = {"test": test.pk, "sign_in_ok": bool(sign_in_ok), "sale_amount": f"{amount} CNY", "sale_ok": bool(sale_ok),
+            "sale_reference": reference, "void_ok": bool(void_ok), "passed": passed, "notes": notes}
+    target = T.TESTED if passed else T.INSTALLED
+    if terminal.status != target:
+        advance(terminal, to=target, moves=TERMINAL_MOVES, actor=actor, action=action, data=data)
+    else:
+        audit.record(action, actor=actor, target=terminal, data=data)
+    return test
+
+
+@transaction.atomic
+def terminal_activate(*, actor: User, terminal: Terminal) -> Terminal:
+    """Go live: only a tested terminal whose latest test passed."""
+    _require(actor, "activate")
+    terminal = _lock(terminal)
+    latest = terminal.tests.order_by("-tested_at", "-id").first()
+    if terminal.status != T.TESTED or latest is None or not latest.passed:
+        if terminal.status in LIVE:
+            raise TransitionNotAllowed(_("Terminal %(serial)s is already “%(status)s”.")
+                                       % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
+        raise TransitionNotAllowed(_("Activating an untested terminal is refused: terminal %(serial)s needs a passed "
+                                     "test (sign-in, test sale and void) after its installation.")
+                                   % {"serial": terminal.serial_number})
+    _merchant_for_live(terminal)
+    if not (terminal.tid and terminal.mid):
+        raise LifecycleError(_("Terminal %(serial)s has no TID or MID: install it first.")
+                             % {"serial": terminal.serial_number})
+    terminal.custodian = Terminal.Custodian.MERCHANT
+    terminal.suspend_reason = ""
+    advance(terminal, to=T.ACTIVE, moves=TERMINAL_MOVES, actor=actor, action="terminal.activated",
+            data={"test": latest.pk, "tid": terminal.tid, "mid": terminal.mid},
+            extra_fields=("custodian", "suspend_reason"))
+    return terminal
+
+
+@transaction.atomic
+def terminal_suspend(*, actor: User | None, terminal: Terminal, reason: str, note: str) -> Terminal:
+    """Stop an active terminal taking payments. ``actor=None`` is the system (the rent job: unpaid rent)."""
+    if actor is not None or reason != Terminal.SuspendReason.UNPAID_RENT:
+        _require(actor, "suspend")
+    terminal = _lock(terminal)
+    _expect(terminal, "suspend")
+    if reason not in Terminal.SuspendReason.values:
+        raise LifecycleError(_("Choose why the terminal is suspended."), "reason")
+    note = _text(note, limit=2000)
+    if len(note) < 3:
+        raise LifecycleError(_("Please give a note of at least 3 characters."), "note")
+    terminal.suspend_reason = reason
+    advance(terminal, to=T.SUSPENDED, moves=TERMINAL_MOVES, actor=actor, action="terminal.suspended",
+            data={"reason": reason, "note": note}, extra_fields=("suspend_reason",))
+    return terminal
+
+
+@transaction.atomic
+def terminal_reactivate(*, actor: User, terminal: Terminal) -> Terminal:
+    """Back to active: a suspended terminal, or one repaired while its TID was not taken over by a replacement."""
+    _require(actor, "reactivate")
+    terminal = _lock(terminal)
+    _expect(terminal, "reactivate")
+    _merchant_for_live(terminal)
+    data = {"from": terminal.status, "suspend_reason_cleared": terminal.suspend_reason}
+    fields = ["suspend_reason", "custodian", "custodian_user"]
+    if terminal.status == T.UNDER_REPAIR:
+        installation = terminal.installations.order_by("-installed_on", "-id").first()
+        if installation is None or installation.merchant_id != terminal.merchant_id:
+            raise LifecycleError(_("Terminal %(serial)s was never installed at this merchant: return it to stock.")
+                                 % {"serial": terminal.serial_number})
+        holder = (Terminal.objects.filter(tid=installation.tid).exclude(pk=terminal.pk)
+                  .values_list("serial_number", flat=True).first())
+        if holder:
+            raise LifecycleError(_("TID %(tid)s was taken over by terminal %(serial)s: return the repaired terminal "
+                                   "to stock instead.") % {"tid": installation.tid, "serial": holder})
+        terminal.tid = installation.tid
+        fields.append("tid")
+        data["tid_restored"] = installation.tid
+    terminal.suspend_reason = ""
+    terminal.custodian = Terminal.Custodian.MERCHANT
+    terminal.custodian_user = None
+    try:
+        with transaction.atomic():
+            advance(terminal, to=T.ACTIVE, moves=TERMINAL_MOVES, actor=actor, action="terminal.reactivated",
+                    data=data, extra_fields=tuple(fields))
+    except IntegrityError as error:
+        raise LifecycleError(_("TID %(tid)s is already used by another terminal.") % {"tid": terminal.tid}) from error
+    return terminal
+
+
+# --- repair, return, retirement, deletion -----------------------------------------------------
+
+def _note(note) -> str:
+    note = _text(note, limit=2000)
+    if len(note) < 3:
+        raise LifecycleError(_("Please give a note of at least 3 characters."), "note")
+    return note
+
+
+@transaction.atomic
+def terminal_send_to_repair(*, actor: User, terminal: Terminal, note: str) -> Terminal:
+    """Send a live terminal to the repair bench; its TID is released (a replacement may take it over)."""
+    _require(actor, "repair")
+    terminal = _lock(terminal)
+    _expect(terminal, "repair")
+    note = _note(note)
+    released = terminal.tid
+    terminal.tid = None
+    terminal.suspend_reason = ""
+    terminal.custodian = Terminal.Custodian.REPAIR
+    terminal.custodian_user = None
+    advance(terminal, to=T.UNDER_REPAIR, moves=TERMINAL_MOVES, actor=actor, action="terminal.sent_to_repair",
+            data={"note": note, "tid_released": released},
+            extra_fields=("tid", "suspend_reason", "custodian", "custodian_user"))
+    return terminal
+
+
+@transaction.atomic
+def terminal_return_to_stock(*, actor: User, terminal: Terminal, note: str) -> Terminal:
+    """Retrieved, lost and found, or refurbished: back to the warehouse with merchant, TID, parameters and
+    admin password cleared."""
+    _require(actor, "return")
+    terminal = _lock(terminal)
+    _expect(terminal, "return")
+    note = _note(note)
+    return _back_to_stock(terminal, actor=actor, action="terminal.returned_to_stock",
+                          data={"note": note, "from": terminal.status})
+
+
+@transaction.atomic
+def terminal_retire(*, actor: User, terminal: Terminal, note: str) -> Terminal:
+    """Scrap a stock terminal or one that cannot be repaired."""
+    _require(actor, "retire")
+    terminal = _lock(terminal)
+    _expect(terminal, "retire")
+    note = _note(note)
+    merchant = terminal.merchant_id
+    advance(terminal, to=T.RETIRED, moves=TERMINAL_MOVES, actor=actor, action="terminal.retired",
+            data={"note": note, "merchant": merchant})
+    terminal.save(update_fields=_clear_placement(terminal))
+    return terminal
+
+
+@transaction.atomic
+def terminal_delete(*, actor: User, terminal: Terminal) -> None:
+    """Delete a terminal entered by mistake: only while in stock and never placed at a merchant."""
+    _require(actor, "delete")
+    terminal = _lock(terminal)
+    if terminal.status in LIVE:
+        raise TransitionNotAllowed(_("An active terminal cannot be deleted: suspend it, retrieve it to stock or "
+                                     "retire it instead."))
+    if terminal.status not in FROM["delete"] or terminal.installations.exists() or terminal.shipments.exists():
+        raise TransitionNotAllowed(_("Only a terminal in stock that was never placed at a merchant can be deleted; "
+                                     "retire terminal %(serial)s instead.") % {"serial": terminal.serial_number})
+    audit.record("terminal.deleted", actor=actor, target=terminal,
+                 before={"serial_number": terminal.serial_number, "model": str(terminal.model),
+                         "status": terminal.status})
+    try:
+        with transaction.atomic():
+            terminal.delete()
+    except ProtectedError as error:
+        raise TransitionNotAllowed(_("Terminal %(serial)s has lifecycle records and cannot be deleted; retire it "
+                                     "instead.") % {"serial": terminal.serial_number}) from error
+
+
+@transaction.atomic
+def terminal_serial_correct(*, actor: User, terminal: Terminal, serial_number: str, reason: str) -> Terminal:
+    """Correct a mistyped serial number; never while the terminal is live."""
+    _require(actor, "serial")
+    terminal = _lock(terminal)
+    if terminal.status in LIVE:
+        raise TransitionNotAllowed(_("The serial number of an active terminal cannot change."))
+    serial = (serial_number or "").strip().upper()
+    if not re.match(r"^[0-9A-Z-]{3,40}$", serial):
+        raise LifecycleError(_("The serial number is 3 to 40 capital letters, digits or dashes."), "serial_number")
+    if Terminal.objects.filter(serial_number=serial).exclude(pk=terminal.pk).exists():
+        raise LifecycleError(_("Serial number %(serial)s is already registered.") % {"serial": serial},
+                             "serial_number")
+    reason = _note(reason)
+    before = terminal.serial_number
+    terminal.serial_number = serial
+    terminal.save(update_fields=["serial_number"])
+    audit.record("terminal.serial_corrected", actor=actor, target=terminal, before={"serial_number": before},
+                 after={"serial_number": serial}, data={"reason": reason})
+    return terminal
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+@transaction.atomic
+def terminal_parameters_edit(*, actor: User, terminal: Terminal, changes: dict) -> Terminal:
+    """Edit the parameters of an installed terminal before it goes live (a tested one must be tested again).
+    A live terminal's parameters change only through an approved parameter-change request."""
+    _require(actor, "parameters")
+    terminal = _lock(terminal)
+    if terminal.status in LIVE:
+        raise TransitionNotAllowed(_("The parameters of an active terminal cannot be edited directly: use a "
+                                     "parameter-change request, which another person approves."))
+    if terminal.status not in EDITABLE:
+        raise TransitionNotAllowed(_("Parameters are set at installation; terminal %(serial)s is “%(status)s”.")
+                                   % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
+    values = _clean_changes(terminal, changes)
+    before = {name: getattr(terminal, name) for name in values}
+    _save_parameters(terminal, values)
+    audit.record("terminal.parameters_edited", actor=actor, target=terminal, before=before, after=values)
+    if terminal.status == T.TESTED:
+        advance(terminal, to=T.INSTALLED, moves=TERMINAL_MOVES, actor=actor, action="terminal.retest_required",
+                data={"changed": sorted(values)})
+    return terminal
+
+
+@transaction.atomic
+def parameter_change_request(*, actor: User, terminal: Terminal, changes: dict, reason: str) -> ParameterChange:
+    """Ask for a change of a live terminal's parameters; another person approves it."""
+    _require(actor, "parameter_request")
+    terminal = _lock(terminal)
+    if terminal.status not in LIVE:
+        raise TransitionNotAllowed(_("Parameter-change requests are for active or suspended terminals; terminal "
+                                     "%(serial)s is “%(status)s”.")
+                                   % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
+    if terminal.parameter_changes.filter(status=P.PENDING).exists():
+        raise LifecycleError(_("A parameter change of terminal %(serial)s is already waiting for approval.")
+                             % {"serial": terminal.serial_number})
+    reason = _text(reason, limit=2000)
+    if len(reason) < 5:
+        raise LifecycleError(_("Give the reason for the change (at least 5 characters)."), "reason")
+    after = _clean_changes(terminal, changes)
+    before = {name: getattr(terminal, name) for name in after}
+    change = ParameterChange.objects.create(terminal=terminal, merchant=terminal.merchant, before=before, after=after,
+                                            reason=reason, requested_by=actor)
+    audit.record("terminal.parameter_change_requested", actor=actor, target=terminal, before=before, after=after,
+                 data={"change": change.pk, "reason": reason})
+    return change
+
+
+def _lock_change(change: ParameterChange) -> tuple[Terminal, ParameterChange]:
+    terminal = _lock(Terminal(pk=change.terminal_id))
+    change = ParameterChange.objects.select_for_update().select_related("requested_by").get(pk=change.pk)
+    return terminal, change
+
+
+@transaction.atomic
+def parameter_change_approve(*, actor: User, change: ParameterChange, note: str = "") -> ParameterChange:
+    """Four eyes: someone other than the requester approves; the change is applied and audited."""
+    _require(actor, "parameter_decide")
+    terminal, change = _lock_change(change)
+    if change.requested_by_id == actor.pk:
+        raise NotPermitted(_("Four eyes: a parameter change must be approved by someone other than the person "
+                             "who requested it."))
+    if change.status != P.PENDING:
+        raise TransitionNotAllowed(_("This parameter change is already “%(status)s”.")
+                                   % {"status": change.get_status_display()})
+    if terminal.status not in LIVE:
+        raise TransitionNotAllowed(_("Terminal %(serial)s is no longer live (“%(status)s”): reject this request.")
+                                   % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
+    current = {name: getattr(terminal, name) for name in change.before}
+    if current != change.before:
+        raise LifecycleError(_("The terminal's parameters changed since this request was made: reject it and "
+                               "request again."))
+    values = _clean_changes(terminal, change.after)
+    _save_parameters(terminal, values)
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_note = _text(note, limit=2000)
+    advance(change, to=P.APPROVED, moves=PARAMETER_CHANGE_MOVES, actor=actor, action="parameter_change.approved",
+            data={"terminal": terminal.pk, "note": change.decision_note},
+            extra_fields=("decided_by", "decided_at", "decision_note"))
+    audit.record("terminal.parameters_changed", actor=actor, target=terminal, before=change.before, after=values,
+                 data={"change": change.pk, "requested_by": change.requested_by.get_username(),
+                       "reason": change.reason})
+    return change
+
+
+@transaction.atomic
+def parameter_change_reject(*, actor: User, change: ParameterChange, note: str) -> ParameterChange:
+    _require(actor, "parameter_decide")
+    terminal, change = _lock_change(change)
+    note = _note(note)
+    if change.status != P.PENDING:
+        raise TransitionNotAllowed(_("This parameter change is already “%(status)s”.")
+                                   % {"status": change.get_status_display()})
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change.decision_note = note
+    advance(change, to=P.REJECTED, moves=PARAMETER_CHANGE_MOVES, actor=actor, action="parameter_change.rejected",
+            data={"terminal": terminal.pk, "note": note}, extra_fields=("decided_by", "decided_at", "decision_note"))
+    return change
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+def _may_read_photos(actor) -> bool:
+    if not (actor is not None and actor.is_authenticated and actor.is_active):
+        return False
+    if actor.kind == User.Kind.STAFF:
+        return actor.has_perm("terminals.view_terminalphoto")
+    return actor.kind == User.Kind.AUDITOR
+
+
+@transaction.atomic
+def terminal_photo_download(*, actor: User, photo: TerminalPhoto):
+    """A lifecycle photo's file, download name and content type; audited on its terminal."""
+    if not _may_read_photos(actor):
+        raise NotPermitted(_("You may not see terminal photos."))
+    try:
+        handle = uploads.open_stored(photo.stored_name)
+    except FileNotFoundError as error:
+        raise DomainError(_("The photo is missing from storage.")) from error
+    try:
+        audit.record("terminal.photo_downloaded", actor=actor, target=photo.terminal or photo,
+                     data={"photo": photo.pk, "file": photo.original_name, "sha256": photo.sha256,
+                           "terminal": photo.terminal_id})
+    except BaseException:
+        handle.close()
+        raise
+    return handle, photo.original_name, photo.content_type

@@ -1,0 +1,285 @@
+"""Terminal money: the deposit taken when a terminal is placed (the contract's amount) and refunded or
+forfeited when it comes back; monthly rent charged once per terminal and month from the contract in force,
+suspension for unpaid rent and reactivation once everything overdue is paid or waived. Audited."""
+
+import calendar
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from acquirer import audit
+from acquirer.exceptions import DomainError, NotPermitted
+from acquirer.models import User
+from acquirer.services.notifications import notify
+from acquirer.workflow import advance
+from merchants.models import MerchantMembership
+from merchants.services.contracts import contract_in_force
+from terminals.models import DepositMovement, RentCharge, Terminal
+from terminals.workflow import RENT_MOVES, TERMINAL_MOVES
+
+T = Terminal.Status
+D = Terminal.Deposit
+R = RentCharge.Status
+PERM = "terminals.manage_terminal_money"
+CENT = Decimal("0.01")
+RENT_TIMEZONE = ZoneInfo("Asia/Shanghai")
+# At (or on the way to) a merchant: a deposit can be taken.
+PLACED = {T.ALLOCATED, T.SURVEYED, T.SHIPPED, T.DELIVERED, T.INSTALLED, T.TESTED, T.ACTIVE, T.SUSPENDED}
+# Back from the merchant: a held deposit can be refunded (good condition) or forfeited.
+RETURNED = {T.IN_STOCK, T.UNDER_REPAIR}
+RENTED = {T.ACTIVE, T.SUSPENDED}
+
+
+def _require(actor: User, perm: str = PERM) -> None:
+    if not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.STAFF
+            and actor.has_perm(perm)):
+        raise NotPermitted(_("Your role does not allow this action."))
+
+
+def _url(name: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+
+
+def _owner(merchant_id: int) -> User | None:
+    membership = (MerchantMembership.objects.select_related("user")
+                  .filter(merchant_id=merchant_id, role=MerchantMembership.Role.OWNER, user__is_active=True).first())
+    return membership.user if membership else None
+
+
+def _lock_terminal(terminal: Terminal) -> Terminal:
+    return Terminal.objects.select_for_update(of=("self",)).select_related("merchant", "model").get(pk=terminal.pk)
+
+
+def _amount(value) -> Decimal:
+    if isinstance(value, float | bool):
+        raise DomainError(_("The amount must be a decimal number of yuan."))
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError(_("The amount must be a decimal number of yuan.")) from None
+    if not amount.is_finite() or amount < 0:
+        raise DomainError(_("The amount must be a decimal number of yuan."))
+    if amount != amount.quantize(CENT):
+        raise DomainError(_("The amount has at most 2 decimals (fen)."))
+    return amount.quantize(CENT)
+
+
+def month_start(value: date | None = None) -> date:
+    """The first day of ``value``'s month (default: this month in Asia/Shanghai)."""
+    value = value or timezone.localdate(timezone=RENT_TIMEZONE)
+    return value.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def rent_due_on(month: date) -> date:
+    return month.replace(day=min(settings.ACQUIRER_RENT_DUE_DAY, calendar.monthrange(month.year, month.month)[1]))
+
+
+# --- deposits ---------------------------------------------------------------------------------
+
+def deposit_expected(terminal: Terminal) -> tuple[Decimal, str] | None:
+    """The deposit of the merchant's contract in force, with its currency (None: no contract)."""
+    if terminal.merchant_id is None:
+        return None
+    contract = contract_in_force(terminal.merchant)
+    return (contract.deposit, contract.currency) if contract else None
+
+
+@transaction.atomic
+def deposit_take(*, actor: User, terminal: Terminal, amount: Decimal, reference: str = "") -> DepositMovement:
+    """Record the deposit paid for a terminal placed at a merchant: exactly the contract's amount."""
+    _require(actor)
+    terminal = _lock_terminal(terminal)
+    if terminal.status not in PLACED or terminal.merchant_id is None:
+        raise DomainError(_("A deposit is taken only for a terminal placed at a merchant (this one is %(status)s).")
+                          % {"status": terminal.get_status_display()})
+    if terminal.deposit_state == D.HELD:
+        raise DomainError(_("The deposit of terminal %(serial)s is already held.")
+                          % {"serial": terminal.serial_number})
+    amount = _amount(amount)
+    contract = contract_in_force(terminal.merchant)
+    if contract is None:
+        raise DomainError(_("%(merchant)s has no contract in force: the deposit amount is not agreed yet.")
+                          % {"merchant": terminal.merchant.legal_name})
+    if contract.deposit <= 0:
+        raise DomainError(_("The contract of %(merchant)s (version %(version)s) asks for no terminal deposit.")
+                          % {"merchant": terminal.merchant.legal_name, "version": contract.version})
+    if amount != contract.deposit:
+        raise DomainError(_("The contract in force (version %(version)s) sets the deposit at %(expected)s "
+                            "%(currency)s; you entered %(amount)s.")
+                          % {"version": contract.version, "expected": contract.deposit,
+                             "currency": contract.currency, "amount": amount})
+    movement = DepositMovement.objects.create(terminal=terminal, merchant_id=terminal.merchant_id,
+                                              kind=DepositMovement.Kind.TAKEN, amount=amount,
+                                              currency=contract.currency, reference=(reference or "").strip()[:60],
+                                              recorded_by=actor)
+    before = terminal.deposit_state
+    terminal.deposit_state = D.HELD
+    terminal.save(update_fields=["deposit_state"])
+    audit.record("deposit.taken", actor=actor, target=terminal, before={"deposit_state": before},
+                 after={"deposit_state": D.HELD},
+                 data={"movement": movement.pk, "amount": amount, "currency": movement.currency,
+                       "reference": movement.reference, "contract_version": contract.version})
+    return movement
+
+
+@transaction.atomic
+def deposit_refund(*, actor: User, terminal: Terminal, condition_ok: bool, reference: str = "") -> DepositMovement:
+    """Settle the held deposit of a terminal returned to stock: refunded when it came back in good condition,
+    forfeited otherwise."""
+    _require(actor)
+    terminal = _lock_terminal(terminal)
+    if terminal.deposit_state != D.HELD:
+        raise DomainError(_("No deposit is held for terminal %(serial)s.") % {"serial": terminal.serial_number})
+    if terminal.status not in RETURNED:
+        raise DomainError(_("The deposit is settled only once the terminal is back from the merchant (it is "
+                            "%(status)s).") % {"status": terminal.get_status_display()})
+    taken = (DepositMovement.objects.filter(terminal=terminal, kind=DepositMovement.Kind.TAKEN)
+             .order_by("-recorded_at", "-id").first())
+    if taken is None:
+        raise DomainError(_("No deposit payment is recorded for terminal %(serial)s.")
+                          % {"serial": terminal.serial_number})
+    kind = DepositMovement.Kind.REFUNDED if condition_ok else DepositMovement.Kind.FORFEITED
+    movement = DepositMovement.objects.create(terminal=terminal, merchant_id=taken.merchant_id, kind=kind,
+                                              amount=taken.amount, currency=taken.currency,
+                                              reference=(reference or "").strip()[:60], recorded_by=actor)
+    terminal.deposit_state = D.REFUNDED if condition_ok else D.FORFEITED
+    terminal.save(update_fields=["deposit_state"])
+    audit.record(f"deposit.{kind}", actor=actor, target=terminal, merchant_id=taken.merchant_id,
+                 before={"deposit_state": D.HELD}, after={"deposit_state": terminal.deposit_state},
+                 data={"movement": movement.pk, "amount": movement.amount, "currency": movement.currency,
+                       "reference": movement.reference, "condition_ok": bool(condition_ok)})
+    return movement
+
+
+# --- rent -------------------------------------------------------------------------------------
+
+def _suspend_unpaid(today: date) -> int:
+    cutoff = today - timedelta(days=settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS)
+    overdue = RentCharge.objects.filter(status=R.DUE, due_on__lt=cutoff).values("terminal_id")
+    terminals = (Terminal.objects.select_for_update(of=("self",)).select_related("merchant")
+                 .filter(status=T.ACTIVE, pk__in=overdue).order_by("pk"))
+    suspended = 0
+    for terminal in terminals:
+        charges = list(RentCharge.objects.filter(terminal=terminal, status=R.DUE, due_on__lt=cutoff)
+                       .order_by("month"))
+        terminal.suspend_reason = Terminal.SuspendReason.UNPAID_RENT
+        advance(terminal, to=T.SUSPENDED, moves=TERMINAL_MOVES, actor=None, action="terminal.suspended",
+                data={"reason": Terminal.SuspendReason.UNPAID_RENT, "charges": [c.pk for c in charges],
+                      "months": [f"{c.month:%Y-%m}" for c in charges]},
+                extra_fields=("suspend_reason",))
+        suspended += 1
+        owner = _owner(terminal.merchant_id)
+        if owner is not None:
+            total = sum((c.amount for c in charges), Decimal("0.00"))
+            notify(recipient=owner, kind="terminal.suspended_unpaid_rent",
+                   title=gettext_lazy("Terminal %(serial)s suspended: rent unpaid"),
+                   body=gettext_lazy("The rent of terminal %(serial)s for %(months)s (%(total)s %(currency)s) is "
+                                     "more than %(days)s days overdue, so the terminal was suspended. It is "
+                                     "reactivated as soon as the overdue rent is paid."),
+                   params={"serial": terminal.serial_number, "months": ", ".join(f"{c.month:%Y-%m}" for c in charges),
+                           "total": total, "currency": charges[0].currency if charges else "CNY",
+                           "days": settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS},
+                   url=_url("portal:terminal-detail", pk=terminal.pk))
+    return suspended
+
+
+@transaction.atomic
+def rent_charge_month(*, month: date | None = None, today: date | None = None) -> dict:
+    """The scheduled job: one rent charge per active or suspended terminal and month, at the contract's
+    monthly rent, then suspend active terminals whose rent is overdue. Safe to run any number of times:
+    the unique (terminal, month) constraint keeps one charge, a suspended terminal is not suspended again."""
+    month = month_start(month)
+    today = today or timezone.localdate(timezone=RENT_TIMEZONE)
+    due_on = rent_due_on(month)
+    counts = {"month": f"{month:%Y-%m}", "charged": 0, "already_charged": 0, "skipped_no_contract": 0,
+              "skipped_no_rent": 0, "merchants_skipped": 0, "suspended": 0}
+    terminals = (Terminal.objects.select_related("merchant")
+                 .filter(status__in=RENTED, merchant__isnull=False, rent_start__isnull=False,
+                         rent_start__lte=month_end(month)).order_by("merchant_id", "pk"))
+    contracts: dict[int, object] = {}
+    skipped_merchants: set[int] = set()
+    for terminal in terminals:
+        if terminal.merchant_id not in contracts:
+            contracts[terminal.merchant_id] = contract_in_force(terminal.merchant)
+        contract = contracts[terminal.merchant_id]
+        if contract is None or contract.monthly_rent <= 0:
+            counts["skipped_no_contract" if contract is None else "skipped_no_rent"] += 1
+            skipped_merchants.add(terminal.merchant_id)
+            continue
+        charge, created = RentCharge.objects.get_or_create(
+            terminal=terminal, month=month,
+            defaults={"merchant_id": terminal.merchant_id, "amount": contract.monthly_rent,
+                      "currency": contract.currency, "due_on": due_on, "contract_version": contract.version})
+        if not created:
+            counts["already_charged"] += 1
+            continue
+        counts["charged"] += 1
+        audit.record("rent.charged", actor=None, target=charge,
+                     after={"amount": charge.amount, "currency": charge.currency, "due_on": due_on},
+                     data={"terminal": terminal.pk, "month": f"{month:%Y-%m}", "contract_version": contract.version})
+    counts["merchants_skipped"] = len(skipped_merchants)
+    counts["suspended"] = _suspend_unpaid(today)
+    return counts
+
+
+def _lock_charge(charge: RentCharge) -> RentCharge:
+    return RentCharge.objects.select_for_update(of=("self",)).select_related("terminal").get(pk=charge.pk)
+
+
+def _reactivate_if_clear(*, actor: User, terminal_id: int, today: date) -> bool:
+    """A terminal suspended for unpaid rent goes live again once no charge is left overdue."""
+    terminal = Terminal.objects.select_for_update(of=("self",)).get(pk=terminal_id)
+    if terminal.status != T.SUSPENDED or terminal.suspend_reason != Terminal.SuspendReason.UNPAID_RENT:
+        return False
+    if RentCharge.objects.filter(terminal=terminal, status=R.DUE, due_on__lt=today).exists():
+        return False
+    terminal.suspend_reason = ""
+    advance(terminal, to=T.ACTIVE, moves=TERMINAL_MOVES, actor=actor, action="terminal.reactivated",
+            data={"reason": "rent_settled"}, extra_fields=("suspend_reason",))
+    return True
+
+
+@transaction.atomic
+def rent_mark_paid(*, actor: User, charge: RentCharge, reference: str) -> RentCharge:
+    """Record the payment of a rent charge; paying the last overdue charge reactivates a terminal that was
+    suspended for unpaid rent."""
+    _require(actor)
+    reference = (reference or "").strip()
+    if not reference:
+        raise DomainError(_("Give the payment reference (bank transfer or receipt number)."))
+    charge = _lock_charge(charge)
+    advance(charge, to=R.PAID, moves=RENT_MOVES, actor=actor, action="rent.paid",
+            data={"terminal": charge.terminal_id, "reference": reference[:60], "amount": charge.amount,
+                  "currency": charge.currency, "month": f"{charge.month:%Y-%m}"})
+    _reactivate_if_clear(actor=actor, terminal_id=charge.terminal_id, today=timezone.localdate())
+    return charge
+
+
+@transaction.atomic
+def rent_waive(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
+    """Waive a rent charge (with a reason); like a payment it can lift a suspension for unpaid rent."""
+    _require(actor)
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise DomainError(_("Please give a reason of at least 3 characters."))
+    charge = _lock_charge(charge)
+    advance(charge, to=R.WAIVED, moves=RENT_MOVES, actor=actor, action="rent.waived",
+            data={"terminal": charge.terminal_id, "reason": reason[:200], "amount": charge.amount,
+                  "currency": charge.currency, "month": f"{charge.month:%Y-%m}"})
+    _reactivate_if_clear(actor=actor, terminal_id=charge.terminal_id, today=timezone.localdate())
+    return charge
+
