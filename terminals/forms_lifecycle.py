@@ -12,12 +12,12 @@ from merchants import uploads
 from merchants.forms_documents import MultipleFileField
 from merchants.models import Contract
 from terminals.models import Communication, SiteSurvey, Terminal
+from terminals.photos import PHOTO_TYPES
 from terminals.services.lifecycle import (
     ADMIN_PASSWORD_MAX,
     ADMIN_PASSWORD_MIN,
     MAX_PHOTOS,
     MAX_TEST_AMOUNT,
-    PHOTO_TYPES,
     TID_PATTERN,
     TRACKING_PATTERN,
 )

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from merchants import uploads
 from merchants.forms_documents import MultipleFileField
 from terminals.models import WorkOrder
-from terminals.services.workorders import CHECKLISTS, MAX_MINUTES, MAX_PHOTOS, PHOTO_TYPES
+from terminals.photos import PHOTO_TYPES
+from terminals.services.workorders import CHECKLISTS, MAX_MINUTES, MAX_PHOTOS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 WINDOW_FORMAT = "%Y-%m-%dT%H:%M"

@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -40,12 +39,12 @@ from terminals.models import (
     TerminalPhoto,
     TerminalTest,
 )
+from terminals.photos import check_photos, open_photo
 from terminals.workflow import LIVE, PARAMETER_CHANGE_MOVES, TERMINAL_MOVES
 
 T = Terminal.Status
 P = ParameterChange.Status
 FOLDER = "terminals"
-PHOTO_TYPES = ("jpeg", "png")
 MAX_PHOTOS = 12
 TID_PATTERN = re.compile(r"^[0-9A-Z]{8}$")
 TRACKING_PATTERN = re.compile(r"^[0-9A-Za-z-]{4,60}$")
@@ -148,16 +147,10 @@ def _check_day(day, field: str, label: str) -> date:
 
 
 def _check_photos(photos) -> list:
-    photos = [p for p in photos or () if p]
-    if len(photos) > MAX_PHOTOS:
-        raise LifecycleError(_("At most %(count)d photos at a time.") % {"count": MAX_PHOTOS}, "photos")
-    checked = []
-    for photo in photos:
-        try:
-            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
-        except ValidationError as error:
-            raise LifecycleError(" ".join(error.messages), "photos") from error
-    return checked
+    try:
+        return check_photos(photos, limit=MAX_PHOTOS)
+    except DomainError as error:
+        raise LifecycleError(str(error), "photos") from error
 
 
 def _store_photos(checked, *, actor, terminal, stored: list, **link) -> int:
@@ -843,15 +836,4 @@ def terminal_photo_download(*, actor: User, photo: TerminalPhoto):
     """A lifecycle photo's file, download name and content type; audited on its terminal."""
     if not _may_read_photos(actor):
         raise NotPermitted(_("You may not see terminal photos."))
-    try:
-        handle = uploads.open_stored(photo.stored_name)
-    except FileNotFoundError as error:
-        raise DomainError(_("The photo is missing from storage.")) from error
-    try:
-        audit.record("terminal.photo_downloaded", actor=actor, target=photo.terminal or photo,
-                     data={"photo": photo.pk, "file": photo.original_name, "sha256": photo.sha256,
-                           "terminal": photo.terminal_id})
-    except BaseException:
-        handle.close()
-        raise
-    return handle, photo.original_name, photo.content_type
+    return open_photo(actor=actor, photo=photo, action="terminal.photo_downloaded", target=photo.terminal or photo)

@@ -11,7 +11,6 @@ import re
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -28,6 +27,7 @@ from acquirer.workflow import advance
 from merchants import uploads
 from merchants.models import MerchantMembership
 from terminals.models import Installation, SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
+from terminals.photos import check_photos, open_photo
 from terminals.sla import add_business_hours
 from terminals.workflow import TERMINAL_MOVES, TICKET_MOVES
 
@@ -36,7 +36,6 @@ T = Terminal.Status
 PERM = "terminals.handle_ticket"
 FIELD_PERM = "terminals.field_work"
 FOLDER = "tickets"
-PHOTO_TYPES = ("jpeg", "png")
 MAX_PHOTOS = 6
 MAX_QUANTITY = 99
 # A fault can be reported on a terminal that is at the merchant (installed onwards, until it leaves).
@@ -135,16 +134,7 @@ def _create_numbered(model, prefix: str, **fields):
 
 
 def _check_photos(photos) -> list:
-    photos = [p for p in photos if p]
-    if len(photos) > MAX_PHOTOS:
-        raise DomainError(_("At most %(count)d photos per ticket.") % {"count": MAX_PHOTOS})
-    checked = []
-    for photo in photos:
-        try:
-            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
-        except ValidationError as error:
-            raise DomainError(" ".join(error.messages)) from error
-    return checked
+    return check_photos(photos, limit=MAX_PHOTOS)
 
 
 def _owner(merchant_id: int) -> User | None:
@@ -507,18 +497,7 @@ def ticket_photo_download(*, actor: User, photo: TerminalPhoto):
                or (actor.is_authenticated and actor.is_active and actor.kind == User.Kind.AUDITOR))
     if not allowed:
         raise NotPermitted(_("You may not see this photo."))
-    try:
-        handle = uploads.open_stored(photo.stored_name)
-    except FileNotFoundError as error:
-        raise DomainError(_("The photo is missing from storage.")) from error
-    try:
-        audit.record("ticket.photo_downloaded", actor=actor, target=photo.ticket,
-                     data={"terminal": photo.terminal_id, "photo": photo.pk, "file": photo.original_name,
-                           "sha256": photo.sha256})
-    except BaseException:
-        handle.close()
-        raise
-    return handle, photo.original_name, photo.content_type
+    return open_photo(actor=actor, photo=photo, action="ticket.photo_downloaded", target=photo.ticket)
 
 
 # --- the SLA job ------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ target and ``{"terminal": pk}`` in the data, so the terminal's timeline shows it
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -27,6 +26,7 @@ from acquirer.workflow import advance
 from merchants import uploads
 from merchants.models import Merchant
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
+from terminals.photos import check_photos, open_photo
 from terminals.workflow import WORK_ORDER_MOVES
 
 W = WorkOrder.Status
@@ -34,7 +34,6 @@ K = WorkOrder.Kind
 DISPATCH = "terminals.dispatch_work_order"
 FIELD_WORK = "terminals.field_work"
 FOLDER = "terminals"
-PHOTO_TYPES = ("jpeg", "png")
 MAX_PHOTOS = 12
 MAX_MINUTES = 24 * 60
 OPEN_STATUSES = (W.OPEN, W.ASSIGNED, W.IN_PROGRESS)
@@ -257,16 +256,7 @@ def clean_checklist(kind: str, checklist) -> dict[str, bool]:
 
 
 def _check_photos(photos) -> list:
-    photos = [p for p in photos or () if p]
-    if len(photos) > MAX_PHOTOS:
-        raise DomainError(_("At most %(count)d photos per work order.") % {"count": MAX_PHOTOS})
-    checked = []
-    for photo in photos:
-        try:
-            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
-        except ValidationError as error:
-            raise DomainError(" ".join(error.messages)) from error
-    return checked
+    return check_photos(photos, limit=MAX_PHOTOS)
 
 
 @transaction.atomic
@@ -350,18 +340,7 @@ def work_order_photo_download(*, actor: User, photo: TerminalPhoto):
     """A work order's photo: (file handle, download name, content type); every download is audited."""
     if not _may_read(actor) or photo.work_order_id is None:
         raise NotPermitted(_("You may not see work-order photos."))
-    try:
-        handle = uploads.open_stored(photo.stored_name)
-    except FileNotFoundError as error:
-        raise DomainError(_("The photo is missing from storage.")) from error
-    try:
-        audit.record("work_order.photo_downloaded", actor=actor, target=photo.work_order,
-                     data={"terminal": photo.terminal_id, "photo": photo.pk, "file": photo.original_name,
-                           "sha256": photo.sha256})
-    except BaseException:
-        handle.close()
-        raise
-    return handle, photo.original_name, photo.content_type
+    return open_photo(actor=actor, photo=photo, action="work_order.photo_downloaded", target=photo.work_order)
 
 
 # --- preventive maintenance ------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+"""Evidence photos of terminal work (surveys, installations, deliveries, work orders, tickets): checked by
+content (JPEG or PNG) through ``merchants.uploads``, and opened for an authorised, audited download."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from acquirer import audit
+from acquirer.exceptions import DomainError
+from merchants import uploads
+from terminals.models import TerminalPhoto
+
+PHOTO_TYPES = ("jpeg", "png")
+
+
+def check_photos(photos, *, limit: int) -> list:
+    """``[(file, info)]`` for the given files (empty entries ignored), or DomainError naming the problem."""
+    photos = [photo for photo in photos or () if photo]
+    if len(photos) > limit:
+        raise DomainError(_("At most %(count)d photos at a time.") % {"count": limit})
+    checked = []
+    for photo in photos:
+        try:
+            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
+        except ValidationError as error:
+            raise DomainError(" ".join(error.messages)) from error
+    return checked
+
+
+def open_photo(*, actor, photo: TerminalPhoto, action: str, target):
+    """The photo's (file handle, download name, content type); the download is audited as ``action`` on
+    ``target``. The caller checked that ``actor`` may see it."""
+    try:
+        handle = uploads.open_stored(photo.stored_name)
+    except FileNotFoundError as error:
+        raise DomainError(_("The photo is missing from storage.")) from error
+    try:
+        audit.record(action, actor=actor, target=target,
+                     data={"terminal": photo.terminal_id, "photo": photo.pk, "file": photo.original_name,
+                           "sha256": photo.sha256})
+    except BaseException:
+        handle.close()
+        raise
+    return handle, photo.original_name, photo.content_type
