@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -107,7 +108,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # events that name a terminal in their data (the terminal page's timeline)
+            models.Index(KeyTransform("terminal", "data"), name="auditevent_data_terminal_idx"),
+        ]
         permissions = [("export_auditevent", "Can export the audit trail")]
 
     def __str__(self) -> str:
