@@ -20,6 +20,7 @@ from acquirer.selectors import (
 )
 from acquirer.services.jobs import job_run_request
 from acquirer.services.users import user_disable, user_enable, user_unlock
+from acquirer.views.actions import ObjectActionMixin, redirect_to_detail
 
 
 class OpsHomeView(OpsView, TemplateView):
@@ -104,32 +105,13 @@ class UserDetailView(OpsView, TemplateView):
         return ctx
 
 
-class _UserActionView(OpsView):
+class _UserActionView(ObjectActionMixin, OpsView):
     permission_required = ("acquirer.manage_users",)
-    http_method_names = ["post"]
     needs_reason = True
+    redirect_to = redirect_to_detail("ops:user-detail")
 
-    def act(self, actor, subject, reason):
-        raise NotImplementedError
-
-    def post(self, request, pk):
-        subject = user_get(actor=request.user, pk=pk)
-        reason = ""
-        if self.needs_reason:
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, error)
-                return redirect("ops:user-detail", pk=subject.pk)
-            reason = form.cleaned_data["reason"]
-        try:
-            message = self.act(request.user, subject, reason)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, message)
-        return redirect("ops:user-detail", pk=subject.pk)
+    def get_object(self, request, pk):
+        return user_get(actor=request.user, pk=pk)
 
 
 class UserDisableView(_UserActionView):

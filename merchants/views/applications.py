@@ -11,6 +11,7 @@ from acquirer.access import OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.selectors import user_list
+from acquirer.views.actions import flash_form_errors
 from merchants.forms import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
 from merchants.selectors import merchant_for_user, merchant_get, onboarding_queue
 from merchants.services import applications as svc
@@ -176,9 +177,7 @@ class _MerchantActionView(OpsView):
         if self.form_class is not None:
             form = self.form_class(request.POST)
             if not form.is_valid():
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, error)
+                flash_form_errors(request, form)
                 return redirect("ops:merchant-detail", pk=pk)
             data = form.cleaned_data
         try:

@@ -13,6 +13,7 @@ from django.views.generic import ListView, TemplateView
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
+from acquirer.views.actions import flash_form_errors
 from merchants.forms_kyc import BlacklistEntryForm, BlacklistSearchForm
 from merchants.selectors_blacklist import blacklist_get, blacklist_list
 from merchants.services.blacklist import blacklist_add, blacklist_remove
@@ -83,9 +84,7 @@ class BlacklistRemoveView(OpsView):
         entry = blacklist_get(actor=request.user, pk=pk)
         form = ReasonForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_form_errors(request, form)
             return redirect("ops:blacklist-list")
         try:
             blacklist_remove(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])

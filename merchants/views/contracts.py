@@ -14,6 +14,7 @@ from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.middleware import client_ip
 from acquirer.selectors import audit_history
+from acquirer.views.actions import ObjectActionMixin, flash_form_errors, redirect_to_detail
 from acquirer.workflow import allowed_moves
 from merchants.forms_contracts import ContractAcceptForm, ContractForm
 from merchants.models import Contract
@@ -34,11 +35,6 @@ from merchants.workflow import CONTRACT_MOVES
 C = Contract.Status
 DETAIL = "merchants/contracts/detail.html"
 
-
-def _errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def _pdf_response(request, contract: Contract) -> HttpResponse:
@@ -158,30 +154,12 @@ class OpsContractDetailView(OpsView):
         return _ops_detail(request, contract_get(actor=request.user, pk=pk))
 
 
-class _OpsContractActionView(OpsView):
+class _OpsContractActionView(ObjectActionMixin, OpsView):
     permission_required = ("merchants.manage_contracts",)
-    http_method_names = ["post"]
-    needs_reason = False
+    redirect_to = redirect_to_detail("ops:contract-detail")
 
-    def act(self, actor, contract, reason) -> str:
-        raise NotImplementedError
-
-    def post(self, request, pk):
-        contract = contract_get(actor=request.user, pk=pk)
-        reason = ""
-        if self.needs_reason:
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                _errors(request, form)
-                return redirect("ops:contract-detail", pk=contract.pk)
-            reason = form.cleaned_data["reason"]
-        try:
-            message = self.act(request.user, contract, reason)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, message)
-        return redirect("ops:contract-detail", pk=contract.pk)
+    def get_object(self, request, pk):
+        return contract_get(actor=request.user, pk=pk)
 
 
 class OpsContractOfferView(_OpsContractActionView):
@@ -220,7 +198,7 @@ class OpsContractAmendView(OpsView):
         contract = contract_get(actor=request.user, pk=pk)
         form = ContractForm(request.POST)
         if not form.is_valid():
-            _errors(request, form)
+            flash_form_errors(request, form)
             return redirect("ops:contract-detail", pk=contract.pk)
         try:
             amended = contract_amend(actor=request.user, contract=contract, **form.terms())

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
+from acquirer.views.actions import flash_form_errors
 from merchants.forms_documents import DocumentDecisionForm, DocumentUploadForm
 from merchants.selectors import merchant_for_user, merchant_get
 from merchants.selectors_documents import document_get, document_list
@@ -141,9 +142,7 @@ class OpsDocumentDecideView(OpsView):
             else:
                 messages.success(request, _("Decision recorded."))
         else:
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_form_errors(request, form)
         return redirect("ops:document-list", merchant_pk=document.merchant_id)
 
 

@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 
 from acquirer.access import OpsView, PortalView
 from acquirer.exceptions import DomainError
-from acquirer.forms import ReasonForm
+from acquirer.views.actions import ObjectActionMixin
 from merchants.forms_contracts import SettlementAccountForm
 from merchants.selectors import merchant_for_user, merchant_get
 from merchants.selectors_contracts import settlement_account_get, settlement_account_list, settlement_queue
@@ -100,31 +100,13 @@ class OpsSettlementRequestView(OpsView):
         return render(request, FORM, {"merchant": merchant, "form": form, "area": "ops"})
 
 
-class _OpsSettlementActionView(OpsView):
+class _OpsSettlementActionView(ObjectActionMixin, OpsView):
     permission_required = ("merchants.approve_settlement_account",)
-    http_method_names = ["post"]
-    needs_reason = False
 
-    def act(self, actor, account, reason) -> str:
-        raise NotImplementedError
+    def get_object(self, request, pk):
+        return settlement_account_get(actor=request.user, pk=pk)
 
-    def post(self, request, pk):
-        account = settlement_account_get(actor=request.user, pk=pk)
-        reason = ""
-        if self.needs_reason:
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, error)
-                return redirect("ops:settlement-queue")
-            reason = form.cleaned_data["reason"]
-        try:
-            message = self.act(request.user, account, reason)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, message)
+    def redirect_to(self, account):
         return redirect("ops:settlement-queue")
 
 

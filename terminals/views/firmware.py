@@ -11,6 +11,7 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
+from acquirer.views.actions import ObjectActionMixin, flash_form_errors, redirect_to_detail
 from acquirer.workflow import allowed_moves
 from terminals.forms_firmware import CampaignForm, FirmwareVersionForm, OutcomeForm, ReportImportForm
 from terminals.models import FirmwareCampaign
@@ -41,11 +42,6 @@ MANAGE = ("terminals.manage_firmware",)
 LIST = "terminals/firmware/firmware_list.html"
 DETAIL = "terminals/firmware/campaign_detail.html"
 
-
-def _errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 # --- versions and campaigns overview ------------------------------------------------------------
@@ -160,30 +156,12 @@ class AuditCampaignDetailView(AuditorView):
         return _campaign_page(request, campaign_get(actor=request.user, pk=pk), area="audit")
 
 
-class _CampaignActionView(OpsView):
+class _CampaignActionView(ObjectActionMixin, OpsView):
     permission_required = MANAGE
-    http_method_names = ["post"]
-    needs_reason = False
+    redirect_to = redirect_to_detail("ops:campaign-detail")
 
-    def act(self, actor, campaign, reason) -> str:
-        raise NotImplementedError
-
-    def post(self, request, pk):
-        campaign = campaign_get(actor=request.user, pk=pk)
-        reason = ""
-        if self.needs_reason:
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                _errors(request, form)
-                return redirect("ops:campaign-detail", pk=campaign.pk)
-            reason = form.cleaned_data["reason"]
-        try:
-            message = self.act(request.user, campaign, reason)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, message)
-        return redirect("ops:campaign-detail", pk=campaign.pk)
+    def get_object(self, request, pk):
+        return campaign_get(actor=request.user, pk=pk)
 
 
 class CampaignStartView(_CampaignActionView):
@@ -216,7 +194,7 @@ class CampaignOutcomeView(OpsView):
         target = campaign_target_get(actor=request.user, pk=pk)
         form = OutcomeForm(request.POST)
         if not form.is_valid():
-            _errors(request, form)
+            flash_form_errors(request, form)
         else:
             try:
                 campaign_record_outcome(actor=request.user, target=target, **form.cleaned_data)
@@ -238,7 +216,7 @@ class CampaignImportView(OpsView):
         campaign = campaign_get(actor=request.user, pk=pk)
         form = ReportImportForm(request.POST, request.FILES)
         if not form.is_valid():
-            _errors(request, form)
+            flash_form_errors(request, form)
             return redirect("ops:campaign-detail", pk=campaign.pk)
         report = campaign_import_report(actor=request.user, campaign=campaign,
                                         uploaded_file=form.cleaned_data["report"])

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
+from acquirer.views.actions import flash_form_errors
 from merchants.views.documents import file_response
 from terminals import forms_lifecycle as f
 from terminals.selectors.lifecycle import (
@@ -118,9 +119,7 @@ def render_page(request, terminal, *, area: str, bound: dict | None = None):
             moves.append({"key": action, "move": MOVES[action], "form": form})
         for key, form in bound.items():
             if key not in offered and not isinstance(key, tuple):
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, error)
+                flash_form_errors(request, form)
         if svc.may(actor, "parameter_decide"):
             for change in pending_changes(timeline):
                 approve, reject = _decision_forms(change, bound)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
+from acquirer.views.actions import flash_form_errors
 from terminals.forms_money import (
     DepositRefundForm,
     DepositTakeForm,
@@ -36,11 +37,6 @@ from terminals.services.money import deposit_expected, deposit_refund, deposit_t
 MONEY = ("terminals.manage_terminal_money",)
 PAGE_SIZE = 50
 
-
-def _errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def _back(request, default: str):
@@ -89,7 +85,7 @@ class RentPaidView(OpsView):
         charge = rent_charge_get(actor=request.user, pk=pk)
         form = RentPaidForm(request.POST)
         if not form.is_valid():
-            _errors(request, form)
+            flash_form_errors(request, form)
         else:
             try:
                 rent_mark_paid(actor=request.user, charge=charge, reference=form.cleaned_data["reference"])
@@ -109,7 +105,7 @@ class RentWaiveView(OpsView):
         charge = rent_charge_get(actor=request.user, pk=pk)
         form = ReasonForm(request.POST)
         if not form.is_valid():
-            _errors(request, form)
+            flash_form_errors(request, form)
         else:
             try:
                 rent_waive(actor=request.user, charge=charge, reason=form.cleaned_data["reason"])
@@ -221,7 +217,7 @@ class HealthClearView(OpsView):
         flag = health_flag_get(actor=request.user, pk=pk)
         form = HealthClearForm(request.POST)
         if not form.is_valid():
-            _errors(request, form)
+            flash_form_errors(request, form)
         else:
             try:
                 health_flag_clear(actor=request.user, flag=flag, note=form.cleaned_data["note"])

@@ -17,6 +17,7 @@ from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
+from acquirer.views.actions import flash_form_errors
 from acquirer.workflow import allowed_moves
 from merchants.views.documents import file_response
 from terminals.forms_tickets import (
@@ -64,11 +65,6 @@ def _with_clocks(tickets, now=None):
                                         else None)
     return tickets
 
-
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def _photo_response(request, pk):
@@ -258,7 +254,7 @@ class _TicketActionView:
         ticket = ticket_get(actor=request.user, pk=pk)
         form = self.make_form(request, ticket)
         if form is not None and not form.is_valid():
-            _form_errors(request, form)
+            flash_form_errors(request, form)
             return redirect(self.detail_url, pk=ticket.pk)
         try:
             message = self.act(request.user, ticket, form.cleaned_data if form is not None else {})

@@ -17,6 +17,7 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
+from acquirer.views.actions import flash_form_errors
 from acquirer.workflow import allowed_moves
 from merchants.views.documents import file_response
 from terminals.forms_workorders import (
@@ -50,11 +51,6 @@ FIELD_WORK = ("terminals.field_work",)
 DETAIL = "terminals/workorders/detail.html"
 MINE = "terminals/workorders/mine.html"
 
-
-def _errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def _int(value) -> int | None:
@@ -212,7 +208,7 @@ class WorkOrderAssignView(OpsView):
                 messages.success(request, _("Work order %(number)s assigned to %(engineer)s.")
                                  % {"number": work_order.number, "engineer": data["engineer"].get_username()})
                 return redirect("ops:workorder-detail", pk=work_order.pk)
-        _errors(request, form)
+        flash_form_errors(request, form)
         return redirect("ops:workorder-detail", pk=work_order.pk)
 
 
@@ -274,7 +270,7 @@ class WorkOrderCancelView(OpsView):
         work_order = work_order_get(actor=request.user, pk=pk)
         form = ReasonForm(request.POST)
         if not form.is_valid():
-            _errors(request, form)
+            flash_form_errors(request, form)
             return redirect("ops:workorder-detail", pk=work_order.pk)
         try:
             svc.work_order_cancel(actor=request.user, work_order=work_order, reason=form.cleaned_data["reason"])
