@@ -110,6 +110,15 @@ def check_upload(uploaded_file, *, allowed=("pdf", "jpeg", "png")) -> UploadInfo
     return UploadInfo(content_type=detected.content_type, size=size, sha256=digest.hexdigest())
 
 
+def check_uploads(uploaded_files, *, allowed, limit: int, too_many: str) -> list:
+    """``[(file, UploadInfo)]`` for a batch of files (empty entries ignored); ``ValidationError`` when there
+    are more than ``limit`` (message ``too_many`` with ``%(count)d``) or one of them is refused."""
+    files = [uploaded for uploaded in uploaded_files or () if uploaded]
+    if len(files) > limit:
+        raise ValidationError(too_many % {"count": limit}, code="too_many_files")
+    return [(uploaded, check_upload(uploaded, allowed=allowed)) for uploaded in files]
+
+
 def _media_root() -> Path:
     return Path(settings.MEDIA_ROOT).resolve()
 

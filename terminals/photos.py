@@ -14,16 +14,11 @@ PHOTO_TYPES = ("jpeg", "png")
 
 def check_photos(photos, *, limit: int) -> list:
     """``[(file, info)]`` for the given files (empty entries ignored), or DomainError naming the problem."""
-    photos = [photo for photo in photos or () if photo]
-    if len(photos) > limit:
-        raise DomainError(_("At most %(count)d photos at a time.") % {"count": limit})
-    checked = []
-    for photo in photos:
-        try:
-            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
-        except ValidationError as error:
-            raise DomainError(" ".join(error.messages)) from error
-    return checked
+    try:
+        return uploads.check_uploads(photos, allowed=PHOTO_TYPES, limit=limit,
+                                     too_many=_("At most %(count)d photos at a time."))
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages)) from error
 
 
 def open_photo(*, actor, photo: TerminalPhoto, action: str, target):

@@ -76,16 +76,11 @@ def _clean_checklist(checklist: dict) -> dict[str, bool]:
 
 
 def _check_photos(photos) -> list:
-    photos = [p for p in photos if p]
-    if len(photos) > MAX_PHOTOS:
-        raise DomainError(_("At most %(count)d photos per inspection.") % {"count": MAX_PHOTOS})
-    checked = []
-    for photo in photos:
-        try:
-            checked.append((photo, uploads.check_upload(photo, allowed=PHOTO_TYPES)))
-        except ValidationError as error:
-            raise DomainError(" ".join(error.messages)) from error
-    return checked
+    try:
+        return uploads.check_uploads(photos, allowed=PHOTO_TYPES, limit=MAX_PHOTOS,
+                                     too_many=_("At most %(count)d photos per inspection."))
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages)) from error
 
 
 @transaction.atomic
