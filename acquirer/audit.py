@@ -1,19 +1,32 @@
-"""The audit trail: one append-only, hash-chained ``AuditEvent`` table.
+"""The audit trail: one append-only, keyed hash chain in the ``AuditEvent`` table, anchored outside it.
 
 Services call :func:`record` inside their transaction. Rows are chained: each row's ``hash`` is the
-SHA-256 of its canonical content plus the previous row's hash, written under a transaction-level
-advisory lock so concurrent writers cannot fork the chain. PostgreSQL refuses UPDATE and DELETE on
-the table (trigger from migration 0002); :func:`verify_chain` finds a row altered behind the
-application's back.
+HMAC-SHA-256, under a key from ``ACQUIRER_AUDIT_KEYS`` that the database never holds, of its canonical
+content plus the previous row's hash, written under a transaction-level advisory lock so concurrent
+writers cannot fork the chain. PostgreSQL refuses UPDATE, DELETE and TRUNCATE on the table (triggers from
+migrations 0002 and 0007). Someone who gets past the triggers (a database superuser) still cannot
+rewrite a row and recompute the chain without the key, and cannot remove rows from the end or the whole
+table unnoticed: every verification writes a signed **checkpoint** (last id, count, head hash, time)
+outside the database (``ACQUIRER_AUDIT_CHECKPOINT_DIR``), every backup manifest carries one, and
+:func:`verify_chain` fails when the chain does not pass through the latest checkpoint.
+
+Key rotation: put a new ``id:key`` first in ``ACQUIRER_AUDIT_KEYS`` and keep the old ones after it;
+each event records the id of the key that chained it, so old events still verify (docs/security.md).
 """
 
 import contextvars
 import hashlib
+import hmac
 import ipaddress
 import json
+import os
+import re
 from dataclasses import dataclass
 from datetime import UTC
+from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -84,8 +97,28 @@ def tenant_of(obj) -> int | None:
     return getattr(value, "pk", value)
 
 
+class CheckpointInvalid(Exception):
+    """A checkpoint whose signature does not match: it was forged or altered."""
+
+
+def audit_keys() -> tuple[str, dict[str, bytes]]:
+    """(id of the key that chains new events, every key by id) from ``ACQUIRER_AUDIT_KEYS``."""
+    from acquirer.backups.crypto import BackupKeyError, Keyring
+
+    try:
+        ring = Keyring.parse(settings.ACQUIRER_AUDIT_KEYS)
+    except BackupKeyError as error:
+        raise ImproperlyConfigured(f"ACQUIRER_AUDIT_KEYS: {error}".replace("backup key", "audit key")) from error
+    return ring.current, ring.keys
+
+
+def _key(key_id: str) -> bytes | None:
+    return audit_keys()[1].get(key_id)
+
+
 def canonical(event) -> bytes:
     payload = {
+        "key": event.key_id,
         "prev": event.prev_hash,
         "at": event.at.astimezone(UTC).isoformat(),
         "actor": event.actor_id,
@@ -105,8 +138,12 @@ def canonical(event) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def compute_hash(event) -> str:
-    return hashlib.sha256(canonical(event)).hexdigest()
+def compute_hash(event) -> str | None:
+    """The HMAC of an event under the key it names; None when that key is not configured."""
+    key = _key(event.key_id)
+    if key is None:
+        return None
+    return hmac.new(key, canonical(event), hashlib.sha256).hexdigest()
 
 
 def record(action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
@@ -142,6 +179,7 @@ def record(action: str, *, actor=None, target=None, merchant_id: int | None = No
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event.prev_hash = last or GENESIS
+        event.key_id = audit_keys()[0]
         event.hash = compute_hash(event)
         event.save(force_insert=True)
     return event
@@ -152,20 +190,23 @@ class ChainReport:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    last_id: int | None = None
+    head: str = GENESIS
 
     @property
     def ok(self) -> bool:
-        return self.broken_id is None
+        return not self.reason
 
 
-def verify_chain(using: str = "default") -> ChainReport:
-    """Walk the chain in id order; report the first row whose link or content does not match."""
+def verify_chain(using: str = "default", *, through: dict | None = None) -> ChainReport:
+    """Walk the chain in id order; report the first row whose link or content does not match, or a chain
+    that does not pass through the checkpoint ``through`` (rows removed from the end or the whole table)."""
     from acquirer.models import AuditEvent
 
-    return verify_events(AuditEvent.objects.using(using).order_by("id").iterator(chunk_size=2000))
+    return verify_events(AuditEvent.objects.using(using).order_by("id").iterator(chunk_size=2000), through=through)
 
 
-def verify_rows(rows) -> ChainReport:
+def verify_rows(rows, *, through: dict | None = None) -> ChainReport:
     """The same check over raw rows (dicts of column values), e.g. from a restored scratch database."""
     from acquirer.models import AuditEvent
 
@@ -178,20 +219,117 @@ def verify_rows(rows) -> ChainReport:
                 values["ip"] = str(values["ip"])
             yield AuditEvent(**values)
 
-    return verify_events(events())
+    return verify_events(events(), through=through)
 
 
-def verify_events(events) -> ChainReport:
+def verify_events(events, *, through: dict | None = None) -> ChainReport:
     expected_prev = GENESIS
     checked = 0
+    last_id = None
+    passed = through is None or not through.get("count")
     for event in events:
         if event.prev_hash != expected_prev:
-            return ChainReport(checked, event.id, "previous-hash link does not match the row before it")
-        if compute_hash(event) != event.hash:
-            return ChainReport(checked, event.id, "content does not match its hash (row altered)")
+            return ChainReport(checked, event.id, "previous-hash link does not match the row before it", last_id,
+                               expected_prev)
+        digest = compute_hash(event)
+        if digest is None:
+            return ChainReport(checked, event.id, f"chained with key {event.key_id!r}, which is not configured "
+                                                  "(ACQUIRER_AUDIT_KEYS)", last_id, expected_prev)
+        if not hmac.compare_digest(digest, event.hash):
+            return ChainReport(checked, event.id, "content does not match its keyed hash (row altered or "
+                                                  "chain recomputed without the key)", last_id, expected_prev)
         expected_prev = event.hash
         checked += 1
-    return ChainReport(checked)
+        last_id = event.id
+        if through is not None and not passed and event.id >= through["last_id"]:
+            if event.id != through["last_id"] or event.hash != through["head"] or checked != through["count"]:
+                return ChainReport(checked, event.id, _checkpoint_miss(through), last_id, expected_prev)
+            passed = True
+    if not passed:
+        return ChainReport(checked, None, _checkpoint_miss(through, shorter=checked), last_id, expected_prev)
+    return ChainReport(checked, None, "", last_id, expected_prev)
+
+
+def _checkpoint_miss(checkpoint: dict, shorter: int | None = None) -> str:
+    if shorter is not None:
+        return (f"the trail holds {shorter} events but the checkpoint of {checkpoint.get('at')} recorded "
+                f"{checkpoint['count']} up to event {checkpoint['last_id']}: events were removed")
+    return (f"the chain does not pass through the checkpoint of {checkpoint.get('at')} (event "
+            f"{checkpoint['last_id']}, {checkpoint['count']} events): events were removed or rewritten")
+
+
+# --- Checkpoints: the chain's head, signed, kept outside the table ---------------------------------
+
+def _signature(body: dict, key: bytes) -> str:
+    message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, b"audit-checkpoint\x00" + message, hashlib.sha256).hexdigest()
+
+
+def checkpoint_sign(*, last_id: int | None, count: int, head: str, at=None) -> dict:
+    """A checkpoint of the chain's head, signed with the current audit key."""
+    key_id, keys = audit_keys()
+    body = {"last_id": last_id, "count": count, "head": head,
+            "at": (at or timezone.now()).astimezone(UTC).isoformat(), "key_id": key_id}
+    return {**body, "sig": _signature(body, keys[key_id])}
+
+
+def checkpoint_check(checkpoint: dict) -> None:
+    """Raise :class:`CheckpointInvalid` unless the checkpoint carries a valid signature."""
+    body = {k: checkpoint.get(k) for k in ("last_id", "count", "head", "at", "key_id")}
+    key = _key(body["key_id"] or "")
+    if key is None or not hmac.compare_digest(_signature(body, key), str(checkpoint.get("sig", ""))):
+        raise CheckpointInvalid(f"audit checkpoint of {body['at']} has an invalid signature (forged or altered)")
+
+
+def checkpoint_path(using: str = "default") -> Path:
+    """One file of checkpoints per database (by its name), in ``ACQUIRER_AUDIT_CHECKPOINT_DIR``."""
+    from django.db import connections
+
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(connections[using].settings_dict["NAME"]))
+    return Path(settings.ACQUIRER_AUDIT_CHECKPOINT_DIR) / f"checkpoints-{name}.jsonl"
+
+
+def checkpoint_latest(using: str = "default") -> dict | None:
+    """The newest checkpoint written by a verification run (signature checked), or None before the first."""
+    path = checkpoint_path(using)
+    if not path.exists():
+        return None
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        checkpoint = json.loads(lines[-1])
+    except ValueError as error:
+        raise CheckpointInvalid(f"the latest audit checkpoint in {path} is not readable") from error
+    checkpoint_check(checkpoint)
+    return checkpoint
+
+
+def checkpoint_write(report: ChainReport, using: str = "default") -> dict:
+    """Append a signed checkpoint of a verified chain to the database's checkpoint file (created 0600)."""
+    checkpoint = checkpoint_sign(last_id=report.last_id, count=report.checked, head=report.head)
+    path = checkpoint_path(using)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a") as handle:
+        handle.write(json.dumps(checkpoint, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return checkpoint
+
+
+def verify_and_checkpoint(using: str = "default") -> tuple[ChainReport, dict | None]:
+    """Verify the live chain through the latest checkpoint; on success write a new checkpoint.
+
+    A forged checkpoint file counts as a broken chain (its report names the reason)."""
+    try:
+        latest = checkpoint_latest(using)
+    except CheckpointInvalid as error:
+        return ChainReport(0, None, str(error)), None
+    report = verify_chain(using=using, through=latest)
+    if not report.ok:
+        return report, latest
+    return report, checkpoint_write(report, using)
 
 
 def snapshot(obj, fields) -> dict:

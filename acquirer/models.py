@@ -84,7 +84,8 @@ class LoginLockout(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only: PostgreSQL refuses UPDATE and DELETE (trigger), each row hashes the previous one."""
+    """Append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE (triggers); each row's keyed hash
+    (HMAC, key id in ``key_id``) covers its content and the previous row's hash (``acquirer/audit.py``)."""
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -101,6 +102,7 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     source = models.CharField(max_length=100, blank=True)
     prev_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, unique=True)
 
     # Merchants see the events about their own merchant.

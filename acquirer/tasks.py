@@ -34,10 +34,11 @@ class AuditChainBroken(Exception):
 
 
 def _verify_chain() -> dict:
-    report = audit.verify_chain()
+    report, checkpoint = audit.verify_and_checkpoint()
     if not report.ok:
-        raise AuditChainBroken(f"audit event {report.broken_id}: {report.reason}")
-    return {"checked": report.checked}
+        where = f"audit event {report.broken_id}: " if report.broken_id else ""
+        raise AuditChainBroken(f"{where}{report.reason}")
+    return {"checked": report.checked, "checkpoint_last_id": checkpoint["last_id"]}
 
 
 @shared_task(bind=True, **JOB_TASK)

@@ -12,6 +12,13 @@ STAFF_ROLES = list(roles.ROLES)
 ACTORS = ["anonymous", *STAFF_ROLES, "merchant_a", "merchant_b", "auditor"]
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoints(settings, tmp_path_factory):
+    """Each test keeps its own audit checkpoints (they live outside the database, which tests roll back)."""
+    settings.ACQUIRER_AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("audit-checkpoints")
+    return settings.ACQUIRER_AUDIT_CHECKPOINT_DIR
+
+
 @pytest.fixture
 def role_groups(db):
     """Groups and their permissions (re-applied: a transactional test's flush removes them)."""

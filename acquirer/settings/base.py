@@ -206,6 +206,12 @@ MEDIA_ROOT = Path(os.environ.get("ACQUIRER_MEDIA_ROOT", VAR_DIR / "media"))  # n
 ACQUIRER_FIELD_KEYS = os.environ.get("ACQUIRER_FIELD_KEYS", "")
 ACQUIRER_HASH_KEY = os.environ.get("ACQUIRER_HASH_KEY", "")
 
+# --- Audit trail (acquirer/audit.py, docs/security.md) -----------------------------------------
+# Keys of the audit hash chain (HMAC): "id:base64-32-bytes,old-id:…" — the first chains new events, all
+# verify. The database never holds them. Checkpoints of the chain's head are written outside the database.
+ACQUIRER_AUDIT_KEYS = os.environ.get("ACQUIRER_AUDIT_KEYS", "")
+ACQUIRER_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("ACQUIRER_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit"))
+
 # --- Backups (docs/runbook.md) ------------------------------------------------------------------
 # Keys: "id:base64-32-bytes,old-id:…" — the first encrypts, all decrypt. Never store them with the backups.
 ACQUIRER_BACKUP_KEYS = os.environ.get("ACQUIRER_BACKUP_KEYS", "")

@@ -18,3 +18,4 @@ ACQUIRER_FIELD_KEYS = os.environ.get("ACQUIRER_FIELD_KEYS") or Keyring.derive_sp
 ACQUIRER_HASH_KEY = os.environ.get("ACQUIRER_HASH_KEY") or Keyring.derive_spec("h", "hash" + SECRET_KEY)[2:]
 # The demo derives its backup key from its secret key: no key file lies next to var/backups.
 ACQUIRER_BACKUP_KEYS = os.environ.get("ACQUIRER_BACKUP_KEYS") or Keyring.derive_spec("demo", SECRET_KEY)
+ACQUIRER_AUDIT_KEYS = os.environ.get("ACQUIRER_AUDIT_KEYS") or Keyring.derive_spec("demo", "audit" + SECRET_KEY)

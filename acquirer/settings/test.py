@@ -1,6 +1,8 @@
 """pytest settings: same database engine as production, faster hashing, mail kept in memory."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import env_bool
@@ -17,4 +19,11 @@ WHITENOISE_AUTOREFRESH = True
 ACQUIRER_FIELD_KEYS = "f2:" + "C" * 43 + "=," + "f1:" + "D" * 43 + "="
 ACQUIRER_HASH_KEY = "E" * 43 + "="
 ACQUIRER_BACKUP_KEYS = "test2:" + "B" * 43 + "=," + "test1:" + "A" * 43 + "="
+ACQUIRER_AUDIT_KEYS = "a2:" + "F" * 43 + "=," + "a1:" + "G" * 43 + "="
+# Each process (pytest, a worker it starts) keeps its audit checkpoints apart; tests/conftest.py gives every
+# test its own folder.
+ACQUIRER_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="acquirer-audit-"))
+# The test-settings-only way past the audit trail's TRUNCATE guard: transactional tests end with a flush
+# (TRUNCATE of every table). Production settings never set this (docs/security.md).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c acquirer.audit_truncate=allow"  # noqa: F405
 os.environ.setdefault("ACQUIRER_TESTING", "1")
