@@ -1,20 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from acquirer.admin_site import ReadOnlyAdminMixin
 from acquirer.models import AuditEvent, JobRun, Notification, User
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes go through services (audited); the admin only inspects."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Changes go through services (audited); the admin only inspects (see ``acquirer.admin_site``:
+    every registration is made read-only, third-party ones included)."""
 
 
 @admin.register(User)

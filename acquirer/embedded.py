@@ -54,8 +54,18 @@ def main(argv: list[str]) -> int:
             print(os.environ["DATABASE_URL"])
             return 0
         return subprocess.call(argv)
-    server = start_server()
-    url = database_url(server)
+    import psycopg
+
+    try:
+        server = start_server()
+        url = database_url(server)
+    except (psycopg.OperationalError, subprocess.SubprocessError, OSError, RuntimeError) as error:
+        # One line, not a traceback: the embedded server did not start or does not answer.
+        from acquirer.database import connection_error_reason
+
+        print(f"error: the embedded PostgreSQL ({PGDATA}) did not start: {connection_error_reason(error)}",
+              file=sys.stderr)
+        return 1
     if argv == ["url"]:
         print(url)
         return 0

@@ -1,13 +1,17 @@
-"""Request-wide concerns: audit origin, session lifetimes, language per user, mandatory MFA."""
+"""Request-wide concerns: audit origin, session lifetimes, language per user, mandatory MFA, NUL bytes,
+no caching of signed-in pages."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from acquirer import audit
@@ -122,3 +126,69 @@ class RequireMFAMiddleware:
                                         "Set it up to continue."))
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+NUL = "\x00"
+security_log = logging.getLogger("acquirer.security")
+
+
+def _keys_and_values(source):
+    if hasattr(source, "lists"):  # a QueryDict: every value of a repeated key
+        for key, values in source.lists():
+            yield key
+            yield from values
+    else:
+        for key, value in source.items():
+            yield key
+            yield value
+
+
+def contains_nul(request) -> bool:
+    """A NUL byte in the path, a query-string or form key or value, a cookie or an uploaded file's name."""
+    if NUL in request.path_info or NUL in request.path:
+        return True
+    sources = [request.GET, request.COOKIES]
+    if request.method == "POST":
+        try:
+            sources += [request.POST, {name: upload.name for name, upload in request.FILES.items()}]
+        except OSError:  # the client went away mid-upload (UnreadablePostError): nothing left to check
+            pass
+    return any(isinstance(item, str) and NUL in item for source in sources for item in _keys_and_values(source))
+
+
+class RejectNulMiddleware:
+    """A NUL byte anywhere in the request's path or parameters answers 400, before any database work.
+
+    PostgreSQL cannot store NUL in text, so such a value would otherwise end as a 500 in the first query
+    that uses it (a search, a session lookup, a form save). No legitimate form or link carries one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if contains_nul(request):
+            security_log.warning("Refused a %s request with a NUL byte", request.method)
+            return HttpResponseBadRequest(_("The request contains a character that is not allowed."),
+                                          content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Nothing shown to a signed-in user is kept by the browser or a proxy (``Cache-Control: no-store``).
+
+    The back button after logout, a shared computer or a caching proxy must not reveal merchant data. A view
+    that already said ``no-store`` (file downloads) keeps its header; any other caching it asked for gives way.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if "no-store" not in response.get("Cache-Control", ""):
+                patch_cache_control(response, no_store=True, private=True)
+            response.setdefault("Pragma", "no-cache")
+        return response

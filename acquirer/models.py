@@ -243,3 +243,31 @@ class Backup(models.Model):
     @property
     def total_rows(self) -> int:
         return sum(self.manifest.get("database", {}).get("row_counts", {}).values())
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send once the transaction that wrote it has committed (``acquirer/outbox.py``).
+
+    Written in the caller's transaction, so work is queued if and only if the change that asked for it
+    committed; sent right after the commit, or later by the ``outbox.relay`` job while the broker is down.
+    """
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    available_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["available_at", "id"], condition=Q(sent_at__isnull=True),
+                         name="outbox_pending_idx"),
+            models.Index(fields=["task_name"], condition=Q(sent_at__isnull=True), name="outbox_pending_task_idx"),
+            models.Index(fields=["sent_at"], condition=Q(sent_at__isnull=False), name="outbox_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk} {'sent' if self.sent_at else 'pending'}"

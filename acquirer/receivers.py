@@ -59,3 +59,33 @@ def on_mfa_reset(sender, request, user, authenticator, **kwargs):
 def on_mfa_failed(sender, request, user, authenticator, reauthentication=False, **kwargs):
     user_services.security_event(user=user, action="user.mfa_failed",
                                  data={"type": authenticator.type, "reauthentication": reauthentication})
+
+
+# --- e-mail addresses (allauth's /accounts/email/ and its confirmation link) -------------------------
+
+def _email_event(user, action, email_address, **data):
+    from acquirer.services import emails
+
+    if user is not None and email_address is not None:
+        emails.email_event(user=user, action=action, email=email_address.email, data=data or None)
+
+
+@receiver(account_signals.email_added)
+def on_email_added(sender, request, user, email_address, **kwargs):
+    _email_event(user, "user.email_added", email_address, verified=email_address.verified)
+
+
+@receiver(account_signals.email_confirmed)
+def on_email_confirmed(sender, request, email_address, **kwargs):
+    _email_event(email_address.user, "user.email_confirmed", email_address)
+
+
+@receiver(account_signals.email_removed)
+def on_email_removed(sender, request, user, email_address, **kwargs):
+    _email_event(user, "user.email_removed", email_address)
+
+
+@receiver(account_signals.email_changed)
+def on_email_primary_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    _email_event(user, "user.email_primary_changed", to_email_address,
+                 previous=from_email_address.email.lower() if from_email_address else "")

@@ -2,9 +2,25 @@
 
 import re
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with messages from our catalogue (Django 5.2's zh_Hans lacks the new wording)."""
+
+    def get_error_message(self):
+        return ngettext("This password is too short. It must contain at least %(min_length)d character.",
+                        "This password is too short. It must contain at least %(min_length)d characters.",
+                        self.min_length) % {"min_length": self.min_length}
+
+    def get_help_text(self):
+        return ngettext("Your password must contain at least %(min_length)d character.",
+                        "Your password must contain at least %(min_length)d characters.",
+                        self.min_length) % {"min_length": self.min_length}
 
 
 class LetterAndDigitValidator:
@@ -52,3 +68,27 @@ class PasswordHistoryValidator:
 
     def get_help_text(self):
         return _("Your password cannot be one of your last %(count)d passwords.") % {"count": self.history}
+
+
+class GuessabilityValidator:
+    """zxcvbn's estimate of how fast an attacker guesses the password (django-zxcvbn-password-validator):
+    below ``PASSWORD_MINIMAL_STRENGTH`` (3 of 4) it is refused with zxcvbn's advice (translated by that
+    package's catalogue). ``Password123!`` passes the length, letter-and-digit and common-list rules but
+    not this one."""
+
+    ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses to score longer input; the first 72 characters decide
+
+    def __init__(self):
+        from django_zxcvbn_password_validator import ZxcvbnPasswordValidator
+
+        self.zxcvbn = ZxcvbnPasswordValidator()
+
+    def validate(self, password, user=None):
+        try:
+            self.zxcvbn.validate(password[: self.ZXCVBN_MAX_LENGTH], user)
+        except ValidationError as error:
+            messages = [_("This password is too easy to guess."), *error.messages[1:]]
+            raise ValidationError([ValidationError(message, code="password_too_guessable") for message in messages])
+
+    def get_help_text(self):
+        return _("Your password must not be easy to guess: a few unusual words together work well.")

@@ -3,6 +3,7 @@
 Called by ``seed_demo``; idempotent: a merchant that already left *draft* is left alone.
 """
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,9 +15,29 @@ from stdnum.cn import ric, uscc
 from acquirer.models import User
 from merchants.models import Merchant, MerchantDocument
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde" + \
-      b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+
+def _one_page_pdf() -> bytes:
+    """A real (blank) one-page PDF: uploads are parsed, so a bare header is refused."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _photo_png() -> bytes:
+    """A real (plain grey) photo: uploads are decoded and re-encoded, so a broken image is refused."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 200, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PDF = _one_page_pdf()
+PNG = _photo_png()
 FEES = [("debit", "0.5000", "20.00"), ("credit", "0.6000", None), ("unionpay_qr", "0.3800", None),
         ("contactless", "0.6000", None), ("other_qr", "0.3800", None)]
 

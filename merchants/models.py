@@ -127,7 +127,9 @@ class Merchant(models.Model):
             ("approve_settlement_account", "Can verify and approve settlement account changes"),
             ("inspect_merchant", "Can record on-site inspections"),
             ("export_merchants", "Can export the merchant register"),
-            ("suspend_merchant", "Can suspend, reactivate and terminate merchants"),
+            ("suspend_merchant", "Can suspend merchants"),
+            ("reactivate_merchant", "Can reactivate a suspended merchant"),
+            ("terminate_merchant", "Can terminate the relationship with a merchant"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=MERCHANT_STATUSES), name="merchant_status_valid"),
@@ -145,6 +147,20 @@ class Merchant(models.Model):
     @property
     def effective_risk_display(self) -> str:
         return self.Risk(self.effective_risk).label if self.effective_risk else ""
+
+    @property
+    def mcc_label(self) -> str:
+        """The MCC with its meaning ("5812 餐馆 / Eating places and restaurants"); an unknown code as itself."""
+        from merchants.data import mcc_label
+
+        return mcc_label(self.mcc)
+
+    @property
+    def region_label(self) -> str:
+        """The region code with its place ("2900 上海市"); an unknown code as itself."""
+        from merchants.data import region_label
+
+        return region_label(self.region_code)
 
 
 class MerchantMembership(models.Model):

@@ -14,5 +14,5 @@ ROLE_GRANTS = {
     roles.OPERATIONS_MANAGER: [*READ, "review_merchant", "approve_high_risk_merchant", "override_risk",
                                "manage_blacklist", "view_kyc_secrets", "manage_contracts",
                                "approve_settlement_account", "inspect_merchant", "export_merchants",
-                               "suspend_merchant"],
+                               "suspend_merchant", "reactivate_merchant", "terminate_merchant"],
 }

@@ -1,5 +1,6 @@
 """Evidence photos of terminal work (surveys, installations, deliveries, work orders, tickets): checked by
-content (JPEG or PNG) through ``merchants.uploads``, and opened for an authorised, audited download."""
+content (JPEG or PNG: decoded, size-limited and re-encoded without metadata) through ``merchants.uploads``,
+stored encrypted, and opened — decrypted — only for an authorised, audited download."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -23,7 +24,8 @@ def check_photos(photos, *, limit: int) -> list:
 
 def open_photo(*, actor, photo: TerminalPhoto, action: str, target):
     """The photo's (file handle, download name, content type); the download is audited as ``action`` on
-    ``target``. The caller checked that ``actor`` may see it."""
+    ``target``. The caller checked that ``actor`` may see it. The handle yields the decrypted photo; a file
+    that fails authentication raises ``acquirer.secrets.SecretError`` before anything is audited or sent."""
     try:
         handle = uploads.open_stored(photo.stored_name)
     except FileNotFoundError as error:

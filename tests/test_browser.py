@@ -237,7 +237,6 @@ def test_a_new_merchant_signs_up_and_starts_the_application(browser, live_server
     try:
         page.goto(live_server.url + "/accounts/signup/")
         form = page.locator("#signup-form")
-        form.locator("input[name='username']").fill("newshop")
         form.locator("input[name='email']").fill("newshop@example.test")
         form.locator("input[name='password1']").fill("Shop-pass-2026x")
         form.locator("input[name='password2']").fill("Shop-pass-2026x")
@@ -245,8 +244,19 @@ def test_a_new_merchant_signs_up_and_starts_the_application(browser, live_server
         with page.expect_navigation():
             form.locator("button[type='submit']").click()
         expect(page.locator("html")).to_have_attribute("lang", language)
-        user = User.objects.get(username="newshop")
+        assert "/accounts/confirm-email/" in page.url, page.url  # "verify your e-mail address"
+        user = User.objects.get(username="newshop@example.test")  # the login name is the address
         assert user.kind == "merchant" and user.language == language
+
+        # the link mailed to the address, opened in the same browser, confirms it and signs the merchant in
+        from django.core import mail
+
+        message = next(m for m in reversed(mail.outbox) if m.to == ["newshop@example.test"])
+        link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", message.body).group(1)
+        page.goto(live_server.url + link)
+        with page.expect_navigation():
+            page.locator("form[action*='/accounts/confirm-email/'] button[type='submit']").click()
+        assert "/portal/application/" in page.url, page.url
 
         page.goto(live_server.url + "/portal/application/company/")
         page.locator("select[name='merchant_type']").select_option("enterprise")

@@ -68,15 +68,15 @@ def test_in_app_list_shows_unread_count_and_marks_read(clients, users):
 # --- health, errors, home ----------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_healthz_reports_database_broker_and_jobs(client):
+def test_healthz_reports_database_broker_and_jobs(clients):
     from acquirer.tasks import clear_expired_sessions
 
     clear_expired_sessions.apply()
-    response = client.get("/healthz")
+    response = clients[roles.OPERATIONS_MANAGER].get("/healthz")  # details are for staff (tests/test_broker_down.py)
     body = json.loads(response.content)
     assert body["database"] is True and "broker" in body
     assert body["jobs"]["sessions.clear_expired"]["last_outcome"] == "succeeded"
-    assert response.status_code == (200 if body["broker"] else 503)
+    assert response.status_code == 200  # a down broker only degrades: requests still work (the outbox waits)
 
 
 @pytest.mark.django_db

@@ -7,13 +7,18 @@ truncated chunk, or a different key all fail with :class:`BackupIntegrityError`.
 
 Keys come from ``ACQUIRER_BACKUP_KEYS`` (``id:base64key,id2:base64key``): the first encrypts, all
 decrypt, so keys can be rotated without losing old backups.
+
+:class:`EncryptedSpool` is the only way a backup part is parked on disk: encrypted under a key that
+exists only in the memory of the process writing it, so a killed run leaves nothing readable behind.
 """
 
 import base64
 import hashlib
 import os
 import struct
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -180,3 +185,52 @@ class DecryptingReader:
 
     def close(self) -> None:
         pass
+
+
+class EncryptedSpool:
+    """A temporary file that holds a stream (e.g. pg_dump's output) only encrypted, under an ephemeral key.
+
+    The key is made here and kept only in this object: the file on disk is unreadable to anyone, even
+    if the process is killed before :meth:`discard`. :meth:`write` plaintext, :meth:`seal`, then
+    :meth:`reader` returns an authenticated plaintext stream of exactly :attr:`size` bytes whose
+    SHA-256 is :attr:`sha256` (both computed on the way in).
+    """
+
+    def __init__(self, folder: Path, *, prefix: str):
+        self._ring = Keyring({"ephemeral": os.urandom(32)}, "ephemeral")
+        descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".partial", dir=folder)  # mode 0600
+        self.path = Path(name)
+        self._file = os.fdopen(descriptor, "w+b")
+        self._writer = EncryptingWriter(self._file, self._ring)
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.sha256 = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._digest.update(data)
+        self.size += len(data)
+        return self._writer.write(data)
+
+    def seal(self) -> None:
+        self._writer.close()
+        self._file.flush()
+        self.sha256 = self._digest.hexdigest()
+
+    def reader(self) -> "DecryptingReader":
+        if not self.sha256:
+            raise ValueError("seal the spool before reading it")
+        self._file.seek(0)
+        return DecryptingReader(self._file, self._ring)
+
+    def discard(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "EncryptedSpool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()

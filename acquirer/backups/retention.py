@@ -1,8 +1,16 @@
-"""Which backups to keep: the newest of each of the last N days, weeks and months (grandfather-father-
-son), and always the newest good backup. Pure: takes (id, time) pairs, returns ids to keep."""
+"""Which backups to keep. Pure functions: they take ids, times and facts, and return ids to keep.
+
+:func:`keep` is grandfather-father-son over VERIFIED backups only (the newest of each of the last N
+days, weeks and months, and always the newest). :func:`plan` adds what must never be deleted: every
+backup of the last 24 hours, a verified backup whose audit chain no newer verified backup was checked
+to extend (it is the last proof of the trail before a gap), backups still waiting for verification,
+and recent failed verifications (evidence).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+RECENT = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -38,4 +46,30 @@ def keep(backups: list[tuple[int, datetime]], now: datetime, policy: Policy = Po
         seen_days.add(day)
         seen_weeks.add(week)
         seen_months.add(month)
+    return kept
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    created_at: datetime
+    status: str  # "verified", "completed" (waiting for verification) or "verification_failed"
+    anchored: bool = False  # the manifest carries a signed audit checkpoint
+    extended: bool = False  # a newer verified backup's audit chain was checked to pass through it
+
+
+def plan(candidates: list[Candidate], now: datetime, policy: Policy = Policy()) -> set[int]:
+    """Ids of the backups to keep; every other candidate may be deleted."""
+    verified = [c for c in candidates if c.status == "verified"]
+    kept = keep([(c.id, c.created_at) for c in verified], now, policy)
+    newest_verified = max((c.created_at for c in verified), default=None)
+    for c in candidates:
+        if now - c.created_at < RECENT:
+            kept.add(c.id)
+        elif c.status == "verified" and c.anchored and not c.extended:
+            kept.add(c.id)
+        elif c.status == "completed" and (newest_verified is None or c.created_at > newest_verified):
+            kept.add(c.id)
+        elif c.status == "verification_failed" and (now - c.created_at).days < policy.daily:
+            kept.add(c.id)
     return kept

@@ -1,4 +1,4 @@
-"""The one way to tell a person something: an in-app notification, e-mailed after commit."""
+"""The one way to tell a person something: an in-app notification, e-mailed after commit (via the outbox)."""
 
 from datetime import timedelta
 
@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
+from acquirer import outbox
 from acquirer.models import Notification, User
 
 MAX_EMAIL_ATTEMPTS = 8
@@ -14,7 +15,7 @@ MAX_EMAIL_ATTEMPTS = 8
 
 def notify(*, recipient: User, kind: str, title, body="", url: str = "", params: dict | None = None,
            email: bool = True) -> Notification:
-    """Create a notification rendered in the recipient's language; queue its e-mail after commit.
+    """Create a notification rendered in the recipient's language; queue its e-mail through the outbox.
 
     ``title`` and ``body`` are lazy translatable strings with ``%(name)s`` placeholders filled
     from ``params``.
@@ -31,7 +32,7 @@ def notify(*, recipient: User, kind: str, title, body="", url: str = "", params:
     if wants_email:
         from acquirer.tasks import send_notification_email
 
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        outbox.enqueue(send_notification_email.name, {"notification_id": notification.pk})
     return notification
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "csp",
+    "django_zxcvbn_password_validator",  # its zh-Hans catalogue of zxcvbn's advice
     "acquirer.apps.AcquirerConfig",
     "merchants",
     "terminals",
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "acquirer.middleware.RejectNulMiddleware",  # before anything reads the database
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "acquirer.middleware.RequestContextMiddleware",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "acquirer.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "acquirer.middleware.SessionLifetimeMiddleware",
     "acquirer.middleware.UserLanguageMiddleware",
@@ -109,11 +112,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, broker --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Falls back to per-process memory while Redis is down, so sign-in keeps working (acquirer/cache.py).
+    CACHES = {"default": {"BACKEND": "acquirer.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "acquirer_cache"}
     }
+
+# /healthz details (database, broker, cache, outbox, jobs, backups) for monitoring: "Authorization: Bearer <token>".
+# Empty: only signed-in staff see them; everyone else gets {"status": ...} alone.
+ACQUIRER_HEALTHZ_TOKEN = os.environ.get("ACQUIRER_HEALTHZ_TOKEN", "")
 
 # The embedded broker: kombu's filesystem transport, folders under var/celery/.
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
@@ -126,11 +134,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "acquirer.security.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "acquirer.security.LetterAndDigitValidator"},
+    {"NAME": "acquirer.security.GuessabilityValidator"},  # zxcvbn score >= PASSWORD_MINIMAL_STRENGTH
     {"NAME": "acquirer.security.PasswordHistoryValidator", "OPTIONS": {"history": 4}},
 ]
+# zxcvbn (django-zxcvbn-password-validator): 3 = "safely unguessable", about 10^10 guesses.
+PASSWORD_MINIMAL_STRENGTH = 3
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
@@ -143,10 +154,19 @@ ACQUIRER_REQUIRE_MFA = env_bool("ACQUIRER_REQUIRE_MFA", True)
 
 ACCOUNT_ADAPTER = "acquirer.auth.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
-ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "merchants.forms_signup.SignupForm"
+# Self sign-up asks no username: a merchant's login name is its e-mail address, so a taken name cannot be
+# told from a free one (enumeration). The account is usable once the mailed link is opened; a taken address
+# gets the same answer and its owner an e-mail (merchants/forms_signup.py, acquirer.auth).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "merchants.forms_signup.SignupForm"}
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# account.W001: login is by username, sign-up has none; the username is the e-mail (AccountAdapter).
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
 ACQUIRER_MERCHANT_SIGNUP = env_bool("ACQUIRER_MERCHANT_SIGNUP", True)
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# Addresses are confirmed by a mailed link (sign-up and /accounts/email/), without blocking the login; only a
+# confirmed address receives password resets (acquirer.services.emails). Changing addresses needs a fresh login.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -247,6 +267,8 @@ ACQUIRER_INSTITUTION_CODE = os.environ.get("ACQUIRER_INSTITUTION_CODE", "898")
 ACQUIRER_INSPECTION_MONTHS = {"high": 3, "medium": 6, "low": 12}
 # Uploads: KYC documents and inspection photos.
 ACQUIRER_UPLOAD_MAX_BYTES = int(os.environ.get("ACQUIRER_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# Largest image accepted, in pixels (width × height), checked before decoding (decompression bombs).
+ACQUIRER_UPLOAD_MAX_PIXELS = int(os.environ.get("ACQUIRER_UPLOAD_MAX_PIXELS", "40000000"))
 
 # --- Terminals (docs/terminals.md) --------------------------------------------------------------
 # Maintenance ticket SLA per severity, in business hours: (first response, resolution).
@@ -260,6 +282,8 @@ ACQUIRER_TERMINAL_MAX_DISTANCE_KM = int(os.environ.get("ACQUIRER_TERMINAL_MAX_DI
 # Preventive maintenance interval (days) and rent: due date (day of month) and suspension after unpaid days.
 ACQUIRER_MAINTENANCE_INTERVAL_DAYS = int(os.environ.get("ACQUIRER_MAINTENANCE_INTERVAL_DAYS", "180"))
 ACQUIRER_RENT_DUE_DAY = 10
+# A rent charge is never due in the past: created after its month's due day, it is due this many days later.
+ACQUIRER_RENT_DUE_AFTER_DAYS = int(os.environ.get("ACQUIRER_RENT_DUE_AFTER_DAYS", "10"))
 ACQUIRER_RENT_SUSPEND_AFTER_DAYS = int(os.environ.get("ACQUIRER_RENT_SUSPEND_AFTER_DAYS", "30"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -278,7 +302,25 @@ CELERY_TASK_ALWAYS_EAGER = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request logs never keep what was searched for: query-string values and ID-like numbers are masked
+    # (acquirer/logging.py) on every logger that writes a URL.
+    "filters": {"mask_query_strings": {"()": "acquirer.logging.MaskQueryStringFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ACQUIRER_LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
+                          "filters": ["mask_query_strings"]},
+        "django.request": {"filters": ["mask_query_strings"]},
+        # gunicorn's access log (only written when gunicorn runs with --access-logfile): to the console.
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                            "filters": ["mask_query_strings"]},
+    },
 }

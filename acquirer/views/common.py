@@ -1,15 +1,22 @@
 """Views every signed-in user shares: home redirect, notifications; and the public health check."""
 
+import hmac
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 from django.views.i18n import set_language
 
 from acquirer.access import PublicView, UserView, is_auditor, is_merchant_user, is_staff_user
 from acquirer.backups.services import backup_health
+from acquirer.cache import cache_status
+from acquirer.middleware import mfa_required, mfa_satisfied
+from acquirer.outbox import outbox_backlog
 from acquirer.selectors import job_overview, notification_get, notification_list
 from acquirer.services.notifications import notification_mark_read, notifications_mark_all_read
 from acquirer.services.users import user_set_language
@@ -71,26 +78,64 @@ class NotificationReadAllView(UserView):
 
 
 def _broker_ok() -> bool:
-    from acquirer.celery import app
+    from acquirer.celery import BROKER_CONNECT_TIMEOUT, app
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_CONNECT_TIMEOUT)
         return True
     except Exception:  # noqa: BLE001 - any broker failure means "not ok"
         return False
 
 
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _may_see_details(request, *, database: bool) -> bool:
+    """Signed-in staff (past the second factor when it is required), or a monitor presenting
+    ACQUIRER_HEALTHZ_TOKEN as a bearer token (compared in constant time). Without a database only the
+    token works (the session cannot be read)."""
+    if database:
+        user = request.user
+        if is_staff_user(user) and (not mfa_required(user) or mfa_satisfied(request)):
+            return True
+    expected = settings.ACQUIRER_HEALTHZ_TOKEN
+    scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
+        presented.strip().encode(), expected.encode())
+
+
+@method_decorator(never_cache, name="dispatch")
 class HealthView(PublicView):
-    """JSON for load balancers and monitoring: database, broker, scheduled jobs. No details leak."""
+    """JSON for load balancers and monitoring.
+
+    Everyone gets ``{"status": "ok" | "degraded" | "down"}``: down (HTTP 503) when the database does not
+    answer; degraded (200: requests still work) when the broker or Redis is down, the outbox has a stale
+    backlog, or backups are not green. Signed-in staff and monitors with the token also get the details:
+    database, broker, cache, outbox backlog, last run of every job, backups.
+    """
 
     def get(self, request):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            database = True
-        except Exception:  # noqa: BLE001
-            database = False
+        database = _database_ok()
+        broker = _broker_ok()
+        cache = cache_status()
+        backlog = outbox_backlog() if database else None
+        backups = backup_health() if database else {"status": "red"}
+        if not database:
+            status = "down"
+        elif not broker or cache != "ok" or backlog["stale"] or backups["status"] != "green":
+            status = "degraded"
+        else:
+            status = "ok"
+        http_status = 503 if status == "down" else 200
+        if not _may_see_details(request, database=database):
+            return JsonResponse({"status": status}, status=http_status)
         jobs = {}
         if database:
             for job in job_overview(actor=_HealthReader()):
@@ -100,13 +145,9 @@ class HealthView(PublicView):
                     "last_started": last.started_at.isoformat() if last else None,
                     "overdue": job["overdue"],
                 }
-        broker = _broker_ok()
-        backups = backup_health() if database else {"status": "red"}
-        healthy = database and broker
-        status = "ok" if healthy and backups["status"] == "green" else "degraded"
-        body = {"status": status, "time": timezone.now().isoformat(),
-                "database": database, "broker": broker, "backups": backups, "jobs": jobs}
-        return JsonResponse(body, status=200 if healthy else 503)
+        body = {"status": status, "time": timezone.now().isoformat(), "database": database, "broker": broker,
+                "cache": cache, "outbox": backlog, "backups": backups, "jobs": jobs}
+        return JsonResponse(body, status=http_status)
 
 
 class _HealthReader:

@@ -53,11 +53,15 @@ class JobRunNowView(OpsView):
 
     def post(self, request, job):
         try:
-            job_run_request(actor=request.user, job=job)
+            message = job_run_request(actor=request.user, job=job)
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Job %(job)s queued; its run will appear below.") % {"job": job})
+            if message.sent_at:
+                messages.success(request, _("Job %(job)s queued; its run will appear below.") % {"job": job})
+            else:  # the broker did not take it: the outbox relay sends it once the task queue is back
+                messages.warning(request, _("The task queue is unreachable right now. Job %(job)s is saved and "
+                                            "will start as soon as the queue is back.") % {"job": job})
         return redirect("ops:job-list")
 
 

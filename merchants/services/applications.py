@@ -357,7 +357,7 @@ def merchant_activate(*, actor: User, merchant: Merchant) -> Merchant:
 
     merchant = _lock(merchant)
     if merchant.status == M.SUSPENDED:
-        _require(actor, "merchants.suspend_merchant")
+        _require(actor, "merchants.reactivate_merchant")
         if _blacklist_hit(merchant):
             raise DomainError(_("This merchant is blacklisted and cannot be reactivated."))
         merchant.exit_due_on = None
@@ -391,7 +391,7 @@ def merchant_suspend(*, actor: User | None, merchant: Merchant, reason: str) -> 
 
 @transaction.atomic
 def merchant_terminate(*, actor: User, merchant: Merchant, reason: str) -> Merchant:
-    _require(actor, "merchants.suspend_merchant")
+    _require(actor, "merchants.terminate_merchant")
     if len(reason.strip()) < 5:
         raise DomainError(_("Give the reason for the termination."))
     merchant = _lock(merchant)

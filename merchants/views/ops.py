@@ -28,17 +28,17 @@ class MerchantDetailView(OpsView, MerchantDetailMixin, TemplateView):
         merchant, user = ctx["merchant"], self.request.user
         moves = allowed_moves(merchant, MERCHANT_MOVES)
         review = user.has_perm("merchants.review_merchant")
-        suspend = user.has_perm("merchants.suspend_merchant")
         open_application = merchant.status in (M.SUBMITTED, M.UNDER_REVIEW, M.INFO_REQUESTED)
         ctx.update(
             actions={
                 "submit": review and M.SUBMITTED in moves,
                 "start_review": review and merchant.status == M.SUBMITTED,
                 "decide": review and merchant.status == M.UNDER_REVIEW,
+                # Each button asks the permission its service (merchants.services.applications) asks.
                 "activate": (merchant.status == M.APPROVED and user.has_perm("merchants.manage_contracts"))
-                or (suspend and merchant.status == M.SUSPENDED),
-                "suspend": suspend and M.SUSPENDED in moves,
-                "terminate": suspend and M.TERMINATED in moves,
+                or (merchant.status == M.SUSPENDED and user.has_perm("merchants.reactivate_merchant")),
+                "suspend": user.has_perm("merchants.suspend_merchant") and M.SUSPENDED in moves,
+                "terminate": user.has_perm("merchants.terminate_merchant") and M.TERMINATED in moves,
                 "assign": review and open_application,
                 "risk_refresh": review and merchant.status not in (M.REJECTED, M.TERMINATED),
                 "risk_override": user.has_perm("merchants.override_risk")

@@ -25,13 +25,33 @@ def make_card_number() -> str:
     return body + luhn.calc_check_digit(body)
 
 
+def pdf_bytes(title: str = "licence") -> bytes:
+    """A real one-page PDF (uploads are parsed, so magic bytes alone are refused)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image_bytes(kind: str = "PNG", size: tuple[int, int] = (32, 24), color: str = "teal") -> bytes:
+    """A real image; a PNG made by Pillow comes back byte for byte after the upload's re-encoding."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format=kind)
+    return out.getvalue()
+
+
 def pdf_file(name: str = "licence.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n" + b"0" * 2000 + b"\n%%EOF\n", content_type="application/pdf")
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
 
 
 def png_file(name: str = "photo.png") -> SimpleUploadedFile:
-    header = b"\x89PNG\r\n\x1a\n" + b"\x00" * 500
-    return SimpleUploadedFile(name, header, content_type="image/png")
+    return SimpleUploadedFile(name, image_bytes("PNG"), content_type="image/png")
 
 
 def fake_pdf_exe(name: str = "licence.pdf") -> SimpleUploadedFile:

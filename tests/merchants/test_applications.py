@@ -67,12 +67,24 @@ def accept_documents(merchant, reviewer):
 
 
 def sign_up(language: str = "zh-hans"):
+    """Sign up (the login name is the e-mail address), then open the confirmation link mailed to it in the
+    same browser: only then is the account signed in and usable."""
+    import re
+
+    from django.core import mail
+    from django.core.cache import cache
+
+    cache.clear()  # the one-confirmation-mail-per-address throttle of an earlier sign-up
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     response = client.post(reverse("account_signup"), {
-        "username": "newshop", "email": "newshop@example.test", "password1": "Shop-pass-2026x",
+        "email": "newshop@example.test", "password1": "Shop-pass-2026x",
         "password2": "Shop-pass-2026x", "legal_name": "上海新店餐饮有限公司"})
     assert response.status_code == 302, response.content.decode()[:3000]
-    user = User.objects.get(username="newshop")
+    assert response["Location"] == reverse("account_email_verification_sent")
+    user = User.objects.get(username="newshop@example.test")
+    confirmation = next(m for m in reversed(mail.outbox) if m.to == ["newshop@example.test"])
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", confirmation.body).group(1)
+    assert client.post(link)["Location"] == reverse("portal:application")
     return user, client
 
 

@@ -28,10 +28,11 @@ from merchants.services.documents import (
     documents_problems,
     documents_remind_expiring,
 )
+from tests.merchants.kyc_data import image_bytes, pdf_bytes
 
-PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 50 + b"%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 300
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x02" * 300
+PDF = pdf_bytes("STORED-PDF-MARKER")  # real files: uploads are parsed, not only sniffed
+PNG = image_bytes("PNG")  # made by Pillow: the upload's re-encoding gives the same bytes back
+JPEG = image_bytes("JPEG")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 300
 HTML = b"<!doctype html><script>alert(1)</script>"
 
@@ -84,9 +85,13 @@ def doc_a(users, merchant_a):
     ("licence.pdf", PDF, "application/pdf"), ("id.jpg", JPEG, "image/jpeg"), ("id.JPEG", JPEG, "image/jpeg"),
     ("shop.png", PNG, "image/png")])
 def test_check_upload_decides_the_type_by_content(name, content, content_type):
-    info = uploads.check_upload(upload(name, content, content_type="application/octet-stream"))
-    assert info.content_type == content_type
-    assert info.size == len(content) and info.sha256 == hashlib.sha256(content).hexdigest()
+    uploaded = upload(name, content, content_type="application/octet-stream")
+    info = uploads.check_upload(uploaded)
+    assert info.content_type == content_type and info.uploaded_sha256 == hashlib.sha256(content).hexdigest()
+    # size and digest describe what is stored and downloaded (images are re-encoded)
+    with uploads.open_stored(uploads.store_upload(uploaded, folder="kyc")) as handle:
+        stored = handle.read()
+    assert info.size == len(stored) and info.sha256 == hashlib.sha256(stored).hexdigest()
 
 
 @pytest.mark.parametrize("content", [EXE, HTML, PNG], ids=["exe", "html", "png"])
@@ -123,8 +128,10 @@ def test_check_upload_refuses_an_oversized_file_and_names_the_limit(settings):
     settings.ACQUIRER_UPLOAD_MAX_BYTES = 1024
     with pytest.raises(ValidationError) as caught:
         uploads.check_upload(upload("big.pdf", b"%PDF-" + b"0" * 2000))
-    assert caught.value.code == "too_large" and "1.0\xa0KB" in caught.value.messages[0]
-    assert uploads.check_upload(upload("small.pdf", b"%PDF-" + b"0" * 1000)).size == 1005
+    assert caught.value.code == "too_large" and "2,005 bytes; the limit is 1,024 bytes (1.0\xa0KB)" in (
+        caught.value.messages[0])
+    settings.ACQUIRER_UPLOAD_MAX_BYTES = len(PDF)
+    assert uploads.check_upload(upload("small.pdf", PDF)).size == len(PDF)
 
 
 def test_default_upload_limit_is_ten_mebibytes():
@@ -146,7 +153,9 @@ def test_store_upload_uses_random_private_names_outside_static(media):
         assert name.startswith("kyc/") and name.endswith(".pdf") and "licence" not in name
         assert len(Path(name).stem) == 32
         path = Path(media) / name
-        assert path.read_bytes() == PDF
+        assert b"STORED-PDF-MARKER" not in path.read_bytes()  # encrypted at rest
+        with uploads.open_stored(name) as handle:
+            assert handle.read() == PDF
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE((Path(media) / "kyc").stat().st_mode) == 0o700
     static_roots = [Path(django_settings.STATIC_ROOT), *map(Path, django_settings.STATICFILES_DIRS)]
@@ -176,7 +185,7 @@ def test_merchant_uploads_a_document_while_drafting(users, merchant_a, media):
                                uploaded_file=upload("营业执照.pdf", PDF), expires_on=later())
     assert document.decision == "pending" and document.content_type == "application/pdf"
     assert document.original_name == "营业执照.pdf" and document.sha256 == hashlib.sha256(PDF).hexdigest()
-    assert (Path(media) / document.stored_name).read_bytes() == PDF
+    assert b"STORED-PDF-MARKER" not in (Path(media) / document.stored_name).read_bytes()  # encrypted at rest
     event = AuditEvent.objects.get(action="document.uploaded", target_id=str(document.pk))
     assert event.merchant_id == merchant_a.pk and event.data["on_behalf"] is False
     assert event.data["sha256"] == document.sha256 and "content" not in event.data

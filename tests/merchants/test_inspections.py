@@ -1,6 +1,7 @@
 """On-site inspections (巡检): plan from the risk rating, records with checklist and photos, the
 overdue job (idempotent), photo downloads, permissions."""
 
+import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,10 +24,11 @@ from merchants.services.inspections import (
     inspection_schedule,
     inspections_flag_overdue,
 )
+from tests.merchants.kyc_data import image_bytes, pdf_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 300
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x02" * 300
-PDF = b"%PDF-1.7\n" + b"0" * 300
+PNG = image_bytes("PNG")  # real files: uploads are parsed and images re-encoded
+JPEG = image_bytes("JPEG")
+PDF = pdf_bytes()
 ALL_MET = dict.fromkeys(CHECKLIST, True)
 
 
@@ -263,7 +265,8 @@ def test_photo_download_is_an_audited_attachment(clients, users, active_a, inspe
         response = clients[name].get(reverse(url_name, kwargs={"pk": picture.pk}))
         assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
         assert response["Content-Disposition"].startswith("attachment;")
-        assert b"".join(response.streaming_content) == JPEG
+        body = b"".join(response.streaming_content)  # the re-encoded photo, decrypted
+        assert body.startswith(b"\xff\xd8\xff") and hashlib.sha256(body).hexdigest() == picture.sha256
     events = AuditEvent.objects.filter(action="inspection.photo_downloaded", target_id=str(inspection.pk))
     assert {e.actor for e in events} == {users[roles.FIELD_ENGINEER], users["auditor"]}
     handle, filename, _type = inspection_photo_download(actor=users[roles.RISK_ANALYST], photo=picture)

@@ -15,10 +15,13 @@ class Command(BaseCommand):
     def handle(self, *args, no_verify=False, **options):
         token = audit.set_origin(audit.Origin(source="command:backup_now"))
         try:
-            result = app.tasks["acquirer.tasks.nightly_backup"].apply(kwargs={"verify_after": not no_verify})
+            # verified below, in this process (not queued to a worker as well)
+            result = app.tasks["acquirer.tasks.nightly_backup"].apply(kwargs={"verify_after": False})
             if result.failed():
                 raise CommandError(f"backup failed: {result.result}")
             counts = result.result
+            if "skipped" in counts:
+                raise CommandError(counts["skipped"])
             self.stdout.write(self.style.SUCCESS(
                 f"backup {counts['backup']}: {counts['bytes']} bytes, {counts['tables']} tables, "
                 f"{counts['files']} files (retention kept {counts['kept']}, pruned {counts['pruned']})"))
@@ -27,8 +30,11 @@ class Command(BaseCommand):
                 if verified.failed():
                     raise CommandError(f"verification failed: {verified.result}")
                 v = verified.result
+                if "skipped" in v:
+                    raise CommandError(v["skipped"])
                 self.stdout.write(self.style.SUCCESS(
                     f"verified by test restore: {v['tables']} tables, {v['rows']} rows, "
-                    f"{v['audit_events']} audit events in an intact chain, {v['files']} files"))
+                    f"{v['audit_events']} audit events in an intact chain"
+                    f"{' extending ' + v['extends'] if v.get('extends') else ''}, {v['files']} files"))
         finally:
             audit.reset_origin(token)

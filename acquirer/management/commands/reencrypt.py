@@ -5,9 +5,18 @@ command, then drop the old keys. Every model with an ``EncryptedTextField`` is f
 registry. Rows are locked (``select_for_update``) and rewritten in batches, one transaction per batch;
 a value that cannot be decrypted stops the command and names the model, row and field. Running it
 again changes nothing. One audit event ``secrets.reencrypted`` records the counts.
+
+Stored files (uploads) are rewritten too: every file named by a ``stored_name`` column of an installed
+model (KYC documents, inspection and terminal photos) that is plaintext (stored before files were
+encrypted) or sealed under an older key is sealed under the current key, file by file (written beside
+the old one, then renamed over it). A file that fails authentication stops the command and names the
+model, row and file; a missing file is counted and reported, not fatal.
 """
 
+from pathlib import Path
+
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F, Q, TextField
@@ -26,6 +35,17 @@ def encrypted_fields() -> list[tuple[type, list[str]]]:
         names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
         if names:
             found.append((model, names))
+    return sorted(found, key=lambda item: item[0]._meta.label)
+
+
+def stored_file_fields() -> list[tuple[type, str]]:
+    """(model, field name) for every installed model with a ``stored_name`` column (a stored upload)."""
+    found = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        if any(f.name == "stored_name" for f in model._meta.concrete_fields):
+            found.append((model, "stored_name"))
     return sorted(found, key=lambda item: item[0]._meta.label)
 
 
@@ -58,14 +78,16 @@ class Command(BaseCommand):
         current, _keys = secrets.field_keys()
         token = audit.set_origin(audit.Origin(source="command:reencrypt"))
         try:
-            counts = self._run(current, dry_run, batch_size)
+            counts, files = self._run(current, dry_run, batch_size)
         finally:
             audit.reset_origin(token)
         verb = "to re-encrypt" if dry_run else "re-encrypted"
         self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} row(s) {verb} under key {current!r}"))
+        self.stdout.write(self.style.SUCCESS(f"{sum(files.values())} stored file(s) {verb} under key {current!r}"))
 
-    def _run(self, current: str, dry_run: bool, batch_size: int) -> dict[str, int]:
+    def _run(self, current: str, dry_run: bool, batch_size: int) -> tuple[dict[str, int], dict[str, int]]:
         counts: dict[str, int] = {}
+        files: dict[str, int] = {}
         for model, names in encrypted_fields():
             label = model._meta.label_lower
             if dry_run:
@@ -80,9 +102,41 @@ class Command(BaseCommand):
                 self._record("secrets.reencrypt_failed", current, counts, error=str(error))
                 raise CommandError(f"{error} ({counts[label]} row(s) of {label} were re-encrypted before it)")
             self.stdout.write(f"{label}: {counts[label]} row(s) re-encrypted ({', '.join(names)})")
+        for model, field in stored_file_fields():
+            label = model._meta.label_lower
+            try:
+                files[label], missing = self._files(model, field, dry_run)
+            except secrets.SecretError as error:
+                self._record("secrets.reencrypt_failed", current, counts, error=str(error), files=files)
+                raise CommandError(str(error)) from None
+            verb = "to re-encrypt" if dry_run else "re-encrypted"
+            gone = f"; {missing} missing from storage" if missing else ""
+            self.stdout.write(f"{label}: {files[label]} stored file(s) {verb}{gone}")
         if not dry_run:
-            self._record("secrets.reencrypted", current, counts)
-        return counts
+            self._record("secrets.reencrypted", current, counts, files=files)
+        return counts, files
+
+    def _files(self, model, field: str, dry_run: bool) -> tuple[int, int]:
+        """(files re-encrypted or, with ``dry_run``, to re-encrypt; files missing) for one model."""
+        root = Path(settings.MEDIA_ROOT).resolve()
+        done = missing = 0
+        for pk, stored_name in model._default_manager.order_by("pk").values_list("pk", field).iterator():
+            path = (root / stored_name).resolve() if stored_name else root
+            if path == root or not path.is_relative_to(root):
+                raise secrets.SecretError(f"{model._meta.label} pk={pk} names a file outside the media root")
+            if not path.is_file():
+                missing += 1
+                continue
+            try:
+                if dry_run:
+                    done += secrets.file_needs_resealing(path)
+                else:
+                    done += secrets.reseal_file(path)
+            except secrets.SecretError as error:
+                raise secrets.SecretError(
+                    f"{model._meta.label} pk={pk} file {stored_name!r} cannot be decrypted: {error}; "
+                    f"it was left as it is") from None
+        return done, missing
 
     def _batches(self, model, names: list[str], current: str, batch_size: int):
         """Re-encrypt batch after batch (one transaction each); yields the rows done per batch."""
@@ -111,8 +165,9 @@ class Command(BaseCommand):
                     last_pk = pk
             yield len(rows)
 
-    def _record(self, action: str, current: str, counts: dict[str, int], error: str = "") -> None:
-        data = {"key": current, "counts": dict(counts)}
+    def _record(self, action: str, current: str, counts: dict[str, int], error: str = "",
+                files: dict[str, int] | None = None) -> None:
+        data = {"key": current, "counts": dict(counts), "files": dict(files or {})}
         if error:
             data["error"] = error
         with transaction.atomic():

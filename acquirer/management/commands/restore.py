@@ -37,7 +37,7 @@ class Command(BaseCommand):
                                      files_into=Path(files_into) if files_into else None)
         except (BackupIntegrityError, archive.ManifestMismatch) as error:
             raise CommandError(f"REFUSED: the archive is damaged or was altered: {error}") from error
-        except (BackupKeyError, BackupError, PgToolError) as error:
+        except (BackupKeyError, BackupError, PgToolError, OSError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"archive: {path} (created {summary['created_at']})")
         self.stdout.write(f"tables: {summary['tables']}, rows: {summary['rows']}, files: {summary['files']}")
