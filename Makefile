@@ -22,8 +22,9 @@ $(VENV)/.dev-installed: $(VENV)/.run-installed requirements-dev.txt
 install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
+# `make run PORT=8080` serves on another port (or set ACQUIRER_PORT).
 run: install
-	$(WITH_DB) $(PY) -m acquirer.demo
+	$(if $(PORT),ACQUIRER_PORT=$(PORT)) $(WITH_DB) $(PY) -m acquirer.demo
 
 test: install-dev
 	$(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ import signal
 import string
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,13 +40,30 @@ def main() -> int:
     manage("createcachetable")
     manage("seed_demo", "--password", demo_password())
     broker = "Redis at REDIS_URL" if os.environ.get("REDIS_URL") else "embedded broker (var/celery)"
+
+    def banner() -> None:
+        print(f"\nAcquirer Back Office at http://{HOST}:{PORT}/  (worker + scheduler on the {broker})", flush=True)
+        print(f"Demo password for every demo user: {demo_password()}  (also in {PASSWORD_FILE})\n", flush=True)
+
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "acquirer", "worker", "-B", "-P", "solo",
+                               "-l", "INFO", "--schedule", str(VAR / "celerybeat-schedule")], cwd=BASE_DIR,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     processes = [
-        subprocess.Popen([sys.executable, "-m", "celery", "-A", "acquirer", "worker", "-B", "-P", "solo",
-                          "-l", "INFO", "--schedule", str(VAR / "celerybeat-schedule")], cwd=BASE_DIR),
-        subprocess.Popen([sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}"], cwd=BASE_DIR),
+        worker,
+        subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"{HOST}:{PORT}"], cwd=BASE_DIR),
     ]
-    print(f"\nAcquirer Back Office at http://{HOST}:{PORT}/  (worker + scheduler on the {broker})", flush=True)
-    print(f"Demo password for every demo user: {demo_password()}  (also in {PASSWORD_FILE})\n", flush=True)
+
+    def relay_worker_output() -> None:
+        # The worker's start-up output would bury the banner: print it again once the worker is ready.
+        shown = False
+        for line in worker.stdout:
+            sys.stdout.write(line)
+            if not shown and " ready." in line:
+                shown = True
+                banner()
+
+    threading.Thread(target=relay_worker_output, daemon=True).start()
+    banner()
 
     def stop(*_args):
         for process in processes:

@@ -20,5 +20,12 @@ class AuditSearchForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError(_("“From” must not be after “To”."))
+            self.add_error("date_to", _("“From” must not be after “To”."))
         return data
+
+    def filters(self) -> dict | None:
+        """The filters to apply: {} for an empty search, None for an invalid one (which must list nothing, never
+        the whole trail as if it were unfiltered)."""
+        if not self.is_bound:
+            return {}
+        return self.cleaned_data if self.is_valid() else None

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from merchants import data as codes
 from merchants.forms_kyc import ResidentIDField, USCCField
 from merchants.models import Merchant
 
@@ -48,11 +49,30 @@ class RepresentativeForm(forms.Form):
         return data
 
 
+def _blank(choices) -> list:
+    return [("", "—"), *choices()]
+
+
 class BusinessForm(forms.ModelForm):
-    mcc = forms.RegexField(label=_("MCC"), regex=r"^\d{4}$",
-                           error_messages={"invalid": _("The MCC is four digits, e.g. 5812.")})
-    region_code = forms.RegexField(label=_("Region code"), regex=r"^\d{4}$",
-                                   error_messages={"invalid": _("The region code is four digits, e.g. 2900.")})
+    # Both codes go into the merchant number (MID = institution 3 + region 4 + MCC 4 + sequence 4): a list of the
+    # valid codes with their meaning, searchable by code or words (static/js/select-filter.js; a plain <select>
+    # without JavaScript).
+    mcc = forms.ChoiceField(
+        label=_("Merchant category (MCC)"), choices=lambda: _blank(codes.mcc_choices),
+        widget=forms.Select(attrs={"data-filter": "mcc", "data-filter-label": _("Search the categories")}),
+        help_text=_("The ISO 18245 merchant category code of your main business, e.g. 5812 restaurants or 5411 "
+                    "supermarkets: type a code or a word to narrow the list."),
+        error_messages={"required": _("Choose the merchant category (MCC) of your main business."),
+                        "invalid_choice": _("%(value)s is not an ISO 18245 merchant category code that we accept: "
+                                            "choose the category from the list.")})
+    region_code = forms.ChoiceField(
+        label=_("Region (province and city)"), choices=lambda: _blank(codes.region_choices),
+        widget=forms.Select(attrs={"data-filter": "region", "data-filter-label": _("Search the regions")}),
+        help_text=_("Where the business is: the four-digit area code of the city, e.g. 2900 Shanghai. It becomes "
+                    "part of your merchant number."),
+        error_messages={"required": _("Choose the province and city of the business."),
+                        "invalid_choice": _("%(value)s is not a region code of the merchant number: choose the "
+                                            "province and city from the list.")})
     expected_monthly_volume = forms.DecimalField(label=_("Expected monthly volume (CNY)"), min_value=Decimal("0"),
                                                  max_digits=14, decimal_places=2)
     average_ticket = forms.DecimalField(label=_("Average ticket (CNY)"), min_value=Decimal("0.01"), max_digits=12,

@@ -13,6 +13,7 @@ from merchants.forms_documents import MultipleFileField
 from merchants.models import Contract
 from terminals.models import Communication, SiteSurvey, Terminal
 from terminals.photos import PHOTO_TYPES
+from terminals.services import lifecycle as svc
 from terminals.services.lifecycle import (
     ADMIN_PASSWORD_MAX,
     ADMIN_PASSWORD_MIN,
@@ -184,11 +185,26 @@ class _ParametersMixin:
                 "comm_settings": self.comm_settings(), "install_address": self.cleaned_data["install_address"]}
 
 
+# The service's installation check (terminals.services.lifecycle.INSTALL_CHECKS) that covers each form field.
+INSTALL_CHECK_OF_FIELD = {
+    "installed_on": "installed_on", "tid": "tid", "settlement_method": "settlement_method",
+    "comm_network": "comm_settings", "comm_host": "comm_settings", "comm_port": "comm_settings",
+    "comm_apn": "comm_settings", "install_address": "install_address", "admin_password": "admin_password",
+    "admin_password_again": "admin_password", "latitude": "coordinates", "longitude": "coordinates",
+    "photos": "photos",
+}
+
+
 class InstallForm(_PhotosMixin, _ParametersMixin, forms.Form):
+    """Every field and every rule is checked in one pass: the form's own rules, then the service's checks of the
+    fields the form accepted (TID already used, payment host, the merchant's MID and contract), so that one
+    submission shows every problem."""
+
     installed_on = forms.DateField(label=_("Installation date"), widget=DATE)
 
     def __init__(self, *args, terminal: Terminal, **kwargs):
         super().__init__(*args, **kwargs)
+        self.terminal = terminal
         self._add_parameter_fields(terminal, method_required=False)
         self.fields["tid"].initial = None
         self.fields["admin_password"] = forms.CharField(
@@ -212,9 +228,29 @@ class InstallForm(_PhotosMixin, _ParametersMixin, forms.Form):
         data = super().clean()
         if data.get("admin_password") and data.get("admin_password") != data.get("admin_password_again"):
             self.add_error("admin_password_again", _("The two passwords differ."))
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
+        if (data.get("latitude") is None) != (data.get("longitude") is None) and not (
+                {"latitude", "longitude"} & set(self.errors)):
             self.add_error("longitude", _("Give both coordinates or neither."))
+        self._service_checks(data)
         return data
+
+    def _service_checks(self, data) -> None:
+        """Add the service's refusals of what the form accepted, each once and next to its field."""
+        refused = set(self.errors)
+        # the communication settings are checked together, each setting next to its own field
+        skip = {check for field, check in INSTALL_CHECK_OF_FIELD.items()
+                if field in refused and check != "comm_settings"} | {"photos"}  # photos: clean_photos
+        comm = {"network": data.get("comm_network"), "host": data.get("comm_host"), "port": data.get("comm_port"),
+                "apn": data.get("comm_apn")}
+        values = {"installed_on": data.get("installed_on"), "tid": data.get("tid"),
+                  "settlement_method": data.get("settlement_method") or None,
+                  "comm_settings": {key: value for key, value in comm.items() if value not in (None, "")},
+                  "install_address": data.get("install_address"), "admin_password": data.get("admin_password"),
+                  "latitude": data.get("latitude"), "longitude": data.get("longitude")}
+        for problem in svc.terminal_install_problems(terminal=self.terminal, values=values, skip=skip):
+            field = problem.field if problem.field in self.fields else None
+            if field not in refused:
+                self.add_error(field, str(problem))
 
     def values(self) -> dict:
         data = self.cleaned_data

@@ -3,6 +3,7 @@ work order's kind, sign-off, time spent, photos). The services check everything 
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merchants import uploads
@@ -21,13 +22,31 @@ def _window_field(label):
                                                                        format=WINDOW_FORMAT))
 
 
+def window_after_deadline(ticket, window_end) -> str | None:
+    """A warning when the visit ends after the resolution deadline of the (unresolved) ticket it works on."""
+    if ticket is None or window_end is None or ticket.resolved_at is not None or window_end <= ticket.resolution_due:
+        return None
+    return _("The visit window ends at %(end)s, after the resolution deadline of ticket %(ticket)s (%(due)s): the "
+             "ticket will miss its SLA unless the visit is earlier.") % {
+        "end": timezone.localtime(window_end).strftime("%Y-%m-%d %H:%M"), "ticket": ticket.number,
+        "due": timezone.localtime(ticket.resolution_due).strftime("%Y-%m-%d %H:%M")}
+
+
 class _WindowMixin:
+    ticket = None
+
     def clean(self):
         data = super().clean()
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and end <= start:
             raise forms.ValidationError(_("The time window must end after it starts."))
         return data
+
+    def warnings(self) -> list[str]:
+        """What the dispatcher should know about a valid window (it is saved all the same)."""
+        ticket = self.cleaned_data.get("ticket") or self.ticket
+        warning = window_after_deadline(ticket, self.cleaned_data.get("window_end"))
+        return [warning] if warning else []
 
 
 class WorkOrderFilterForm(forms.Form):
@@ -90,10 +109,23 @@ class WorkOrderAssignForm(_WindowMixin, forms.Form):
     window_start = _window_field(_("Window from"))
     window_end = _window_field(_("Window until"))
 
-    def __init__(self, *args, engineers, **kwargs):
+    def __init__(self, *args, engineers, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.ticket = ticket  # the work order's ticket, whose resolution deadline the window is compared with
         self.fields["engineer"].queryset = engineers
         self.fields["engineer"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+class WorkOrderStartForm(forms.Form):
+    """Starting before the visit window needs an explicit confirmation (the second step)."""
+
+    confirm_early = forms.BooleanField(label=_("Yes, I am on site and start before the window"), required=False)
+
+    def early(self, work_order) -> bool:
+        return bool(work_order.window_start and timezone.now() < work_order.window_start)
+
+    def needs_confirmation(self, work_order) -> bool:
+        return self.early(work_order) and not (self.is_valid() and self.cleaned_data["confirm_early"])
 
 
 class WorkOrderCompleteForm(forms.Form):

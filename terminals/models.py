@@ -605,12 +605,16 @@ class DepositMovement(models.Model):
 
 
 class RentCharge(models.Model):
-    """Monthly terminal rent, exactly one per terminal and month (the job may run any number of times)."""
+    """Monthly terminal rent, exactly one per terminal and month (the job may run any number of times).
+
+    Charged only for the days of the month inside the contract term and from the terminal's rent start,
+    pro rata by day (docs/terminals.md); a wrong charge is credited back by an operations manager."""
 
     class Status(models.TextChoices):
         DUE = "due", _("Due")
         PAID = "paid", _("Paid")
         WAIVED = "waived", _("Waived")
+        CREDITED = "credited", _("Credited back")
 
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="rent_charges")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="rent_charges")
@@ -621,9 +625,13 @@ class RentCharge(models.Model):
     status_changed_at = models.DateTimeField(default=timezone.now)
     due_on = models.DateField(_("due on"))
     contract_version = models.PositiveIntegerField(null=True, blank=True)
+    days = models.PositiveSmallIntegerField(_("days billed"), null=True, blank=True)
+    days_in_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    credit_reason = models.CharField(_("reason credited back"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     TENANT_FIELD = "merchant_id"
+
 
     class Meta:
         verbose_name = _("rent charge")
@@ -637,6 +645,10 @@ class RentCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal} {self.month:%Y-%m}"
+
+    @property
+    def is_pro_rata(self) -> bool:
+        return bool(self.days and self.days_in_month and self.days < self.days_in_month)
 
 
 class HealthFlag(models.Model):

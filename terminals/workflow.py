@@ -60,4 +60,5 @@ CAMPAIGN_MOVES = {
 
 R = RentCharge.Status
 # A rent charge is paid or waived once.
-RENT_MOVES = {R.DUE: {R.PAID, R.WAIVED}, R.PAID: set(), R.WAIVED: set()}
+# A charge created wrongly (or paid and owed back) is credited back by an operations manager.
+RENT_MOVES = {R.DUE: {R.PAID, R.WAIVED, R.CREDITED}, R.PAID: {R.CREDITED}, R.WAIVED: set(), R.CREDITED: set()}

@@ -7,7 +7,8 @@ from acquirer.backups.crypto import Keyring
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env_bool
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# The demo serves like production (no debug pages, static files through WhiteNoise); DJANGO_DEBUG=1 for development.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-not-secret-5b0c1f9d7e2a4c8e9f13a6b7d2e4f8a1"
 ACQUIRER_REQUIRE_MFA = env_bool("ACQUIRER_REQUIRE_MFA", False)  # the demo turns MFA off
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -5,6 +5,8 @@ import csv
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
@@ -31,12 +33,14 @@ class AuditEventListView(AuditorView, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form = AuditSearchForm(self.request.GET or None)
-        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        events = audit_event_list(actor=self.request.user, filters=filters)
+        filters = form.filters()
+        invalid = filters is None
+        # An invalid search lists nothing (never the whole trail as if it were unfiltered) and says why once.
+        events = [] if invalid else audit_event_list(actor=self.request.user, filters=filters)
         page = Paginator(events, 50).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
-        ctx.update(form=form, page_obj=page, events=page.object_list, query=query.urlencode())
+        ctx.update(form=form, invalid=invalid, page_obj=page, events=page.object_list, query=query.urlencode())
         return ctx
 
 
@@ -55,8 +59,10 @@ class AuditEventExportView(AuditorView):
     """CSV of the filtered audit trail. The export itself is recorded in the trail."""
 
     def get(self, request):
-        form = AuditSearchForm(request.GET or None)
-        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        filters = AuditSearchForm(request.GET or None).filters()
+        if filters is None:
+            # never export the whole trail for a search that could not be understood: show the search and why
+            return redirect(f"{reverse('audit:event-list')}?{request.GET.urlencode()}")
         events = audit_event_list(actor=request.user, filters=filters)[:EXPORT_LIMIT]
         with transaction.atomic():
             audit.record("audit.exported", actor=request.user,

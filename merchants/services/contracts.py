@@ -389,6 +389,12 @@ def contract_in_force(merchant: Merchant) -> Contract | None:
     return Contract.objects.filter(merchant_id=merchant.pk, status=C.ACTIVE).order_by("-version").first()
 
 
+def contract_for_period(merchant_id: int, start: date, end: date) -> Contract | None:
+    """The countersigned contract whose term (start and end dates included) overlaps ``start``..``end``."""
+    return (Contract.objects.filter(merchant_id=merchant_id, status=C.ACTIVE, start_date__lte=end,
+                                    end_date__gte=start).order_by("-version").first())
+
+
 # --- scheduled job ----------------------------------------------------------------------------
 
 @transaction.atomic

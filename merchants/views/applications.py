@@ -13,9 +13,14 @@ from acquirer.models import User
 from acquirer.selectors import user_list
 from acquirer.views.actions import flash_form_errors
 from merchants.forms import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
+from merchants.models import MerchantDocument, SettlementAccount
 from merchants.selectors import merchant_for_user, merchant_get, onboarding_queue
+from merchants.selectors_contracts import settlement_account_list
+from merchants.selectors_documents import document_list
 from merchants.services import applications as svc
 from merchants.workflow import EDITABLE
+
+SETTLEMENT_CLOSED = {SettlementAccount.Status.REJECTED, SettlementAccount.Status.REPLACED}
 
 
 def _step_form(step: str, merchant, data=None):
@@ -87,9 +92,17 @@ class ApplicationView(PortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        merchant = merchant_for_user(actor=self.request.user)
+        actor = self.request.user
+        merchant = merchant_for_user(actor=actor)
+        # What "Submit" sends: the current documents (a superseded or rejected one is not part of it) and the
+        # settlement account waiting for verification or in use (its number masked).
+        documents = [document for document in document_list(actor=actor, merchant=merchant)
+                     if not document.superseded and document.decision != MerchantDocument.Decision.REJECTED]
+        accounts = [account for account in settlement_account_list(actor=actor, merchant=merchant)
+                    if account.status not in SETTLEMENT_CLOSED]
         ctx.update(merchant=merchant, steps=[(k, v[1]) for k, v in STEPS.items()],
-                   gaps=svc.application_gaps(merchant), editable=merchant.status in EDITABLE)
+                   gaps=svc.application_gaps(merchant), editable=merchant.status in EDITABLE,
+                   submitted_documents=documents, submitted_accounts=accounts)
         return ctx
 
 
@@ -264,7 +277,7 @@ class MerchantSuspendView(_MerchantActionView):
 
 
 class MerchantTerminateView(_MerchantActionView):
-    permission_required = ("merchants.suspend_merchant",)
+    permission_required = ("merchants.terminate_merchant",)
     form_class = ReasonForm
     success = _("Merchant relationship terminated.")
 

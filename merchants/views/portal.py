@@ -34,7 +34,18 @@ class PortalActivityView(PortalView, TemplateView):
 
     template_name = "merchants/portal/activity.html"
 
+    page_size = 30
+
     def get_context_data(self, **kwargs):
+        from acquirer.audit_text import merchant_visible_actions
+
         ctx = super().get_context_data(**kwargs)
-        ctx["events"] = audit_event_list(actor=self.request.user)[:100]
+        events = audit_event_list(actor=self.request.user).filter(action__in=merchant_visible_actions())
+        before = self.request.GET.get("before", "")
+        if before.isdigit():
+            events = events.filter(id__lt=int(before))
+        page = list(events[: self.page_size + 1])  # keyset paging: no OFFSET, no COUNT
+        ctx["events"] = page[: self.page_size]
+        ctx["older"] = page[self.page_size - 1].id if len(page) > self.page_size else None
+        ctx["newer"] = bool(before.isdigit())
         return ctx

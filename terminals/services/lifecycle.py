@@ -107,6 +107,22 @@ class LifecycleError(DomainError):
         self.field = field
 
 
+class LifecycleErrors(LifecycleError):
+    """Several refusals found together (``errors``, each next to its own field), so that a person sees every
+    problem of a submission at once instead of one per attempt."""
+
+    def __init__(self, errors: list[LifecycleError]):
+        super().__init__(" ".join(str(error) for error in errors))
+        self.errors = list(errors)
+
+
+def _raise_all(problems: list[LifecycleError]) -> None:
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise LifecycleErrors(problems)
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 def may(actor, action: str) -> bool:
@@ -198,37 +214,40 @@ def _clean_address(value) -> str:
 
 
 def _clean_comm(value, *, terminal: Terminal) -> dict:
-    """Communication settings: network (one the model supports), host, port and an optional APN."""
+    """Communication settings: network (one the model supports), host, port and an optional APN; every problem
+    is reported at once."""
     if not isinstance(value, dict):
         raise LifecycleError(_("Give the communication settings."), "comm_network")
     unknown = sorted(set(value) - set(COMM_KEYS))
     if unknown:
         raise LifecycleError(_("Unknown communication settings: %(keys)s.") % {"keys": ", ".join(unknown)},
                              "comm_network")
+    problems = []
     network = value.get("network")
     supported = terminal.model.communications or Communication.values
     if network not in supported:
-        raise LifecycleError(_("Model %(model)s supports only: %(networks)s.")
-                             % {"model": terminal.model,
-                                "networks": ", ".join(str(Communication(n).label) for n in supported)},
-                             "comm_network")
+        problems.append(LifecycleError(_("Model %(model)s supports only: %(networks)s.")
+                                       % {"model": terminal.model,
+                                          "networks": ", ".join(str(Communication(n).label) for n in supported)},
+                                       "comm_network"))
     host = str(value.get("host") or "").strip()
     if not HOST_PATTERN.match(host):
-        raise LifecycleError(_("Give the host name or IP address of the payment host."), "comm_host")
+        problems.append(LifecycleError(_("Give the host name or IP address of the payment host."), "comm_host"))
     try:
         port = int(value.get("port"))
     except (TypeError, ValueError):
         port = 0
     if not 1 <= port <= 65535:
-        raise LifecycleError(_("The port is a number from 1 to 65535."), "comm_port")
+        problems.append(LifecycleError(_("The port is a number from 1 to 65535."), "comm_port"))
     cleaned = {"network": network, "host": host, "port": port}
     apn = str(value.get("apn") or "").strip()
     if apn:
         if network != Communication.CELLULAR:
-            raise LifecycleError(_("An APN is set only for a 4G connection."), "comm_apn")
-        if len(apn) > 60:
-            raise LifecycleError(_("The APN is at most 60 characters."), "comm_apn")
+            problems.append(LifecycleError(_("An APN is set only for a 4G connection."), "comm_apn"))
+        elif len(apn) > 60:
+            problems.append(LifecycleError(_("The APN is at most 60 characters."), "comm_apn"))
         cleaned["apn"] = apn
+    _raise_all(problems)
     return cleaned
 
 
@@ -442,35 +461,88 @@ def terminal_deliver(*, actor: User, terminal: Terminal, arrival_ok: bool, arriv
 
 # --- installation, test, go-live --------------------------------------------------------------
 
+def _check_password(admin_password) -> str:
+    if not isinstance(admin_password, str) or not ADMIN_PASSWORD_MIN <= len(admin_password) <= ADMIN_PASSWORD_MAX:
+        raise LifecycleError(_("The terminal admin password is %(min)d to %(max)d characters.")
+                             % {"min": ADMIN_PASSWORD_MIN, "max": ADMIN_PASSWORD_MAX}, "admin_password")
+    return admin_password
+
+
+def _check_coordinates(latitude, longitude) -> tuple:
+    if (latitude is None) != (longitude is None) or (
+            latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
+        raise LifecycleError(_("Give both coordinates of the installation (latitude -90 to 90, longitude -180 to "
+                               "180) or neither."), "longitude")
+    return latitude, longitude
+
+
+# The checks of an installation, by name; a form that already refused a field skips the check of that field.
+INSTALL_CHECKS = ("installed_on", "tid", "settlement_method", "comm_settings", "install_address", "admin_password",
+                  "coordinates", "photos")
+
+
+def _install_checked(*, terminal: Terminal, values: dict, skip=()) -> tuple[dict, list[LifecycleError]]:
+    """Run every check of an installation at once: the cleaned values and all the problems found (the merchant's
+    MID and contract, then each value)."""
+    problems: list[LifecycleError] = []
+    merchant = terminal.merchant
+    if not merchant.mid:
+        problems.append(LifecycleError(_("Merchant %(merchant)s has no merchant number (MID) yet: it is given when "
+                                         "the merchant is approved.") % {"merchant": merchant}))
+    contract = contract_in_force(merchant)
+    if contract is None:
+        problems.append(LifecycleError(_("Merchant %(merchant)s has no contract in force.")
+                                       % {"merchant": merchant}))
+    method = values.get("settlement_method") or (contract.settlement_method if contract else None)
+    checks = {
+        "installed_on": lambda: _check_day(values.get("installed_on"), "installed_on", _("installation date")),
+        "tid": lambda: _clean_tid(values.get("tid"), terminal=terminal),
+        # without a method given nor a contract in force, the missing contract is the problem already reported
+        "settlement_method": lambda: _clean_settlement_method(method) if method else None,
+        "comm_settings": lambda: _clean_comm(values.get("comm_settings"), terminal=terminal),
+        "install_address": lambda: _clean_address(values.get("install_address")),
+        "admin_password": lambda: _check_password(values.get("admin_password")),
+        "coordinates": lambda: _check_coordinates(values.get("latitude"), values.get("longitude")),
+        "photos": lambda: _check_photos(values.get("photos") or ()),
+    }
+    cleaned = {}
+    for name in INSTALL_CHECKS:
+        if name in skip:
+            continue
+        try:
+            cleaned[name] = checks[name]()
+        except LifecycleErrors as errors:
+            problems.extend(errors.errors)
+        except LifecycleError as error:
+            problems.append(error)
+    return cleaned, problems
+
+
+def terminal_install_problems(*, terminal: Terminal, values: dict, skip=()) -> list[LifecycleError]:
+    """Everything an installation with ``values`` would be refused for, all at once and without saving anything,
+    so that the form shows every problem next to its field in one answer; ``skip`` names the checks
+    (INSTALL_CHECKS) whose fields the form already refused."""
+    return _install_checked(terminal=terminal, values=values, skip=skip)[1]
+
+
 @transaction.atomic
 def terminal_install(*, actor: User, terminal: Terminal, installed_on: date, tid: str, settlement_method: str | None,
                      comm_settings: dict, admin_password: str, install_address: str, photos=(),
                      latitude: Decimal | None = None, longitude: Decimal | None = None) -> Installation:
     """Install a delivered terminal: TID, MID (the merchant's), settlement method (the contract's unless given),
-    communication settings and the admin password (kept only as a hash)."""
+    communication settings and the admin password (kept only as a hash). Every problem is reported at once
+    (``LifecycleErrors`` when there are several)."""
     _require(actor, "install")
     terminal = _lock(terminal)
     _expect(terminal, "install")
     merchant = terminal.merchant
-    _check_day(installed_on, "installed_on", _("installation date"))
-    if not merchant.mid:
-        raise LifecycleError(_("Merchant %(merchant)s has no merchant number (MID) yet: it is given when the "
-                               "merchant is approved.") % {"merchant": merchant})
-    contract = contract_in_force(merchant)
-    if contract is None:
-        raise LifecycleError(_("Merchant %(merchant)s has no contract in force.") % {"merchant": merchant})
-    tid = _clean_tid(tid, terminal=terminal)
-    method = _clean_settlement_method(settlement_method or contract.settlement_method)
-    comm = _clean_comm(comm_settings, terminal=terminal)
-    address = _clean_address(install_address)
-    if not isinstance(admin_password, str) or not ADMIN_PASSWORD_MIN <= len(admin_password) <= ADMIN_PASSWORD_MAX:
-        raise LifecycleError(_("The terminal admin password is %(min)d to %(max)d characters.")
-                             % {"min": ADMIN_PASSWORD_MIN, "max": ADMIN_PASSWORD_MAX}, "admin_password")
-    if (latitude is None) != (longitude is None) or (
-            latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
-        raise LifecycleError(_("Give both coordinates of the installation (latitude -90 to 90, longitude -180 to "
-                               "180) or neither."), "longitude")
-    checked = _check_photos(photos)
+    cleaned, problems = _install_checked(terminal=terminal, values={
+        "installed_on": installed_on, "tid": tid, "settlement_method": settlement_method,
+        "comm_settings": comm_settings, "install_address": install_address, "admin_password": admin_password,
+        "latitude": latitude, "longitude": longitude, "photos": photos})
+    _raise_all(problems)
+    tid, method, comm = cleaned["tid"], cleaned["settlement_method"], cleaned["comm_settings"]
+    address, checked = cleaned["install_address"], cleaned["photos"]
     stored = []
     try:
         installation = Installation.objects.create(

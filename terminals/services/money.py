@@ -4,7 +4,7 @@ suspension for unpaid rent and reactivation once everything overdue is paid or w
 
 import calendar
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,7 +20,7 @@ from acquirer.models import User
 from acquirer.services.notifications import notify
 from acquirer.workflow import advance
 from merchants.models import MerchantMembership
-from merchants.services.contracts import contract_in_force
+from merchants.services.contracts import contract_for_period, contract_in_force
 from terminals.models import DepositMovement, RentCharge, Terminal
 from terminals.workflow import RENT_MOVES, TERMINAL_MOVES
 
@@ -84,8 +84,27 @@ def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def rent_due_on(month: date) -> date:
-    return month.replace(day=min(settings.ACQUIRER_RENT_DUE_DAY, calendar.monthrange(month.year, month.month)[1]))
+def rent_due_on(month: date, today: date | None = None) -> date:
+    """The month's due day, but never in the past: a charge created after it (a late start, a job that did
+    not run) is due ``ACQUIRER_RENT_DUE_AFTER_DAYS`` after ``today``."""
+    due = month.replace(day=min(settings.ACQUIRER_RENT_DUE_DAY, calendar.monthrange(month.year, month.month)[1]))
+    if today is not None and due < today:
+        due = today + timedelta(days=settings.ACQUIRER_RENT_DUE_AFTER_DAYS)
+    return due
+
+
+def rent_for_month(*, monthly_rent: Decimal, month: date, contract_start: date, contract_end: date,
+                   rent_start: date) -> tuple[Decimal, int, int]:
+    """(amount, days billed, days in the month): the days of ``month`` inside the contract term (both dates
+    included) and from the terminal's rent start, pro rata by day, rounded half up to the fen."""
+    first = max(month, contract_start, rent_start)
+    last = min(month_end(month), contract_end)
+    in_month = month_end(month).day
+    days = max((last - first).days + 1, 0)
+    if days >= in_month:
+        return monthly_rent, in_month, in_month
+    amount = (monthly_rent * days / in_month).quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount, days, in_month
 
 
 # --- deposits ---------------------------------------------------------------------------------
@@ -199,12 +218,14 @@ def _suspend_unpaid(today: date) -> int:
 
 @transaction.atomic
 def rent_charge_month(*, month: date | None = None, today: date | None = None) -> dict:
-    """The scheduled job: one rent charge per active or suspended terminal and month, at the contract's
-    monthly rent, then suspend active terminals whose rent is overdue. Safe to run any number of times:
-    the unique (terminal, month) constraint keeps one charge, a suspended terminal is not suspended again."""
+    """The scheduled job: one rent charge per active or suspended terminal and month for the days of the month
+    inside the term of a countersigned contract and from the terminal's rent start (pro rata by day), due on
+    the month's due day or later, never in the past; then suspend active terminals whose rent is overdue.
+    Safe to run any number of times: the unique (terminal, month) constraint keeps one charge, a suspended
+    terminal is not suspended again."""
     month = month_start(month)
     today = today or timezone.localdate(timezone=RENT_TIMEZONE)
-    due_on = rent_due_on(month)
+    due_on = rent_due_on(month, today)
     counts = {"month": f"{month:%Y-%m}", "charged": 0, "already_charged": 0, "skipped_no_contract": 0,
               "skipped_no_rent": 0, "merchants_skipped": 0, "suspended": 0}
     terminals = (Terminal.objects.select_related("merchant")
@@ -214,23 +235,32 @@ def rent_charge_month(*, month: date | None = None, today: date | None = None) -
     skipped_merchants: set[int] = set()
     for terminal in terminals:
         if terminal.merchant_id not in contracts:
-            contracts[terminal.merchant_id] = contract_in_force(terminal.merchant)
+            contracts[terminal.merchant_id] = contract_for_period(terminal.merchant_id, month, month_end(month))
         contract = contracts[terminal.merchant_id]
         if contract is None or contract.monthly_rent <= 0:
             counts["skipped_no_contract" if contract is None else "skipped_no_rent"] += 1
             skipped_merchants.add(terminal.merchant_id)
             continue
+        amount, days, in_month = rent_for_month(monthly_rent=contract.monthly_rent, month=month,
+                                                contract_start=contract.start_date, contract_end=contract.end_date,
+                                                rent_start=terminal.rent_start)
+        if days == 0:  # the terminal's rent starts after the contract's term ends
+            counts["skipped_no_contract"] += 1
+            skipped_merchants.add(terminal.merchant_id)
+            continue
         charge, created = RentCharge.objects.get_or_create(
             terminal=terminal, month=month,
-            defaults={"merchant_id": terminal.merchant_id, "amount": contract.monthly_rent,
-                      "currency": contract.currency, "due_on": due_on, "contract_version": contract.version})
+            defaults={"merchant_id": terminal.merchant_id, "amount": amount, "currency": contract.currency,
+                      "due_on": due_on, "contract_version": contract.version, "days": days,
+                      "days_in_month": in_month})
         if not created:
             counts["already_charged"] += 1
             continue
         counts["charged"] += 1
         audit.record("rent.charged", actor=None, target=charge,
                      after={"amount": charge.amount, "currency": charge.currency, "due_on": due_on},
-                     data={"terminal": terminal.pk, "month": f"{month:%Y-%m}", "contract_version": contract.version})
+                     data={"terminal": terminal.pk, "month": f"{month:%Y-%m}", "contract_version": contract.version,
+                           "days": days, "days_in_month": in_month})
     counts["merchants_skipped"] = len(skipped_merchants)
     counts["suspended"] = _suspend_unpaid(today)
     return counts
@@ -283,3 +313,33 @@ def rent_waive(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
     _reactivate_if_clear(actor=actor, terminal_id=charge.terminal_id, today=timezone.localdate())
     return charge
 
+
+
+@transaction.atomic
+def rent_credit(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
+    """Credit back a charge created wrongly (due: it is no longer owed; paid: the amount is owed back to the
+    merchant). Operations managers only, with a reason; the merchant's owner is told."""
+    _require(actor)  # terminals.manage_terminal_money: operations managers
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError(_("Give the reason for the credit (at least 5 characters)."))
+    charge = _lock_charge(charge)
+    was = charge.status
+    charge.credit_reason = reason[:200]
+    advance(charge, to=R.CREDITED, moves=RENT_MOVES, actor=actor, action="rent.credited",
+            data={"terminal": charge.terminal_id, "reason": charge.credit_reason, "amount": charge.amount,
+                  "currency": charge.currency, "month": f"{charge.month:%Y-%m}", "was_paid": was == R.PAID},
+            extra_fields=("credit_reason",))
+    _reactivate_if_clear(actor=actor, terminal_id=charge.terminal_id, today=timezone.localdate())
+    owner = _owner(charge.merchant_id)
+    if owner is not None:
+        notify(recipient=owner, kind="rent.credited",
+               title=gettext_lazy("Rent of %(serial)s for %(month)s credited back"),
+               body=(gettext_lazy("The rent charge of %(amount)s %(currency)s was credited back and will be "
+                                  "refunded to you. Reason: %(reason)s") if was == R.PAID else
+                     gettext_lazy("The rent charge of %(amount)s %(currency)s was credited back: you do not owe "
+                                  "it. Reason: %(reason)s")),
+               params={"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}",
+                       "amount": charge.amount, "currency": charge.currency, "reason": charge.credit_reason},
+               url=_url("portal:terminal-detail", pk=charge.terminal_id))
+    return charge

@@ -167,8 +167,10 @@ class AuditTerminalPhotoView(AuditorView, _PhotoMixin):
 # --- moves ------------------------------------------------------------------------------------
 
 def _refused(form, error: DomainError) -> None:
-    field = getattr(error, "field", None)
-    form.add_error(field if field in form.fields else None, str(error))
+    """Show a refusal next to its field; a refusal of several problems at once shows each of them."""
+    for problem in getattr(error, "errors", None) or [error]:
+        field = getattr(problem, "field", None)
+        form.add_error(field if field in form.fields else None, str(problem))
 
 
 class _TerminalMoveView(OpsView):

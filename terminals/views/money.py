@@ -32,7 +32,14 @@ from terminals.selectors.money import (
     terminal_rent_list,
 )
 from terminals.services.health import health_flag_clear
-from terminals.services.money import deposit_expected, deposit_refund, deposit_take, rent_mark_paid, rent_waive
+from terminals.services.money import (
+    deposit_expected,
+    deposit_refund,
+    deposit_take,
+    rent_credit,
+    rent_mark_paid,
+    rent_waive,
+)
 
 MONEY = ("terminals.manage_terminal_money",)
 PAGE_SIZE = 50
@@ -113,6 +120,28 @@ class RentWaiveView(OpsView):
                 messages.error(request, str(error))
             else:
                 messages.success(request, _("Rent of %(serial)s for %(month)s waived.")
+                                 % {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"})
+        return _back(request, "ops:rent-list")
+
+
+class RentCreditView(OpsView):
+    """Credit back a rent charge created wrongly (operations managers, with a reason)."""
+
+    permission_required = MONEY
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        charge = rent_charge_get(actor=request.user, pk=pk)
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            flash_form_errors(request, form)
+        else:
+            try:
+                rent_credit(actor=request.user, charge=charge, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Rent of %(serial)s for %(month)s credited back.")
                                  % {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"})
         return _back(request, "ops:rent-list")
 
@@ -232,6 +261,7 @@ ops_patterns = [
     path("terminals/rent/", RentListView.as_view(), name="rent-list"),
     path("terminals/rent/<int:pk>/paid/", RentPaidView.as_view(), name="rent-paid"),
     path("terminals/rent/<int:pk>/waive/", RentWaiveView.as_view(), name="rent-waive"),
+    path("terminals/rent/<int:pk>/credit/", RentCreditView.as_view(), name="rent-credit"),
     path("terminals/<int:pk>/deposit/take/", DepositTakeView.as_view(), name="deposit-take"),
     path("terminals/<int:pk>/deposit/refund/", DepositRefundView.as_view(), name="deposit-refund"),
     path("terminals/health/", HealthListView.as_view(), name="health-list"),

@@ -26,6 +26,7 @@ from terminals.forms_workorders import (
     WorkOrderCompleteForm,
     WorkOrderCreateForm,
     WorkOrderFilterForm,
+    WorkOrderStartForm,
 )
 from terminals.models import WorkOrder
 from terminals.selectors.workorders import (
@@ -50,6 +51,7 @@ DISPATCH = ("terminals.dispatch_work_order",)
 FIELD_WORK = ("terminals.field_work",)
 DETAIL = "terminals/workorders/detail.html"
 MINE = "terminals/workorders/mine.html"
+START_CONFIRM = "terminals/workorders/start_confirm.html"
 
 
 
@@ -148,6 +150,7 @@ class WorkOrderCreateView(OpsView):
             else:
                 messages.success(request, _("Work order %(number)s created. Assign it to an engineer.")
                                  % {"number": work_order.number})
+                _warn(request, form)
                 return redirect("ops:workorder-detail", pk=work_order.pk)
         return self._render(request, merchant, form)
 
@@ -196,7 +199,8 @@ class WorkOrderAssignView(OpsView):
 
     def post(self, request, pk):
         work_order = work_order_get(actor=request.user, pk=pk)
-        form = WorkOrderAssignForm(request.POST, engineers=engineer_list(actor=request.user))
+        form = WorkOrderAssignForm(request.POST, engineers=engineer_list(actor=request.user),
+                                   ticket=work_order.ticket)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -207,9 +211,15 @@ class WorkOrderAssignView(OpsView):
             else:
                 messages.success(request, _("Work order %(number)s assigned to %(engineer)s.")
                                  % {"number": work_order.number, "engineer": data["engineer"].get_username()})
+                _warn(request, form)
                 return redirect("ops:workorder-detail", pk=work_order.pk)
         flash_form_errors(request, form)
         return redirect("ops:workorder-detail", pk=work_order.pk)
+
+
+def _warn(request, form) -> None:
+    for warning in form.warnings():
+        messages.warning(request, warning)
 
 
 def _back(request, work_order: WorkOrder):
@@ -219,11 +229,18 @@ def _back(request, work_order: WorkOrder):
 
 
 class WorkOrderStartView(OpsView):
+    """Start the job; before the visit window the engineer confirms first (a second step that changes nothing)."""
+
     permission_required = FIELD_WORK
     http_method_names = ["post"]
 
     def post(self, request, pk):
         work_order = work_order_get(actor=request.user, pk=pk)
+        form = WorkOrderStartForm(request.POST)
+        if (work_order.status == W.ASSIGNED and work_order.engineer_id == request.user.pk
+                and form.needs_confirmation(work_order)):
+            return render(request, START_CONFIRM, {
+                "wo": work_order, "form": WorkOrderStartForm(), "return_to": request.POST.get("return_to", "")})
         try:
             svc.work_order_start(actor=request.user, work_order=work_order)
         except DomainError as error:

@@ -712,7 +712,7 @@ def test_ops_contract_detail_keeps_a_constant_number_of_queries(clients, manager
         client.get(url("ops:contract-pdf", active))  # more history rows on the page
     with django_assert_max_num_queries(baseline):
         page = client.get(detail_url).content.decode()
-    assert page.count('data-channel="') == 5 and page.count("contract.downloaded") == 5
+    assert page.count('data-channel="') == 5 and page.count("downloaded the contract") == 5
 
 
 def test_the_auditor_reads_contracts_but_cannot_post(clients, active):

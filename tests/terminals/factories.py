@@ -37,7 +37,8 @@ def make_terminal(*, status: str = Terminal.Status.IN_STOCK, merchant: Merchant 
 
 
 def make_live_merchant(merchant: Merchant, manager, *, status: str = Merchant.Status.ACTIVE,
-                       monthly_rent: Decimal = Decimal("30.00"), deposit: Decimal = Decimal("500.00")) -> Merchant:
+                       monthly_rent: Decimal = Decimal("30.00"), deposit: Decimal = Decimal("500.00"),
+                       start_date=None) -> Merchant:
     """Put a (fixture) merchant in ``status`` with a MID and a countersigned contract in force."""
     from merchants.models import Contract, ContractFee
 
@@ -49,7 +50,7 @@ def make_live_merchant(merchant: Merchant, manager, *, status: str = Merchant.St
     today = timezone.localdate()
     contract = Contract.objects.create(
         merchant=merchant, version=1, currency="CNY", created_by=manager, deposit=deposit, monthly_rent=monthly_rent,
-        settlement_cycle="T+1", settlement_method="auto", start_date=today - timedelta(days=60),
+        settlement_cycle="T+1", settlement_method="auto", start_date=start_date or today - timedelta(days=60),
         end_date=today + timedelta(days=670), status=Contract.Status.ACTIVE, text="test", text_sha256="0" * 64)
     ContractFee.objects.bulk_create([ContractFee(contract=contract, channel=c, rate_percent=Decimal("0.5"))
                                      for c in CHANNELS])

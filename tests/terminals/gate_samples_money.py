@@ -25,6 +25,7 @@ def samples(ctx) -> dict:
     return {
         "ops:rent-paid": {"pk": ctx["rent_charge_a"].pk},
         "ops:rent-waive": {"pk": ctx["rent_charge_a"].pk},
+        "ops:rent-credit": {"pk": ctx["rent_charge_a"].pk},
         "ops:deposit-take": {"pk": ctx["money_terminal_a"].pk},
         "ops:deposit-refund": {"pk": ctx["money_terminal_a"].pk},
         "ops:health-clear": {"pk": ctx["health_flag_a"].pk},

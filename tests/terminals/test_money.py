@@ -32,7 +32,8 @@ def manager(users):
 
 @pytest.fixture
 def live_a(merchant_a, manager):
-    return make_live_merchant(merchant_a, manager, monthly_rent=Decimal("35.50"), deposit=Decimal("499.99"))
+    return make_live_merchant(merchant_a, manager, monthly_rent=Decimal("35.50"), deposit=Decimal("499.99"),
+                              start_date=date(2024, 1, 1))
 
 
 def rented(merchant, *, status=T.ACTIVE, rent_start=date(2024, 6, 1), **fields) -> Terminal:
@@ -40,6 +41,105 @@ def rented(merchant, *, status=T.ACTIVE, rent_start=date(2024, 6, 1), **fields) 
 
 
 # --- rent job ---------------------------------------------------------------------------------
+
+def _live_from(merchant, manager, start: date, end: date | None = None, rent=Decimal("31.00")):
+    make_live_merchant(merchant, manager, monthly_rent=rent, start_date=start)
+    if end is not None:
+        Contract.objects.filter(merchant=merchant).update(end_date=end)
+    return merchant
+
+
+def test_no_rent_is_charged_for_a_month_before_the_contract_term_starts(merchant_a, manager):
+    """The demo's defect: a contract starting on 2026-12-01 was billed November on start-up."""
+    _live_from(merchant_a, manager, date(2026, 12, 1))
+    terminal = rented(merchant_a, rent_start=date(2026, 11, 20))
+    counts = svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 30))
+    assert counts["charged"] == 0 and counts["skipped_no_contract"] == 1
+    assert not RentCharge.objects.filter(terminal=terminal).exists()
+    svc.rent_charge_month(month=date(2026, 12, 1), today=date(2026, 12, 1))
+    december = RentCharge.objects.get(terminal=terminal)
+    assert december.month == date(2026, 12, 1) and december.amount == Decimal("31.00") and not december.is_pro_rata
+    assert december.due_on == date(2026, 12, 10)
+
+
+def test_rent_starting_mid_month_is_charged_pro_rata_by_day(merchant_a, manager):
+    _live_from(merchant_a, manager, date(2026, 1, 1))
+    terminal = rented(merchant_a, rent_start=date(2026, 11, 16))
+    svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 16))
+    charge = RentCharge.objects.get(terminal=terminal)
+    # 16..30 November = 15 of 30 days of 31.00
+    assert (charge.days, charge.days_in_month, charge.amount) == (15, 30, Decimal("15.50")) and charge.is_pro_rata
+
+
+def test_a_charge_created_after_its_due_day_is_due_days_ahead_never_in_the_past(merchant_a, manager, settings):
+    settings.ACQUIRER_RENT_DUE_AFTER_DAYS = 7
+    _live_from(merchant_a, manager, date(2026, 1, 1))
+    terminal = rented(merchant_a, rent_start=date(2026, 11, 1))
+    svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 25))
+    charge = RentCharge.objects.get(terminal=terminal)
+    assert charge.due_on == date(2026, 12, 2) and charge.due_on > date(2026, 11, 25)
+
+
+def test_no_rent_after_the_contract_ended_and_the_last_month_is_pro_rata(merchant_a, manager):
+    _live_from(merchant_a, manager, date(2025, 1, 1), end=date(2026, 10, 10))
+    terminal = rented(merchant_a, rent_start=date(2025, 1, 1))
+    svc.rent_charge_month(month=date(2026, 10, 1), today=date(2026, 10, 1))
+    october = RentCharge.objects.get(terminal=terminal)
+    assert (october.days, october.days_in_month, october.amount) == (10, 31, Decimal("10.00"))
+    counts = svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 1))
+    assert counts["charged"] == 0 and RentCharge.objects.filter(terminal=terminal).count() == 1
+
+
+def test_a_suspended_terminal_still_at_the_merchant_is_charged_rent(merchant_a, manager):
+    _live_from(merchant_a, manager, date(2026, 1, 1))
+    terminal = rented(merchant_a, status=T.SUSPENDED, rent_start=date(2026, 1, 1))
+    svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 1))
+    assert RentCharge.objects.get(terminal=terminal).amount == Decimal("31.00")
+
+
+def test_operations_manager_credits_back_a_wrong_charge_with_a_reason(merchant_a, manager, users):
+    _live_from(merchant_a, manager, date(2026, 1, 1))
+    terminal = rented(merchant_a, rent_start=date(2026, 1, 1))
+    svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 1))
+    charge = RentCharge.objects.get(terminal=terminal)
+    with pytest.raises(DomainError):
+        svc.rent_credit(actor=manager, charge=charge, reason="no")
+    with pytest.raises(NotPermitted):
+        svc.rent_credit(actor=users[roles.RISK_ANALYST], charge=charge, reason="charged before the term")
+    svc.rent_credit(actor=manager, charge=charge, reason="charged before the contract term")
+    charge.refresh_from_db()
+    assert charge.status == R.CREDITED and charge.credit_reason == "charged before the contract term"
+    event = AuditEvent.objects.get(action="rent.credited")
+    assert event.actor == manager and event.data["reason"] == "charged before the contract term"
+    with pytest.raises(TransitionNotAllowed):
+        svc.rent_credit(actor=manager, charge=charge, reason="credited twice")
+
+
+def test_a_paid_charge_credited_back_tells_the_merchant_it_is_refunded(merchant_a, manager, users):
+    _live_from(merchant_a, manager, date(2026, 1, 1))
+    terminal = rented(merchant_a, rent_start=date(2026, 1, 1))
+    svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 1))
+    charge = svc.rent_mark_paid(actor=manager, charge=RentCharge.objects.get(terminal=terminal), reference="TX1")
+    svc.rent_credit(actor=manager, charge=charge, reason="billed before installation")
+    assert AuditEvent.objects.get(action="rent.credited").data["was_paid"] is True
+    assert Notification.objects.filter(kind="rent.credited", recipient=users["merchant_a"]).exists()
+
+
+def test_credit_back_button_through_the_rent_list(clients, merchant_a, manager):
+    _live_from(merchant_a, manager, date(2026, 1, 1))
+    terminal = rented(merchant_a, rent_start=date(2026, 1, 1))
+    svc.rent_charge_month(month=date(2026, 11, 1), today=date(2026, 11, 1))
+    charge = RentCharge.objects.get(terminal=terminal)
+    page = clients[roles.OPERATIONS_MANAGER].get(reverse("ops:rent-list"))
+    assert reverse("ops:rent-credit", kwargs={"pk": charge.pk}) in page.content.decode()
+    refused = clients[roles.COMPLIANCE_OFFICER].post(reverse("ops:rent-credit", kwargs={"pk": charge.pk}),
+                                                     {"reason": "not my job at all"})
+    assert refused.status_code == 403
+    clients[roles.OPERATIONS_MANAGER].post(reverse("ops:rent-credit", kwargs={"pk": charge.pk}),
+                                           {"reason": "charged twice by mistake"})
+    charge.refresh_from_db()
+    assert charge.status == R.CREDITED
+
 
 def test_rent_job_run_twice_for_the_same_month_charges_once(live_a):
     terminal = rented(live_a)
@@ -80,7 +180,7 @@ def test_rent_job_skips_and_counts_merchants_without_contract_or_rent(live_a, me
     rented(merchant_b)
     counts = svc.rent_charge_month(month=JAN, today=JAN)
     assert counts["charged"] == 1 and counts["skipped_no_contract"] == 2 and counts["merchants_skipped"] == 1
-    make_live_merchant(merchant_b, manager, monthly_rent=Decimal("0.00"))
+    make_live_merchant(merchant_b, manager, monthly_rent=Decimal("0.00"), start_date=date(2024, 1, 1))
     counts = svc.rent_charge_month(month=date(2025, 2, 1), today=JAN)
     assert counts["skipped_no_rent"] == 2 and counts["merchants_skipped"] == 1
     assert not RentCharge.objects.filter(merchant=merchant_b).exists()

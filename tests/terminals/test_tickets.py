@@ -444,7 +444,7 @@ def test_merchant_reopens_with_a_new_resolution_clock_from_now(users, clients, t
     assert events("ticket.reopened", ticket).get().data["reason"] == "Still rejects chip cards"
     assert Notification.objects.filter(recipient=users[roles.CUSTOMER_SERVICE], kind="ticket.reopened").exists()
     page = clients[roles.CUSTOMER_SERVICE].get(reverse("ops:ticket-detail", kwargs={"pk": ticket.pk})).content.decode()
-    assert "Reopened once" in page and "ticket.reopened" in page
+    assert "Reopened once" in page and "reopened the ticket" in page
 
 
 @pytest.mark.django_db
@@ -617,7 +617,7 @@ def test_ops_moves_through_the_ticket_page(users, clients, terminal_a):
     assert ticket.status == K.RESOLVED and ticket.assignee == users[roles.CUSTOMER_SERVICE]
     assert ticket.work_orders.get().status == WorkOrder.Status.ASSIGNED and ticket.parts.get().part == "Battery"
     page = response.content.decode()
-    assert "resolved; the merchant is asked to confirm" in page and "ticket.dispatched" in page
+    assert "resolved; the merchant is asked to confirm" in page and "sent an engineer for the ticket" in page
 
 
 @pytest.mark.django_db

@@ -429,7 +429,8 @@ def test_assign_start_complete_and_cancel_through_the_pages(clients, manager, en
     response = ops.post(reverse("ops:workorder-assign", kwargs={"pk": work_order.pk}),
                         {"engineer": engineer.pk, "window_start": start, "window_end": end})
     assert response.status_code == 302
-    response = field.post(reverse("ops:workorder-start", kwargs={"pk": work_order.pk}), {"return_to": "mine"})
+    response = field.post(reverse("ops:workorder-start", kwargs={"pk": work_order.pk}),
+                          {"return_to": "mine", "confirm_early": "on"})
     assert response["Location"] == reverse("ops:workorder-mine")
     url = reverse("ops:workorder-complete", kwargs={"pk": work_order.pk})
     answers = {f"check_{key}": "yes" for key in svc.CHECKLISTS["swap"]}

@@ -1,0 +1,41 @@
+"""``{% load audit_text %}`` — ``events|described``: audit events as sentences (``acquirer.audit_text``)."""
+
+from django import template
+
+from acquirer.audit_text import describe_all
+
+register = template.Library()
+
+
+@register.filter
+def described(events):
+    return describe_all(events or [])
+
+
+@register.filter
+def humane(value):
+    """A value as a person reads it (local times, labels, lists and mappings without brackets)."""
+    from acquirer.audit_text import show
+
+    return show(value)
+
+
+@register.filter
+def seconds_text(value):
+    """A duration (timedelta or seconds) as "0.3 s" / "0.3 秒"; minutes past 90 s."""
+    from django.utils.translation import gettext as _
+
+    if value in (None, ""):
+        return ""
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    if seconds >= 90:
+        return _("%(minutes).1f min") % {"minutes": seconds / 60}
+    return _("%(seconds).1f s") % {"seconds": seconds}
+
+
+@register.filter
+def job_title(name):
+    """A scheduled job's title in the reader's language."""
+    from acquirer.schedule import job_title as title
+
+    return title(name)
