@@ -34,6 +34,17 @@ def demo_password() -> str:
     return password
 
 
+def relay_until_ready(lines, out, banner) -> None:
+    """Copy the worker's output to ``out``; once it says it is ready, print the banner again, so the demo
+    password is the last thing on screen rather than buried in the worker's start-up output."""
+    shown = False
+    for line in lines:
+        out.write(line)
+        if not shown and " ready." in line:
+            shown = True
+            banner()
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "acquirer.settings.dev")
     manage("migrate", "--noinput", "-v", "0")
@@ -53,16 +64,7 @@ def main() -> int:
         subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"{HOST}:{PORT}"], cwd=BASE_DIR),
     ]
 
-    def relay_worker_output() -> None:
-        # The worker's start-up output would bury the banner: print it again once the worker is ready.
-        shown = False
-        for line in worker.stdout:
-            sys.stdout.write(line)
-            if not shown and " ready." in line:
-                shown = True
-                banner()
-
-    threading.Thread(target=relay_worker_output, daemon=True).start()
+    threading.Thread(target=relay_until_ready, args=(worker.stdout, sys.stdout, banner), daemon=True).start()
     banner()
 
     def stop(*_args):

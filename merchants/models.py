@@ -330,6 +330,22 @@ class Contract(models.Model):
     def __str__(self) -> str:
         return f"{self.merchant} v{self.version}"
 
+    @property
+    def status_label(self) -> str:
+        """The status as people read it: a countersigned contract whose term has not begun is "signed — starts
+        on …", not "in force"."""
+        from django.utils.formats import date_format
+
+        if self.status == self.Status.ACTIVE and self.start_date > timezone.localdate():
+            return _("Signed — starts on %(date)s") % {"date": date_format(self.start_date, "Y-m-d")}
+        if self.status == self.Status.ACTIVE and self.end_date < timezone.localdate():
+            return _("Signed — ended on %(date)s") % {"date": date_format(self.end_date, "Y-m-d")}
+        return self.get_status_display()
+
+    @property
+    def is_in_term(self) -> bool:
+        return self.start_date <= timezone.localdate() <= self.end_date
+
 
 class ContractFee(models.Model):
     class Channel(models.TextChoices):

@@ -233,7 +233,7 @@ def test_run_now_with_the_broker_down_answers_at_once_and_says_the_job_waits_for
     assert response.status_code == 302 and response["Location"] == reverse("ops:job-list")
     assert elapsed < CLOSED_PORT_FAILURE
     page = manager.get(response["Location"]).content.decode()
-    assert "The task queue is unreachable right now. Job audit.verify_chain is saved" in page
+    assert "The task queue is unreachable right now. Job Audit trail verification is saved" in page
     assert "alert-warning" in page
     message = OutboxMessage.objects.get(task_name="acquirer.tasks.verify_audit_chain")
     assert message.sent_at is None and message.kwargs == {"triggered_by": users[roles.OPERATIONS_MANAGER].pk}
@@ -246,7 +246,7 @@ def test_run_now_with_the_broker_up_says_queued_and_marks_the_message_sent(clien
     monkeypatch.setattr(app, "send_task", lambda name, **kw: sent.append((name, kw)))  # the broker, not our code
     manager = english(clients[roles.OPERATIONS_MANAGER])
     response = manager.post(reverse("ops:job-run", kwargs={"job": "sessions.clear_expired"}), follow=True)
-    assert "Job sessions.clear_expired queued" in response.content.decode()
+    assert "Job Clear expired sessions queued" in response.content.decode()
     assert sent == [("acquirer.tasks.clear_expired_sessions",
                      {"kwargs": {"triggered_by": users[roles.OPERATIONS_MANAGER].pk}})]
     assert OutboxMessage.objects.get(task_name="acquirer.tasks.clear_expired_sessions").sent_at is not None

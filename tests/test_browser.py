@@ -275,3 +275,40 @@ def test_a_new_merchant_signs_up_and_starts_the_application(browser, live_server
         browser_page.assert_clean()
     finally:
         browser_page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1366])
+def test_menus_buttons_and_wide_tables_fit_a_laptop_screen_in_both_languages(users, password, open_page, width):
+    """The grouped menu stays on one line, button labels never wrap one character per line, the language
+    switch stays whole, and the audit table scrolls inside its own box instead of widening the page."""
+    from acquirer import audit
+
+    audit.record("merchant.reviewed", actor=users["operations_manager"],
+                 data={"note": "x" * 3000, "reasons": ["a long reason " * 40]})
+    problems = []
+    for username, path in ((users["operations_manager"].username, "/ops/jobs/"),
+                           (users["auditor"].username, "/audit/events/")):
+        for language in ("zh-hans", "en"):
+            browser_page = open_page()
+            page = browser_page.page
+            page.set_viewport_size({"width": width, "height": 900})
+            browser_page.context.add_cookies([{"name": "django_language", "value": language,
+                                               "url": browser_page.base_url}])
+            browser_page.login(username, password)
+            page.goto(browser_page.base_url + path)
+            where = f"{username} {language} {width}px {path}"
+            nav_height = page.locator("nav.navbar").evaluate("el => el.getBoundingClientRect().height")
+            if nav_height > 64:
+                problems.append(f"{where}: the menu wraps ({nav_height:.0f} px high)")
+            switch = page.locator("button[data-lang='zh-hans']").evaluate("el => el.getBoundingClientRect().height")
+            if switch > 40:
+                problems.append(f"{where}: the language switch breaks ({switch:.0f} px high)")
+            tall = page.locator("main .btn").evaluate_all(
+                "els => els.filter(e => e.getBoundingClientRect().height > 40).map(e => e.textContent.trim())")
+            if tall:
+                problems.append(f"{where}: buttons wrap their label: {tall[:3]}")
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 1:
+                problems.append(f"{where}: the page is {overflow} px wider than the screen")
+            browser_page.close()
+    assert not problems, "\n".join(problems)

@@ -147,3 +147,24 @@ def test_the_origin_column_is_ip_or_source_not_a_start_date(clients, merchant_a)
                                                     HTTP_ACCEPT_LANGUAGE="zh-hans")
     body = response.content.decode()
     assert "起始日期" not in body.split('id="panel-history"')[-1]
+
+
+@pytest.mark.django_db
+def test_a_contract_whose_term_has_not_started_reads_signed_starts_on(clients, users, merchant_a):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from tests.terminals.factories import make_live_merchant
+
+    start = timezone.localdate() + timedelta(days=1)
+    make_live_merchant(merchant_a, users["operations_manager"], start_date=start)
+    contract = merchant_a.contracts.get()
+    with override("en"):
+        assert contract.status_label == f"Signed — starts on {start:%Y-%m-%d}"
+    clients["merchant_a"].cookies["django_language"] = "en"
+    page = clients["merchant_a"].get(reverse("portal:home")).content.decode()
+    assert f"Signed — starts on {start:%Y-%m-%d}" in page and "Countersigned (in force)" not in page
+    contract.start_date = date(2024, 1, 1)
+    with override("en"):
+        assert contract.status_label == "Countersigned (in force)"

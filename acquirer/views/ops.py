@@ -8,6 +8,7 @@ from django.views.generic import ListView, TemplateView
 from acquirer.access import OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
+from acquirer.schedule import job_title
 from acquirer.selectors import (
     audit_history,
     backup_list,
@@ -58,10 +59,11 @@ class JobRunNowView(OpsView):
             messages.error(request, str(error))
         else:
             if message.sent_at:
-                messages.success(request, _("Job %(job)s queued; its run will appear below.") % {"job": job})
+                messages.success(request, _("Job %(job)s queued; its run will appear below.")
+                                 % {"job": job_title(job)})
             else:  # the broker did not take it: the outbox relay sends it once the task queue is back
                 messages.warning(request, _("The task queue is unreachable right now. Job %(job)s is saved and "
-                                            "will start as soon as the queue is back.") % {"job": job})
+                                            "will start as soon as the queue is back.") % {"job": job_title(job)})
         return redirect("ops:job-list")
 
 
