@@ -99,15 +99,21 @@ def _field(model, name):
         return None
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def label_of(key: str, model=None) -> str:
+    """A field's label: the model field's own verbose name, else the catalogue's, else the key in words."""
     model_field = _field(model, key)
-    if model_field is not None and getattr(model_field, "verbose_name", None):
-        text = str(model_field.verbose_name)
-        return text[:1].upper() + text[1:]
+    explicit = (model_field is not None and getattr(model_field, "verbose_name", None)
+                and str(model_field.verbose_name) != key.replace("_", " "))
+    if explicit:
+        return _capital(str(model_field.verbose_name))
     known = catalogue().labels.get(key)
     if known is not None:
-        return str(known)
-    return key.replace("_", " ").capitalize()
+        return _capital(str(known))
+    return _capital(key.replace("_", " "))
 
 
 def _local(moment: datetime) -> str:
@@ -207,6 +213,18 @@ class _Params(dict):
         return ""
 
 
+# Data kept for machines (the Celery task behind a job): in the recorded data and the export, not on screen.
+INTERNAL_KEYS = {"task"}
+
+
+def _detail(key: str, value, model) -> str:
+    if key == "job" and isinstance(value, str):
+        from acquirer.schedule import job_title
+
+        return job_title(value)
+    return show(value, _field(model, key))
+
+
 def describe(event) -> EventView:
     """The event as a sentence, with the changed fields and the details labelled (active language)."""
     book = catalogue()
@@ -236,8 +254,8 @@ def describe(event) -> EventView:
             model_field = _field(model, key)
             changes.append((label_of(key, model), show(before.get(key), model_field),
                             show(after.get(key), model_field)))
-    details = [(label_of(key, model), show(value, _field(model, key)))
-               for key, value in (event.data or {}).items()]
+    details = [(label_of(key, model), _detail(key, value, model)) for key, value in (event.data or {}).items()
+               if key not in INTERNAL_KEYS]
     return EventView(event=event, sentence=sentence, who=who, role=role_name(event.role),
                      origin=origin_text(event), changes=changes, details=details)
 

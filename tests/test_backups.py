@@ -23,26 +23,14 @@ from acquirer.backups import pg
 from acquirer.backups.crypto import CHUNK, BackupIntegrityError, DecryptingReader, EncryptingWriter, Keyring
 from acquirer.backups.services import ABANDONED_BACKUP, backup_create, backup_verify, backups_prune
 from acquirer.models import AuditEvent, Backup, JobRun, Notification
+from tests.backup_support import NEW_KEY, make_backup_env
 
 OLD_KEY = "old:" + "A" * 43 + "="
-NEW_KEY = "new:" + "B" * 43 + "="
 
 
 @pytest.fixture
 def backup_env(settings, tmp_path):
-    folders = {name: tmp_path / name for name in ("backups", "staging", "media")}
-    for folder in folders.values():
-        folder.mkdir()
-    (folders["media"] / "kyc").mkdir()
-    (folders["media"] / "kyc" / "licence.pdf").write_bytes(b"%PDF-1.4 licence " * 100)
-    (folders["media"] / "photo.jpg").write_bytes(os.urandom(5000))
-    settings.STORAGES = {**settings.STORAGES, "backups": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folders["backups"])}}}
-    settings.ACQUIRER_BACKUP_DIR = folders["backups"]
-    settings.ACQUIRER_BACKUP_STAGING_DIR = folders["staging"]
-    settings.MEDIA_ROOT = folders["media"]
-    settings.ACQUIRER_BACKUP_KEYS = NEW_KEY
-    return folders
+    return make_backup_env(settings, tmp_path)
 
 
 def _params():

@@ -5,8 +5,6 @@ A dead Redis is a closed port (nothing listens on 127.0.0.1:1); "back" is the re
 """
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -14,7 +12,6 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +20,7 @@ from acquirer import roles
 from acquirer.celery import app
 from acquirer.models import AuditEvent, JobRun, Notification, OutboxMessage
 from terminals.models import Terminal, Ticket
+from tests.celery_worker import broker_answers, real_worker
 from tests.factories import PASSWORD, make_user
 from tests.terminals.factories import make_terminal
 
@@ -60,40 +58,6 @@ def broker_at(url: str):
     finally:
         _forget_broker_pools()
         app.conf.broker_url = saved
-
-
-def broker_answers() -> tuple[bool, str]:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        return True, "embedded filesystem broker"
-    try:
-        import redis
-
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-        return True, f"Redis at {url}"
-    except Exception as error:  # noqa: BLE001
-        return False, f"REDIS_URL is set but Redis does not answer ({error})"
-
-
-@contextmanager
-def real_worker(queue: str, log_path):
-    """A real Celery worker process on the test database, consuming only ``queue``."""
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "acquirer.settings.test",
-           "DATABASE_URL": "postgres://{}@{}:{}/{}".format(
-               db["USER"], (db["HOST"] or "localhost").replace("/", "%2F"), db["PORT"] or 5432, db["NAME"])}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "acquirer", "worker", "-P", "solo", "-Q", queue, "-l", "INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h"],
-        env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
-    try:
-        yield worker
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 @contextmanager

@@ -1,8 +1,5 @@
 """Scheduled jobs: JobRun bookkeeping, the jobs console and "run now", and a real Celery worker."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -17,6 +14,7 @@ from acquirer.jobs import MOVES, run_job
 from acquirer.models import AuditEvent, JobRun, Notification
 from acquirer.schedule import JOBS, beat_schedule
 from acquirer.workflow import advance
+from tests.celery_worker import broker_answers, real_worker
 
 
 def test_every_scheduled_job_has_a_registered_task():
@@ -131,36 +129,15 @@ def test_audit_chain_job_fails_loudly_when_the_chain_is_broken(users):
     assert Notification.objects.filter(kind="job.failed", recipient=users[roles.OPERATIONS_MANAGER]).exists()
 
 
-def _broker_answers() -> tuple[bool, str]:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        return True, "embedded filesystem broker"
-    try:
-        import redis
-
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-        return True, f"Redis at {url}"
-    except Exception as error:  # noqa: BLE001
-        return False, f"REDIS_URL is set but Redis does not answer ({error})"
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_scheduled_job_and_writes_its_jobrun(role_groups, tmp_path):
-    ok, broker = _broker_answers()
+    ok, broker = broker_answers()
     if not ok:
         pytest.skip(broker)
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "acquirer.settings.test",
-           "DATABASE_URL": "postgres://{}@{}:{}/{}".format(
-               db["USER"], (db["HOST"] or "localhost").replace("/", "%2F"), db["PORT"] or 5432, db["NAME"])}
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "acquirer", "worker", "-P", "solo", "-Q", queue, "-l", "INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h"],
-        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    try:
+    with real_worker(queue, log):
         app.send_task(JOBS["sessions.clear_expired"]["task"], queue=queue)
         deadline = time.time() + 60
         run = None
@@ -172,9 +149,3 @@ def test_a_real_worker_runs_a_scheduled_job_and_writes_its_jobrun(role_groups, t
         assert run is not None, f"no JobRun within 60 s on the {broker}; worker log:\n{log.read_text()[-3000:]}"
         assert run.status == "succeeded" and run.task_id, run.error
         assert "counts" not in run.error
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()

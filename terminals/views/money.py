@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
@@ -84,66 +85,55 @@ class AuditRentListView(AuditorView):
         return _rent_page(request, area="audit")
 
 
-class RentPaidView(OpsView):
+class _RentChargeActionView(OpsView):
+    """POST on one rent charge: check the form, call one service, say what happened, go back to the list."""
+
     permission_required = MONEY
     http_method_names = ["post"]
+    form_class = ReasonForm
+    success = ""
+
+    def act(self, actor, charge, data):
+        raise NotImplementedError
 
     def post(self, request, pk):
         charge = rent_charge_get(actor=request.user, pk=pk)
-        form = RentPaidForm(request.POST)
+        form = self.form_class(request.POST)
         if not form.is_valid():
             flash_form_errors(request, form)
         else:
             try:
-                rent_mark_paid(actor=request.user, charge=charge, reference=form.cleaned_data["reference"])
+                self.act(request.user, charge, form.cleaned_data)
             except DomainError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, _("Rent of %(serial)s for %(month)s marked as paid.")
-                                 % {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"})
+                messages.success(request, self.success % {"serial": charge.terminal.serial_number,
+                                                          "month": f"{charge.month:%Y-%m}"})
         return _back(request, "ops:rent-list")
 
 
-class RentWaiveView(OpsView):
-    permission_required = MONEY
-    http_method_names = ["post"]
+class RentPaidView(_RentChargeActionView):
+    form_class = RentPaidForm
+    success = _lazy("Rent of %(serial)s for %(month)s marked as paid.")
 
-    def post(self, request, pk):
-        charge = rent_charge_get(actor=request.user, pk=pk)
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-        else:
-            try:
-                rent_waive(actor=request.user, charge=charge, reason=form.cleaned_data["reason"])
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Rent of %(serial)s for %(month)s waived.")
-                                 % {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"})
-        return _back(request, "ops:rent-list")
+    def act(self, actor, charge, data):
+        rent_mark_paid(actor=actor, charge=charge, reference=data["reference"])
 
 
-class RentCreditView(OpsView):
+class RentWaiveView(_RentChargeActionView):
+    success = _lazy("Rent of %(serial)s for %(month)s waived.")
+
+    def act(self, actor, charge, data):
+        rent_waive(actor=actor, charge=charge, reason=data["reason"])
+
+
+class RentCreditView(_RentChargeActionView):
     """Credit back a rent charge created wrongly (operations managers, with a reason)."""
 
-    permission_required = MONEY
-    http_method_names = ["post"]
+    success = _lazy("Rent of %(serial)s for %(month)s credited back.")
 
-    def post(self, request, pk):
-        charge = rent_charge_get(actor=request.user, pk=pk)
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-        else:
-            try:
-                rent_credit(actor=request.user, charge=charge, reason=form.cleaned_data["reason"])
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Rent of %(serial)s for %(month)s credited back.")
-                                 % {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"})
-        return _back(request, "ops:rent-list")
+    def act(self, actor, charge, data):
+        rent_credit(actor=actor, charge=charge, reason=data["reason"])
 
 
 # --- deposits ---------------------------------------------------------------------------------
