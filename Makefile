@@ -31,6 +31,7 @@ test: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	DATABASE_URL=postgres://unused/unused $(VENV)/bin/lint-imports
 
 # Re-extract strings (needs GNU gettext) and compile them (pure Python, polib).
 messages: install-dev

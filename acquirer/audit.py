@@ -148,8 +148,17 @@ def compute_hash(event) -> str | None:
 
 def record(action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
            data: dict | None = None, actor_label: str = ""):
-    """Append one event. Must run inside the caller's transaction (it joins it)."""
+    """Append one event. Must run inside the caller's transaction (it joins it).
+
+    With ``ACQUIRER_AUDIT_STRICT`` (the test settings) an action missing from every app's catalogue
+    (``audit_actions.py``) is refused, so the whole suite proves each recorded action reads as a sentence."""
     from acquirer.models import AuditEvent
+
+    if getattr(settings, "ACQUIRER_AUDIT_STRICT", False):
+        from acquirer.audit_text import catalogue
+
+        if action not in catalogue().actions:
+            raise ValueError(f"audit action {action!r} is in no app's audit_actions catalogue")
 
     origin = current_origin()
     if actor is not None and not getattr(actor, "is_authenticated", False):

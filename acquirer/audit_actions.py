@@ -49,6 +49,9 @@ ACTIONS = {
     "secrets.reencrypted": _("Encrypted values and files were re-encrypted with the current key"),
     "secrets.reencrypt_failed": _("Re-encryption with the current key failed"),
     "outbox.relayed": _("Queued work was handed to the task queue"),
+    # the working-day calendar
+    "calendar.override_added": _("%(actor)s added %(target)s to the working-day calendar"),
+    "calendar.override_removed": _("%(actor)s removed %(target)s from the working-day calendar"),
 }
 
 LABELS = {
@@ -236,4 +239,6 @@ LABELS = {
     "scratch_databases": _("scratch databases dropped"),
     "started": _("started"),
     "created_at": _("created"),
+    "date": _("date"),
+    "kind": _("kind"),
 }

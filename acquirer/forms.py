@@ -29,3 +29,21 @@ class AuditSearchForm(forms.Form):
         if not self.is_bound:
             return {}
         return self.cleaned_data if self.is_valid() else None
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (photos of an inspection, a terminal visit, a work order, a ticket); cleans to
+    a list, empty when none was chosen. The content of each file is checked by ``acquirer.files.check_upload``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        return [cleaned for cleaned in (super(MultipleFileField, self).clean(item, initial) for item in items if item)
+                if cleaned]

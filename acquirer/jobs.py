@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,6 @@ def _alert(run: JobRun) -> None:
     from acquirer.services.notifications import notify_role
 
     notify_role(role=OPERATIONS_MANAGER, kind="job.failed", title=_("Scheduled job failed: %(job)s"),
-                body=_("The job %(job)s failed at %(at)s: %(error)s"), url="/ops/jobs/",
+                body=_("The job %(job)s failed at %(at)s: %(error)s"), url=reverse("ops:job-list"),
                 params={"job": run.job, "at": f"{run.finished_at:%Y-%m-%d %H:%M} UTC", "error": run.error[:300]})
 

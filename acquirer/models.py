@@ -271,3 +271,35 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} #{self.pk} {'sent' if self.sent_at else 'pending'}"
+
+
+class WorkingDayOverride(models.Model):
+    """One day an operations manager declared a public holiday or a make-up working day (调休).
+
+    Overrides win over the ``chinese-calendar`` package (``acquirer/calendar.py``); for a year the package does
+    not know, the overrides of that year are the whole list of holidays and make-up days.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        WORKING_DAY = "working_day", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        permissions = [("manage_calendar", "Can add and remove public holidays and make-up working days")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["holiday", "working_day"]),
+                                   name="workingdayoverride_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name} ({self.get_kind_display()})"

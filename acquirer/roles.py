@@ -22,9 +22,14 @@ ROLES = {
 # What the core grants (app label "acquirer"). Domain apps grant theirs in their own migrations.
 CORE_GRANTS = {
     OPERATIONS_MANAGER: ["view_jobrun", "run_job", "view_user", "manage_users", "view_auditevent", "view_backup",
-                         "run_backup"],
-    COMPLIANCE_OFFICER: ["view_jobrun", "view_auditevent", "export_auditevent", "view_backup"],
-    RISK_ANALYST: ["view_auditevent"],
+                         "run_backup", "view_workingdayoverride", "manage_calendar"],
+    COMPLIANCE_OFFICER: ["view_jobrun", "view_auditevent", "export_auditevent", "view_backup",
+                         "view_workingdayoverride"],
+    RISK_ANALYST: ["view_auditevent", "view_workingdayoverride"],
+    # every staff role reads the working-day calendar (it sets their due dates); only managers change it
+    ONBOARDING_REVIEWER: ["view_workingdayoverride"],
+    FIELD_ENGINEER: ["view_workingdayoverride"],
+    CUSTOMER_SERVICE: ["view_workingdayoverride"],
 }
 
 
@@ -63,21 +68,17 @@ def grant(apps, app_label: str, grants: dict[str, list[str]]) -> None:
 def sync() -> None:
     """Re-apply every app's grants with the live app registry (tests after a flush, seed_demo).
 
-    Each app may define ``ROLE_GRANTS`` in its ``roles`` module; found by name, never imported here.
+    Each app's ``plugin.py`` points at its grants (``roles=`` its ``roles`` module with ``ROLE_GRANTS``; the core's
+    are ``CORE_GRANTS``); found through ``acquirer.registry``, never imported here by name.
     """
-    import importlib
-
     from django.apps import apps as django_apps
 
-    grant(django_apps, "acquirer", CORE_GRANTS)
-    for app_config in django_apps.get_app_configs():
-        if app_config.name == "acquirer":
-            continue
-        try:
-            module = importlib.import_module(f"{app_config.name}.roles")
-        except ModuleNotFoundError:
-            continue
-        grant(django_apps, app_config.label, getattr(module, "ROLE_GRANTS", {}))
+    from acquirer.registry import registry
+
+    grants = registry().role_grants()
+    grant(django_apps, "acquirer", grants.pop("acquirer", CORE_GRANTS))
+    for app_label, app_grants in grants.items():
+        grant(django_apps, app_label, app_grants)
 
 
 def label(role: str) -> str:

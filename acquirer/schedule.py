@@ -1,14 +1,18 @@
 """The beat schedule: every scheduled job of the project, in one place.
 
-Keys are job names (also stored in ``JobRun.job``); ``task`` is the Celery task name, so this module
-imports no domain app. ``period`` (seconds) is how often the job should succeed: the jobs console
-flags a job with no success within twice its period.
+The core's own jobs are here (``CORE_JOBS``); each app declares its own in its ``plugin.py`` (``jobs=``), merged
+through ``acquirer.registry`` into ``JOBS`` when first read (after Django has loaded the apps), so this module
+imports no domain app. Keys are job names (also stored in ``JobRun.job``); ``task`` is the Celery task name.
+``period`` (seconds) is how often the job should succeed: the jobs console flags a job with no success within
+twice its period.
 """
+
+from collections.abc import Iterator, Mapping
 
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-JOBS = {
+CORE_JOBS = {
     "backups.nightly": {
         "title": _("Nightly backup"),
         "task": "acquirer.tasks.nightly_backup",
@@ -46,57 +50,6 @@ JOBS = {
         "period": 3600,
         "description": _("Delete expired sessions from the database."),
     },
-    "merchants.document_expiry": {
-        "title": _("Document expiry reminders"),
-        "task": "merchants.tasks.documents_remind_expiring",
-        "schedule": crontab(hour=8, minute=0),
-        "period": 24 * 3600,
-        "description": _("Remind merchants (and their reviewer) of KYC documents expiring within 30 days."),
-    },
-    "merchants.contract_renewal": {
-        "title": _("Contract renewal reminders"),
-        "task": "merchants.tasks.contracts_remind_renewal",
-        "schedule": crontab(hour=8, minute=10),
-        "period": 24 * 3600,
-        "description": _("Remind merchants and operations managers of contracts ending within 60 days."),
-    },
-    "merchants.inspection_overdue": {
-        "title": _("Overdue inspections"),
-        "task": "merchants.tasks.inspections_flag_overdue",
-        "schedule": crontab(hour=8, minute=20),
-        "period": 24 * 3600,
-        "description": _("Flag active merchants whose on-site inspection is overdue to compliance officers."),
-    },
-    "terminals.maintenance_due": {
-        "title": _("Preventive maintenance"),
-        "task": "terminals.tasks.maintenance_create_due",
-        "schedule": crontab(hour=6, minute=30),
-        "period": 24 * 3600,
-        "description": _("Create preventive maintenance work orders for terminals whose visit is due."),
-    },
-    "terminals.sla_check": {
-        "title": _("Ticket deadlines"),
-        "task": "terminals.tasks.tickets_check_sla",
-        "schedule": crontab(minute="*/15"),
-        "period": 15 * 60,
-        "description": _("Detect maintenance tickets past their response or resolution target and escalate "
-                         "them to the team lead."),
-    },
-    "terminals.rent_monthly": {
-        "title": _("Monthly terminal rent"),
-        "task": "terminals.tasks.rent_charge_month",
-        "schedule": crontab(hour=6, minute=0),
-        "period": 24 * 3600,
-        "description": _("Charge this month's terminal rent from the contract in force, once per terminal and "
-                         "month; suspend terminals whose rent is long overdue."),
-    },
-    "terminals.health_check": {
-        "title": _("Terminal health check"),
-        "task": "terminals.tasks.terminals_flag_stale",
-        "schedule": crontab(hour=7, minute=0),
-        "period": 24 * 3600,
-        "description": _("Flag active terminals with no sign-in or transaction for too long."),
-    },
     "notifications.retry_email": {
         "title": _("Retry notification e-mails"),
         "task": "acquirer.tasks.retry_notification_emails",
@@ -115,6 +68,51 @@ JOBS = {
 }
 
 
+class _Merged(Mapping):
+    """A read-only mapping built on first use and rebuilt when the registry changes (the registry needs the app
+    registry to be ready; Celery's configuration is built when the ``acquirer`` package is imported, before that)."""
+
+    def __init__(self, build):
+        self._build = build
+        self._data = None
+        self._version = None
+
+    def _items(self) -> dict:
+        from acquirer.registry import registry
+
+        version = registry().version
+        if self._data is None or self._version != version:
+            self._data, self._version = self._build(), version
+        return self._data
+
+    def __getitem__(self, key):
+        return self._items()[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        return repr(self._items()) if self._data is not None else f"<{type(self).__name__} (not read yet)>"
+
+
+def _all_jobs() -> dict:
+    from acquirer.registry import registry
+
+    jobs = dict(CORE_JOBS)
+    for name, job in registry().jobs.items():
+        if name in jobs:
+            raise ValueError(f"job {name!r} is declared twice")
+        jobs[name] = job
+    return jobs
+
+
+# Every job: the core's, then each app's in INSTALLED_APPS order.
+JOBS: Mapping[str, dict] = _Merged(_all_jobs)
+
+
 def job_title(name: str) -> str:
     """The job's name as people read it (the key is for machines)."""
     job = JOBS.get(name)
@@ -129,8 +127,9 @@ def cron_text(schedule) -> str:
     return text
 
 
-def beat_schedule() -> dict:
-    return {name: {"task": job["task"], "schedule": job["schedule"]} for name, job in JOBS.items()}
+def beat_schedule() -> Mapping[str, dict]:
+    """Celery's ``beat_schedule``: computed when beat first reads it (see ``_Merged``)."""
+    return _Merged(lambda: {name: {"task": job["task"], "schedule": job["schedule"]} for name, job in JOBS.items()})
 
 
 def job_for_task(task_name: str) -> str | None:

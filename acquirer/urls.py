@@ -1,27 +1,27 @@
 """Root URLs. Areas: /ops/ (staff), /portal/ (merchants), /audit/ (auditors, read-only),
 /accounts/ (login, password, MFA), /admin/ (superusers), /healthz. Every view declares its gate
-(see ``acquirer.access``); tests/test_gates.py fails on a URL without one."""
+(see ``acquirer.access``); tests/test_gates.py fails on a URL without one. Each area holds the core's own
+paths plus what every app's ``plugin.py`` declares for it (``acquirer.registry``)."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from acquirer.registry import registry
 from acquirer.views import audit as audit_views
 from acquirer.views import common, ops
-from merchants import urls as merchant_urls
-from terminals import urls as terminal_urls
 
 ops_patterns = [
     path("", ops.OpsHomeView.as_view(), name="home"),
     path("jobs/", ops.JobListView.as_view(), name="job-list"),
     path("jobs/<str:job>/run/", ops.JobRunNowView.as_view(), name="job-run"),
+    path("calendar/", include("acquirer.views.calendar")),
     path("backups/", ops.BackupListView.as_view(), name="backup-list"),
     path("users/", ops.UserListView.as_view(), name="user-list"),
     path("users/<int:pk>/", ops.UserDetailView.as_view(), name="user-detail"),
     path("users/<int:pk>/disable/", ops.UserDisableView.as_view(), name="user-disable"),
     path("users/<int:pk>/enable/", ops.UserEnableView.as_view(), name="user-enable"),
     path("users/<int:pk>/unlock/", ops.UserUnlockView.as_view(), name="user-unlock"),
-    *merchant_urls.ops_patterns,
-    *terminal_urls.ops_patterns,
+    *registry().urls("ops"),
 ]
 
 audit_patterns = [
@@ -30,11 +30,10 @@ audit_patterns = [
     path("events/export.csv", audit_views.AuditEventExportView.as_view(), name="event-export"),
     path("jobs/", audit_views.AuditJobListView.as_view(), name="job-list"),
     path("backups/", audit_views.AuditBackupListView.as_view(), name="backup-list"),
-    *merchant_urls.audit_patterns,
-    *terminal_urls.audit_patterns,
+    *registry().urls("audit"),
 ]
 
-portal_patterns = [*merchant_urls.portal_patterns, *terminal_urls.portal_patterns]
+portal_patterns = [*registry().urls("portal")]
 
 urlpatterns = [
     path("", common.HomeView.as_view(), name="home"),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from stdnum import luhn
 from stdnum.cn import ric, uscc
@@ -149,7 +150,8 @@ def seed(*, password: str, force_password: bool) -> list[tuple[str, str]]:
             owner = User.objects.get(pk=owner.pk)
             Merchant.objects.filter(pk=owner.merchant_id).update(trading_name=trading)
             notify(recipient=owner, kind="welcome", title=_("Welcome to the merchant portal"),
-                   body=_("Your account for %(merchant)s is ready."), params={"merchant": trading}, url="/portal/")
+                   body=_("Your account for %(merchant)s is ready."), params={"merchant": trading},
+                   url=reverse("portal:home"))
         merchant = Merchant.objects.get(pk=owner.merchant_id)
         if merchant.status == "draft":
             fill(merchant, owner, n)

@@ -9,7 +9,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from merchants import uploads
+from acquirer import files
+from acquirer.forms import MultipleFileField
 from merchants.models import Inspection, MerchantDocument
 from merchants.services.documents import DECISIONS, NEEDS_EXPIRY, NEEDS_REASON
 from merchants.services.inspections import CHECKLIST, MAX_PHOTOS, PHOTO_TYPES
@@ -28,11 +29,11 @@ class DocumentUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("PDF, JPEG or PNG, at most %(limit)s.") % {
-            "limit": filesizeformat(uploads.max_bytes())}
+            "limit": filesizeformat(files.max_bytes())}
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
-        uploads.check_upload(uploaded)
+        files.check_upload(uploaded)
         return uploaded
 
     def clean(self):
@@ -62,23 +63,6 @@ class DocumentDecisionForm(forms.Form):
         return data
 
 
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; cleans to a list (empty when none was chosen)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        items = data if isinstance(data, list | tuple) else [data]
-        return [cleaned for cleaned in (super(MultipleFileField, self).clean(item, initial) for item in items if item)
-                if cleaned]
-
-
 class InspectionForm(forms.Form):
     performed_on = forms.DateField(label=_("Inspection date"), widget=DATE)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Inspection.Outcome.choices)
@@ -90,7 +74,7 @@ class InspectionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].help_text = _("JPEG or PNG, up to %(count)d photos of %(limit)s each.") % {
-            "count": MAX_PHOTOS, "limit": filesizeformat(uploads.max_bytes())}
+            "count": MAX_PHOTOS, "limit": filesizeformat(files.max_bytes())}
         for key, question in CHECKLIST.items():
             self.fields[f"check_{key}"] = forms.BooleanField(label=question, required=False)
         order = ["performed_on", *[f"check_{key}" for key in CHECKLIST], "outcome", "findings", "photos"]
@@ -107,7 +91,7 @@ class InspectionForm(forms.Form):
         if len(photos) > MAX_PHOTOS:
             raise forms.ValidationError(_("At most %(count)d photos per inspection.") % {"count": MAX_PHOTOS})
         for photo in photos:
-            uploads.check_upload(photo, allowed=PHOTO_TYPES)
+            files.check_upload(photo, allowed=PHOTO_TYPES)
         return photos
 
     def checklist(self) -> dict[str, bool]:

@@ -2,6 +2,21 @@
 
 from acquirer import roles
 
+# Permissions, named once (services, policy and views ask these, never string literals).
+VIEW = "merchants.view_merchant"
+REVIEW = "merchants.review_merchant"
+APPROVE_HIGH_RISK = "merchants.approve_high_risk_merchant"
+OVERRIDE_RISK = "merchants.override_risk"
+MANAGE_BLACKLIST = "merchants.manage_blacklist"
+VIEW_SECRETS = "merchants.view_kyc_secrets"
+MANAGE_CONTRACTS = "merchants.manage_contracts"
+APPROVE_SETTLEMENT = "merchants.approve_settlement_account"
+INSPECT = "merchants.inspect_merchant"
+EXPORT = "merchants.export_merchants"
+SUSPEND = "merchants.suspend_merchant"
+REACTIVATE = "merchants.reactivate_merchant"
+TERMINATE = "merchants.terminate_merchant"
+
 READ = ["view_merchant", "view_merchantmembership", "view_merchantdocument", "view_contract", "view_contractfee",
         "view_settlementaccount", "view_inspection", "view_blacklistentry"]
 

@@ -1,6 +1,7 @@
 from django.db.models import Count, Q
 
 from acquirer.access import get_scoped, scope
+from acquirer.models import User
 from merchants.models import Merchant, MerchantMembership
 
 OPEN = [Merchant.Status.SUBMITTED, Merchant.Status.UNDER_REVIEW, Merchant.Status.INFO_REQUESTED]
@@ -22,6 +23,16 @@ def merchant_get(*, actor, pk: int) -> Merchant:
 def merchant_for_user(*, actor) -> Merchant | None:
     """The merchant a portal user acts for."""
     return scope(Merchant.objects.all(), actor).first() if actor.merchant_id else None
+
+
+def merchant_owner(merchant_id: int) -> User | None:
+    """The active owner of a merchant, the one person every notification to the merchant goes to; None when
+    the merchant has no owner or its owner's account is deactivated. Not scoped: callers are services that
+    already hold the merchant."""
+    membership = (MerchantMembership.objects.select_related("user")
+                  .filter(merchant_id=merchant_id, role=MerchantMembership.Role.OWNER, user__is_active=True)
+                  .order_by("pk").first())
+    return membership.user if membership else None
 
 
 def membership_list(*, actor, merchant: Merchant):

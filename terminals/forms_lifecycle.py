@@ -8,8 +8,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from merchants import uploads
-from merchants.forms_documents import MultipleFileField
+from acquirer import files
+from acquirer.forms import MultipleFileField
 from merchants.models import Contract
 from terminals.models import Communication, SiteSurvey, Terminal
 from terminals.photos import PHOTO_TYPES
@@ -45,7 +45,7 @@ class _PhotosMixin:
     def _photos_field(self):
         field = MultipleFileField(label=_("Photos"), required=False)
         field.help_text = _("JPEG or PNG, up to %(count)d photos of %(limit)s each.") % {
-            "count": MAX_PHOTOS, "limit": filesizeformat(uploads.max_bytes())}
+            "count": MAX_PHOTOS, "limit": filesizeformat(files.max_bytes())}
         return field
 
     def clean_photos(self):
@@ -53,7 +53,7 @@ class _PhotosMixin:
         if len(photos) > MAX_PHOTOS:
             raise forms.ValidationError(_("At most %(count)d photos at a time.") % {"count": MAX_PHOTOS})
         for photo in photos:
-            uploads.check_upload(photo, allowed=PHOTO_TYPES)
+            files.check_upload(photo, allowed=PHOTO_TYPES)
         return photos
 
 

@@ -6,8 +6,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from merchants import uploads
-from merchants.forms_documents import MultipleFileField
+from acquirer import files
+from acquirer.forms import MultipleFileField
 from terminals.models import Ticket
 from terminals.services.tickets import MAX_PHOTOS, MAX_QUANTITY, RESOLUTION_CODES
 
@@ -49,14 +49,14 @@ class _FaultFields(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].help_text = _("Up to %(count)d JPEG or PNG photos, at most %(limit)s each.") % {
-            "count": MAX_PHOTOS, "limit": filesizeformat(uploads.max_bytes())}
+            "count": MAX_PHOTOS, "limit": filesizeformat(files.max_bytes())}
 
     def clean_photos(self):
         photos = self.cleaned_data.get("photos") or []
         if len(photos) > MAX_PHOTOS:
             raise forms.ValidationError(_("At most %(count)d photos.") % {"count": MAX_PHOTOS})
         for photo in photos:
-            uploads.check_upload(photo, allowed=("jpeg", "png"))
+            files.check_upload(photo, allowed=("jpeg", "png"))
         return photos
 
 

@@ -6,8 +6,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from merchants import uploads
-from merchants.forms_documents import MultipleFileField
+from acquirer import files
+from acquirer.forms import MultipleFileField
 from terminals.models import WorkOrder
 from terminals.photos import PHOTO_TYPES
 from terminals.services.workorders import CHECKLISTS, MAX_MINUTES, MAX_PHOTOS
@@ -145,7 +145,7 @@ class WorkOrderCompleteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.fields["photos"].help_text = _("JPEG or PNG, up to %(count)d photos of %(limit)s each.") % {
-            "count": MAX_PHOTOS, "limit": filesizeformat(uploads.max_bytes())}
+            "count": MAX_PHOTOS, "limit": filesizeformat(files.max_bytes())}
         for key, question in CHECKLISTS.get(kind, {}).items():
             self.fields[f"check_{key}"] = forms.ChoiceField(
                 label=question, choices=YES_NO, widget=forms.RadioSelect,
@@ -164,7 +164,7 @@ class WorkOrderCompleteForm(forms.Form):
         if len(photos) > MAX_PHOTOS:
             raise forms.ValidationError(_("At most %(count)d photos per work order.") % {"count": MAX_PHOTOS})
         for photo in photos:
-            uploads.check_upload(photo, allowed=PHOTO_TYPES)
+            files.check_upload(photo, allowed=PHOTO_TYPES)
         return photos
 
     def clean(self):

@@ -169,7 +169,7 @@ class Terminal(models.Model):
 
 class TerminalPhoto(models.Model):
     """Evidence photo of a survey, installation, delivery inspection, work order or ticket (stored through
-    ``merchants.uploads`` under a random name, served only by an authorised view)."""
+    ``acquirer.files`` under a random name, served only by an authorised view)."""
 
     terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
     merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -2,6 +2,18 @@
 
 from acquirer import roles
 
+# Permissions, named once (services, policy and templates ask these, never string literals).
+MANAGE_STOCK = "terminals.manage_stock"
+ALLOCATE = "terminals.allocate_terminal"
+FIELD_WORK = "terminals.field_work"
+ACTIVATE = "terminals.activate_terminal"
+APPROVE_PARAMETERS = "terminals.approve_parameter_change"
+MANAGE_FIRMWARE = "terminals.manage_firmware"
+MANAGE_MONEY = "terminals.manage_terminal_money"
+RETIRE = "terminals.retire_terminal"
+DISPATCH = "terminals.dispatch_work_order"
+HANDLE_TICKET = "terminals.handle_ticket"
+
 READ = ["view_terminalmodel", "view_terminal", "view_terminalphoto", "view_intakebatch", "view_sitesurvey",
         "view_shipment", "view_installation", "view_terminaltest", "view_parameterchange", "view_workorder",
         "view_ticket", "view_sparepartuse", "view_firmwareversion", "view_firmwarecampaign", "view_campaigntarget",

@@ -39,6 +39,10 @@ WORK_ORDER_MOVES = {
 }
 
 K = Ticket.Status
+# A fault can be reported on a terminal that is at the merchant (installed onwards, until it leaves).
+TICKET_PLACED = {T.INSTALLED, T.TESTED, T.ACTIVE, T.SUSPENDED}
+# Tickets whose clocks run (not resolved, not closed).
+OPEN_TICKET_STATUSES = {K.OPEN, K.DIAGNOSING, K.DISPATCHED}
 TICKET_MOVES = {
     K.OPEN: {K.DIAGNOSING, K.DISPATCHED, K.RESOLVED},
     K.DIAGNOSING: {K.DISPATCHED, K.RESOLVED},

@@ -18,7 +18,7 @@ from tests.factories import make_merchant
 @pytest.fixture
 def events(db):
     merchant = make_merchant("Chain Test Ltd")
-    audit.record("merchant.reviewed", target=merchant, data={"note": "looks fine"})
+    audit.record("merchant.application_updated", target=merchant, data={"note": "looks fine"})
     return list(AuditEvent.objects.order_by("id"))
 
 
@@ -66,7 +66,7 @@ def test_audit_verify_reports_a_deleted_row(events):
 def test_event_records_who_when_what_and_from_where(db, users):
     token = audit.set_origin(audit.Origin(ip="192.0.2.7", source="web"))
     try:
-        event = audit.record("merchant.viewed", actor=users["merchant_a"],
+        event = audit.record("merchant.application_updated", actor=users["merchant_a"],
                              target=users["merchant_a"].merchant_membership.merchant, before={"a": 1}, after={"a": 2})
     finally:
         audit.reset_origin(token)

@@ -19,7 +19,7 @@ from tests.factories import make_merchant
 def events(db):
     merchant = make_merchant("Tamper Test Ltd")
     for note in ("first look", "second look", "third look"):
-        audit.record("merchant.reviewed", target=merchant, data={"note": note})
+        audit.record("merchant.application_updated", target=merchant, data={"note": note})
     return list(AuditEvent.objects.order_by("id"))
 
 
@@ -72,7 +72,7 @@ def test_truncate_by_a_superuser_is_detected_by_the_checkpoint(events):
     with pytest.raises(CommandError, match="trail holds 0 events but the checkpoint"):
         call_command("audit_verify")
     # a fresh chain started from the genesis hash does not pass through the checkpoint either
-    audit.record("merchant.reviewed", data={"note": "new chain"})
+    audit.record("merchant.application_updated", data={"note": "new chain"})
     with pytest.raises(CommandError, match="BROKEN"):
         call_command("audit_verify")
 
@@ -89,7 +89,7 @@ def test_deleting_the_newest_events_and_adding_new_ones_is_detected(events):
     call_command("audit_verify")
     _as_superuser(("DELETE FROM acquirer_auditevent WHERE id = %s", [events[-1].pk]))
     for note in ("a", "b"):
-        audit.record("merchant.reviewed", data={"note": note})
+        audit.record("merchant.application_updated", data={"note": note})
     with pytest.raises(CommandError, match="does not pass through the checkpoint"):
         call_command("audit_verify")
 
@@ -126,7 +126,7 @@ def test_a_forged_checkpoint_file_fails_verification(events, audit_checkpoints):
 def test_key_rotation_keeps_old_events_verifiable(events, settings):
     old_spec = settings.ACQUIRER_AUDIT_KEYS
     settings.ACQUIRER_AUDIT_KEYS = "a3:" + "H" * 43 + "=," + old_spec
-    newer = audit.record("merchant.reviewed", data={"note": "after rotation"})
+    newer = audit.record("merchant.application_updated", data={"note": "after rotation"})
     assert newer.key_id == "a3" and events[0].key_id != "a3"
     assert audit.verify_chain().ok
     settings.ACQUIRER_AUDIT_KEYS = "a3:" + "H" * 43 + "="  # an old key dropped too early

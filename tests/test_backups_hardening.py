@@ -349,7 +349,7 @@ def test_a_backup_after_audit_events_were_deleted_behind_the_apps_back_fails_and
     assert second.verification["extends"] == first.name
     anchor = second.manifest["audit_checkpoint"]["last_id"]
     _delete_audit_rows_as_superuser(f"id > {anchor - 3}" if removal == "tail" else "true")
-    audit.record("merchant.reviewed", data={"note": "life goes on"})  # new events chain on what is left
+    audit.record("merchant.application_updated", data={"note": "life goes on"})  # new events chain on what is left
 
     third = backup_create()
     with pytest.raises(VerificationFailed, match=f"does not extend the one of the previous verified backup "

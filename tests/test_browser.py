@@ -283,7 +283,7 @@ def test_menus_buttons_and_wide_tables_fit_a_laptop_screen_in_both_languages(use
     switch stays whole, and the audit table scrolls inside its own box instead of widening the page."""
     from acquirer import audit
 
-    audit.record("merchant.reviewed", actor=users["operations_manager"],
+    audit.record("merchant.application_updated", actor=users["operations_manager"],
                  data={"note": "x" * 3000, "reasons": ["a long reason " * 40]})
     problems = []
     for username, path in ((users["operations_manager"].username, "/ops/jobs/"),

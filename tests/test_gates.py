@@ -1,17 +1,20 @@
 """Every URL has a declared gate, and every gate holds for every actor (the role x URL matrix)."""
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from acquirer import roles
 from acquirer.access import AUDIT, OPS, PORTAL, PUBLIC, SUPERUSER, USER
+from acquirer.registry import AREAS, registry
 from tests.conftest import ACTORS, STAFF_ROLES
 from tests.urlwalk import walk
 
 ROUTES = list(walk())
-OUR_ROUTES = [r for r in ROUTES if r.namespace in ("ops", "portal", "audit") or (
-    r.namespace is None and r.view_class is not None
-    and r.view_class.__module__.startswith(("acquirer", "merchants", "terminals")))]
+# The core and every app that plugs itself in (acquirer/registry.py): their area URLs and their other views.
+OUR_APPS = tuple(apps.get_app_config(label).name for label in registry().plugins)
+OUR_ROUTES = [r for r in ROUTES if r.namespace in AREAS or (
+    r.namespace is None and r.view_class is not None and r.view_class.__module__.startswith(OUR_APPS))]
 
 
 def test_every_url_pattern_declares_a_gate():
@@ -45,33 +48,12 @@ def test_a_new_view_without_gate_is_caught():
 # Sample URL arguments per route: object routes point at merchant A's objects.
 def _kwargs(route, ctx):
     samples = {
-        "ops:merchant-detail": {"pk": ctx["merchant_a"].pk},
-        "audit:merchant-detail": {"pk": ctx["merchant_a"].pk},
         "ops:user-detail": {"pk": ctx["users"]["merchant_a"].pk},
         "ops:user-disable": {"pk": ctx["users"]["merchant_a"].pk},
         "ops:user-enable": {"pk": ctx["users"]["merchant_a"].pk},
         "ops:user-unlock": {"pk": ctx["users"]["merchant_a"].pk},
         "ops:job-run": {"job": "sessions.clear_expired"},
-        "portal:application-step": {"step": "company"},
-        "ops:merchant-edit": {"pk": ctx["merchant_a"].pk, "step": "company"},
-        **{f"ops:merchant-{action}": {"pk": ctx["merchant_a"].pk} for action in (
-            "submit", "assign", "start-review", "request-info", "approve", "reject", "activate", "suspend",
-            "terminate", "risk-override", "risk-refresh")},
         "notification-read": {"pk": ctx["notification_a"].pk},
-        "ops:blacklist-remove": {"pk": ctx["blacklist_entry"].pk},
-        "ops:secret-reveal": {"model": "merchant", "pk": ctx["merchant_a"].pk, "field": "legal_rep_id"},
-        **{name: {"merchant_pk": ctx["merchant_a"].pk} for name in (
-            "ops:document-list", "ops:document-upload", "audit:document-list", "ops:contract-list",
-            "ops:contract-create", "ops:settlement-request", "ops:inspection-create")},
-        **{name: {"pk": ctx["document_a"].pk} for name in (
-            "ops:document-decide", "ops:document-download", "portal:document-download", "audit:document-download")},
-        **{name: {"pk": ctx["contract_a"].pk} for name in (
-            "ops:contract-detail", "ops:contract-offer", "ops:contract-countersign", "ops:contract-terminate",
-            "ops:contract-amend", "ops:contract-withdraw", "ops:contract-pdf", "portal:contract-detail",
-            "portal:contract-accept", "portal:contract-pdf", "audit:contract-detail", "audit:contract-pdf")},
-        **{name: {"pk": ctx["account_a"].pk} for name in (
-            "ops:settlement-verify", "ops:settlement-approve", "ops:settlement-reject")},
-        **{name: {"pk": ctx["photo_a"].pk} for name in ("ops:inspection-photo", "audit:inspection-photo")},
     }
     for module in _sample_modules():
         samples.update(module.samples(ctx))
@@ -79,14 +61,12 @@ def _kwargs(route, ctx):
 
 
 def _sample_modules():
-    """Each domain subpackage may add ``tests/<app>/gate_samples_*.py`` with ``build(ctx)`` (create
-    merchant A's objects, store them in ctx) and ``samples(ctx)`` (URL name -> kwargs)."""
+    """Each app's ``plugin.py`` lists its gate-sample modules (``gate_samples=``, e.g.
+    ``tests/terminals/gate_samples_*.py``), each with ``build(ctx)`` (create merchant A's objects, store them in
+    ctx) and ``samples(ctx)`` (URL name -> kwargs); found through the registry, never by app name."""
     import importlib
-    import pathlib
 
-    root = pathlib.Path(__file__).parent
-    return [importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
-            for path in sorted(root.glob("*/gate_samples_*.py"))]
+    return [importlib.import_module(name) for name in registry().gate_sample_modules()]
 
 
 def _method(route) -> str:
@@ -123,45 +103,13 @@ def _expected(route, actor: str, users) -> set[int]:
 
 @pytest.fixture
 def ctx(users, merchant_a, merchant_b, clients, settings, tmp_path):
-    """Merchant A with one object of every kind the URLs of the merchants app point at."""
-    import datetime
-    from decimal import Decimal
-
+    """Merchant A with one object of every kind the URLs point at (each app builds its own: ``_sample_modules``)."""
     from acquirer.services.notifications import notify
-    from merchants.models import Merchant
-    from merchants.services.blacklist import blacklist_add
-    from merchants.services.contracts import contract_draft
-    from merchants.services.documents import document_upload
-    from merchants.services.inspections import CHECKLIST, inspection_record
-    from merchants.services.settlement import settlement_account_request
-    from tests.merchants.kyc_data import make_card_number, pdf_file, png_file
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    manager = users[roles.OPERATIONS_MANAGER]
     notification_a = notify(recipient=users["merchant_a"], kind="test", title="hello A", email=False)
-    blacklist_entry = blacklist_add(actor=users[roles.RISK_ANALYST], uscc="91999999GATE000000", name="Gate sample",
-                                    reason="gate walk sample", source="internal")
-    document_a = document_upload(actor=users["merchant_a"], merchant=merchant_a, kind="settlement_proof",
-                                 uploaded_file=pdf_file())
-    Merchant.objects.filter(pk=merchant_a.pk).update(status=Merchant.Status.ACTIVE, merchant_type="individual",
-                                                     legal_rep_name="张三")
-    merchant_a.refresh_from_db()
-    account_a = settlement_account_request(actor=users["merchant_a"], merchant=merchant_a, kind="personal",
-                                           account_name="张三", bank_name="ICBC", branch_name="Huangpu",
-                                           account_number=make_card_number())
-    today = datetime.date.today()
-    contract_a = contract_draft(actor=manager, merchant=merchant_a,
-                                fees=[{"channel": channel, "rate_percent": Decimal("0.50"), "cap": None}
-                                      for channel in ("debit", "credit", "unionpay_qr", "contactless", "other_qr")],
-                                deposit=Decimal("99.00"), monthly_rent=Decimal("10.00"), settlement_cycle="T+1",
-                                settlement_method="auto", start_date=today,
-                                end_date=today.replace(year=today.year + 1))
-    inspection = inspection_record(actor=manager, merchant=merchant_a, performed_on=today,
-                                   checklist=dict.fromkeys(CHECKLIST, True), findings="", outcome="passed",
-                                   photos=[png_file()])
     ctx = {"users": users, "merchant_a": merchant_a, "merchant_b": merchant_b, "clients": clients,
-           "notification_a": notification_a, "blacklist_entry": blacklist_entry, "document_a": document_a,
-           "account_a": account_a, "contract_a": contract_a, "photo_a": inspection.photos.get()}
+           "notification_a": notification_a}
     for module in _sample_modules():
         module.build(ctx)
     return ctx

@@ -69,12 +69,12 @@ def test_job_run_transitions_both_ways():
         for target in JobRun.Outcome.values:
             run = JobRun.objects.create(job="t", status=source)
             if target in targets:
-                advance(run, to=target, moves=MOVES, actor=None, action="job.test")
+                advance(run, to=target, moves=MOVES, actor=None, action="job.succeeded")
                 run.refresh_from_db()
                 assert run.status == target
             else:
                 with pytest.raises(TransitionNotAllowed):
-                    advance(run, to=target, moves=MOVES, actor=None, action="job.test")
+                    advance(run, to=target, moves=MOVES, actor=None, action="job.succeeded")
                 run.refresh_from_db()
                 assert run.status == source
 

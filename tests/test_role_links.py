@@ -18,7 +18,8 @@ from tests.test_gates import ctx  # noqa: F401 - the shared fixture of merchant 
 LISTS = ["ops:home", "ops:merchant-list", "ops:onboarding-queue", "ops:blacklist-list", "ops:inspection-list",
          "ops:settlement-queue", "ops:terminal-list", "ops:terminal-dashboard", "ops:workorder-list",
          "ops:workorder-mine", "ops:ticket-list", "ops:firmware-list", "ops:rent-list", "ops:health-list",
-         "ops:terminal-model-list", "ops:intake-batch-list", "ops:user-list", "ops:job-list", "ops:backup-list"]
+         "ops:terminal-model-list", "ops:intake-batch-list", "ops:user-list", "ops:job-list", "ops:backup-list",
+         "ops:calendar"]
 HREF = re.compile(r"""<a\b[^>]*?\bhref=["']([^"'#][^"']*)["']""", re.IGNORECASE)
 SKIP_PREFIXES = ("/static/", "/accounts/logout/")
 MAX_DEPTH = 2

@@ -168,3 +168,10 @@ def test_a_contract_whose_term_has_not_started_reads_signed_starts_on(clients, u
     contract.start_date = date(2024, 1, 1)
     with override("en"):
         assert contract.status_label == "Countersigned (in force)"
+
+
+def test_docs_list_every_audit_action_of_every_catalogue():
+    from acquirer.management.commands.audit_catalogue import catalogue_markdown
+
+    documented = (ROOT / "docs" / "audit-actions.md").read_text()
+    assert documented == catalogue_markdown(), "run: python manage.py audit_catalogue > docs/audit-actions.md"

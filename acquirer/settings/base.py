@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "bootstrap",
     "crispy_forms",
     "crispy_bootstrap5",
-    "django_htmx",
     "csp",
     "django_zxcvbn_password_validator",  # its zh-Hans catalogue of zxcvbn's advice
     "acquirer.apps.AcquirerConfig",
@@ -72,7 +71,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "acquirer.middleware.RequireMFAMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "acquirer.urls"

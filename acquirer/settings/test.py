@@ -26,4 +26,6 @@ ACQUIRER_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="acquirer-audit-"))
 # The test-settings-only way past the audit trail's TRUNCATE guard: transactional tests end with a flush
 # (TRUNCATE of every table). Production settings never set this (docs/security.md).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c acquirer.audit_truncate=allow"  # noqa: F405
+# Every recorded audit action must be in an app's catalogue (acquirer/audit.py refuses others).
+ACQUIRER_AUDIT_STRICT = True
 os.environ.setdefault("ACQUIRER_TESTING", "1")

@@ -5,11 +5,12 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
+from acquirer import audit, policy, roles
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from acquirer.secrets import keyed_hash, mask
@@ -17,6 +18,7 @@ from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
 from merchants import risk
 from merchants.models import Merchant, MerchantMembership, MidSequence
+from merchants.selectors import merchant_owner
 from merchants.workflow import EDITABLE, MERCHANT_MOVES
 
 M = Merchant.Status
@@ -36,21 +38,11 @@ def _is_member(actor: User, merchant: Merchant) -> bool:
     return actor.kind == User.Kind.MERCHANT and actor.merchant_id == merchant.pk
 
 
-def _owner(merchant: Merchant) -> User | None:
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant=merchant, role=MerchantMembership.Role.OWNER).first())
-    return membership.user if membership else None
-
-
-def _tell_owner(merchant: Merchant, kind: str, title, body="", params=None, url="/portal/application/") -> None:
-    owner = _owner(merchant)
+def _tell_owner(merchant: Merchant, kind: str, title, body="", params=None, url: str | None = None) -> None:
+    owner = merchant_owner(merchant.pk)
     if owner:
-        notify(recipient=owner, kind=kind, title=title, body=body, params=params or {}, url=url)
-
-
-def _require(actor: User, perm: str) -> None:
-    if not (actor.kind == User.Kind.STAFF and actor.has_perm(perm)):
-        raise NotPermitted(_("Your role does not allow this action."))
+        notify(recipient=owner, kind=kind, title=title, body=body, params=params or {},
+               url=url or reverse("portal:application"))
 
 
 # --- sign-up and application -------------------------------------------------------------------
@@ -71,7 +63,7 @@ def _editor_check(actor: User, merchant: Merchant) -> bool:
     """True when staff edits on the merchant's behalf (then they may not approve it)."""
     if _is_member(actor, merchant):
         return False
-    _require(actor, "merchants.review_merchant")
+    policy.require_permission(actor, "merchants.review_merchant")
     return True
 
 
@@ -169,7 +161,7 @@ def _submit(*, actor: User, merchant: Merchant) -> Merchant | int:
                           "first_approval_at", "risk_level", "risk_score", "risk_reasons"))
     notify_role(role=roles.ONBOARDING_REVIEWER, kind="merchant.submitted",
                 title=gettext_lazy("New merchant application: %(name)s"), params={"name": merchant.legal_name},
-                url=f"/ops/merchants/{merchant.pk}/")
+                url=reverse("ops:merchant-detail", kwargs={"pk": merchant.pk}))
     return merchant
 
 
@@ -213,7 +205,7 @@ def merchant_risk_refresh(*, actor: User | None, merchant: Merchant) -> Merchant
 
 @transaction.atomic
 def merchant_risk_override(*, actor: User, merchant: Merchant, level: str, reason: str) -> Merchant:
-    _require(actor, "merchants.override_risk")
+    policy.require_permission(actor, "merchants.override_risk")
     if level not in Merchant.Risk.values:
         raise DomainError(_("Unknown risk level."))
     if len(reason.strip()) < 10:
@@ -235,7 +227,7 @@ def merchant_risk_override(*, actor: User, merchant: Merchant, level: str, reaso
 
 @transaction.atomic
 def merchant_assign(*, actor: User, merchant: Merchant, reviewer: User) -> Merchant:
-    _require(actor, "merchants.review_merchant")
+    policy.require_permission(actor, "merchants.review_merchant")
     if not (reviewer.kind == User.Kind.STAFF and reviewer.is_active and reviewer.has_perm("merchants.review_merchant")):
         raise DomainError(_("%(user)s cannot review applications.") % {"user": reviewer.username})
     merchant = _lock(merchant)
@@ -247,13 +239,13 @@ def merchant_assign(*, actor: User, merchant: Merchant, reviewer: User) -> Merch
     if reviewer.pk != actor.pk:
         notify(recipient=reviewer, kind="merchant.assigned",
                title=gettext_lazy("Application assigned to you: %(name)s"), params={"name": merchant.legal_name},
-               url=f"/ops/merchants/{merchant.pk}/")
+               url=reverse("ops:merchant-detail", kwargs={"pk": merchant.pk}))
     return merchant
 
 
 @transaction.atomic
 def merchant_start_review(*, actor: User, merchant: Merchant) -> Merchant:
-    _require(actor, "merchants.review_merchant")
+    policy.require_permission(actor, "merchants.review_merchant")
     merchant = _lock(merchant)
     if merchant.assigned_reviewer_id is None:
         merchant.assigned_reviewer = actor
@@ -263,7 +255,7 @@ def merchant_start_review(*, actor: User, merchant: Merchant) -> Merchant:
 
 @transaction.atomic
 def merchant_request_info(*, actor: User, merchant: Merchant, note: str) -> Merchant:
-    _require(actor, "merchants.review_merchant")
+    policy.require_permission(actor, "merchants.review_merchant")
     if len(note.strip()) < 5:
         raise DomainError(_("Say what information is needed."))
     merchant = _lock(merchant)
@@ -297,7 +289,7 @@ def merchant_approve(*, actor: User, merchant: Merchant, note: str = "") -> Merc
     """Approve (four eyes). A high-risk merchant needs a second approval by an operations manager."""
     from merchants.services.documents import documents_missing, documents_problems
 
-    _require(actor, "merchants.review_merchant")
+    policy.require_permission(actor, "merchants.review_merchant")
     merchant = _lock(merchant)
     if merchant.status != M.UNDER_REVIEW:
         raise DomainError(_("Only an application under review can be approved."))
@@ -316,7 +308,8 @@ def merchant_approve(*, actor: User, merchant: Merchant, note: str = "") -> Merc
             audit.record("merchant.first_approved", actor=actor, target=merchant, data={"note": note})
             notify_role(role=roles.OPERATIONS_MANAGER, kind="merchant.second_approval",
                         title=gettext_lazy("High-risk merchant waiting for your approval: %(name)s"),
-                        params={"name": merchant.legal_name}, url=f"/ops/merchants/{merchant.pk}/")
+                        params={"name": merchant.legal_name},
+                        url=reverse("ops:merchant-detail", kwargs={"pk": merchant.pk}))
             return merchant
         if merchant.first_approval_by_id == actor.pk:
             raise NotPermitted(_("The second approval of a high-risk merchant must come from another person."))
@@ -336,7 +329,7 @@ def merchant_approve(*, actor: User, merchant: Merchant, note: str = "") -> Merc
 
 @transaction.atomic
 def merchant_reject(*, actor: User, merchant: Merchant, reason: str) -> Merchant:
-    _require(actor, "merchants.review_merchant")
+    policy.require_permission(actor, "merchants.review_merchant")
     if len(reason.strip()) < 5:
         raise DomainError(_("Give the reason for the rejection."))
     merchant = _lock(merchant)
@@ -357,13 +350,13 @@ def merchant_activate(*, actor: User, merchant: Merchant) -> Merchant:
 
     merchant = _lock(merchant)
     if merchant.status == M.SUSPENDED:
-        _require(actor, "merchants.reactivate_merchant")
+        policy.require_permission(actor, "merchants.reactivate_merchant")
         if _blacklist_hit(merchant):
             raise DomainError(_("This merchant is blacklisted and cannot be reactivated."))
         merchant.exit_due_on = None
         return advance(merchant, to=M.ACTIVE, moves=MERCHANT_MOVES, actor=actor, action="merchant.reactivated",
                        extra_fields=("exit_due_on",))
-    _require(actor, "merchants.manage_contracts")
+    policy.require_permission(actor, "merchants.manage_contracts")
     if contract_in_force(merchant) is None:
         raise DomainError(_("The merchant has no countersigned contract yet."))
     if settlement_account_active(merchant) is None:
@@ -371,14 +364,15 @@ def merchant_activate(*, actor: User, merchant: Merchant) -> Merchant:
     advance(merchant, to=M.ACTIVE, moves=MERCHANT_MOVES, actor=actor, action="merchant.activated",
             data={"mid": merchant.mid})
     inspection_schedule(merchant=merchant, from_date=timezone.localdate())
-    _tell_owner(merchant, "merchant.activated", gettext_lazy("Your merchant account is active"), url="/portal/")
+    _tell_owner(merchant, "merchant.activated", gettext_lazy("Your merchant account is active"),
+                url=reverse("portal:home"))
     return merchant
 
 
 @transaction.atomic
 def merchant_suspend(*, actor: User | None, merchant: Merchant, reason: str) -> Merchant:
     if actor is not None:
-        _require(actor, "merchants.suspend_merchant")
+        policy.require_permission(actor, "merchants.suspend_merchant")
     if len(reason.strip()) < 5:
         raise DomainError(_("Give the reason for the suspension."))
     merchant = _lock(merchant)
@@ -391,7 +385,7 @@ def merchant_suspend(*, actor: User | None, merchant: Merchant, reason: str) -> 
 
 @transaction.atomic
 def merchant_terminate(*, actor: User, merchant: Merchant, reason: str) -> Merchant:
-    _require(actor, "merchants.terminate_merchant")
+    policy.require_permission(actor, "merchants.terminate_merchant")
     if len(reason.strip()) < 5:
         raise DomainError(_("Give the reason for the termination."))
     merchant = _lock(merchant)

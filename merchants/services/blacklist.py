@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
-from acquirer.exceptions import DomainError, NotPermitted
+from acquirer import audit, policy, roles
+from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.secrets import keyed_hash, mask
 from acquirer.services.notifications import notify_role
@@ -26,10 +26,6 @@ EXIT_DAYS = 7
 MANAGE_PERMISSION = "merchants.manage_blacklist"
 
 
-def _require_manager(actor: User | None) -> None:
-    if not (actor is not None and actor.is_active and actor.kind == User.Kind.STAFF
-            and actor.has_perm(MANAGE_PERMISSION)):
-        raise NotPermitted(_("Your role does not allow changing the blacklist."))
 
 
 def _identifiers(uscc: str, person_id: str) -> tuple[str, str]:
@@ -70,7 +66,7 @@ def blacklist_add(*, actor: User, uscc: str = "", person_id: str = "", name: str
     due in 7 days, and the operations managers are told. Applications still in review are left to the
     review (approval refuses blacklisted applicants). ``entry.suspended_merchant_ids`` lists the
     merchants suspended by this call."""
-    _require_manager(actor)
+    policy.require_permission(actor, MANAGE_PERMISSION)
     code, person = _identifiers(uscc or "", person_id or "")
     if not code and not person:
         raise DomainError(_("Give a unified social credit code, a resident ID number, or both."))
@@ -119,7 +115,7 @@ def _suspend_matching(*, actor: User, entry: BlacklistEntry) -> list[int]:
 @transaction.atomic
 def blacklist_remove(*, actor: User, entry: BlacklistEntry, reason: str) -> BlacklistEntry:
     """Deactivate an entry (kept for the record). Suspended merchants stay suspended until reviewed."""
-    _require_manager(actor)
+    policy.require_permission(actor, MANAGE_PERMISSION)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for removing this entry."))

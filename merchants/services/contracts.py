@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
+from acquirer import audit, policy, roles
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
-from merchants.models import Contract, ContractFee, Merchant, MerchantMembership
+from merchants.models import Contract, ContractFee, Merchant
+from merchants.selectors import merchant_owner
 from merchants.workflow import CONTRACT_MOVES
 
 C = Contract.Status
@@ -54,24 +55,14 @@ METHOD_TEXT = {"auto": ("自动划付至结算账户", "automatic transfer to th
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _require(actor: User, perm: str = PERM) -> None:
-    if not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.STAFF
-            and actor.has_perm(perm)):
-        raise NotPermitted(_("Your role does not allow this action."))
 
 
 def _lock(contract: Contract) -> Contract:
     return Contract.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=contract.pk)
 
 
-def _owner(merchant: Merchant) -> User | None:
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant=merchant, role=MerchantMembership.Role.OWNER, user__is_active=True).first())
-    return membership.user if membership else None
-
-
 def _tell_owner(contract: Contract, kind: str, title, body="", params: dict | None = None) -> None:
-    owner = _owner(contract.merchant)
+    owner = merchant_owner(contract.merchant_id)
     if owner is not None:
         notify(recipient=owner, kind=kind, title=title, body=body, params=params or {},
                url=reverse("portal:contract-detail", kwargs={"pk": contract.pk}))
@@ -156,7 +147,7 @@ def _plain_fees(fees: list[dict]) -> list[dict]:
 
 
 def _create(*, actor: User, merchant: Merchant, fees, action: str, data: dict | None = None, **terms) -> Contract:
-    _require(actor)
+    policy.require_permission(actor, PERM)
     merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)  # serialises version numbers
     if merchant.status not in CONTRACTABLE:
         raise DomainError(_("A contract can only be prepared for an approved, active or suspended merchant "
@@ -191,7 +182,7 @@ def contract_amend(*, actor: User, contract: Contract, **changes) -> Contract:
     for the channels that change). The amended contract stays readable; it is superseded when the
     new version is countersigned.
     """
-    _require(actor)
+    policy.require_permission(actor, PERM)
     unknown = set(changes) - AMENDABLE
     if unknown:
         raise DomainError(_("These terms cannot be amended: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
@@ -260,7 +251,7 @@ def text_sha256(text: str) -> str:
 @transaction.atomic
 def contract_offer(*, actor: User, contract: Contract) -> Contract:
     """Fix the exact text and its SHA-256, and offer it to the merchant."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     contract = _lock(contract)
     if contract.status == C.DRAFT:
         contract.text = contract_text(contract)
@@ -308,7 +299,7 @@ def contract_accept(*, actor: User, contract: Contract, sha256: str, ip: str | N
 @transaction.atomic
 def contract_countersign(*, actor: User, contract: Contract) -> Contract:
     """Put the accepted contract in force; the version in force until now is superseded (stays readable)."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     merchant = Merchant.objects.select_for_update().get(pk=contract.merchant_id)
     contract = _lock(contract)
     if contract.status == C.ACCEPTED and merchant.status not in CONTRACTABLE:
@@ -341,7 +332,7 @@ def _reason(reason: str, message: str) -> str:
 
 @transaction.atomic
 def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contract:
-    _require(actor)
+    policy.require_permission(actor, PERM)
     reason = _reason(reason, _("Give the reason for terminating the contract."))
     contract = _lock(contract)
     contract.terminated_at, contract.termination_reason = timezone.now(), reason
@@ -357,7 +348,7 @@ def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contr
 @transaction.atomic
 def contract_withdraw(*, actor: User, contract: Contract, reason: str) -> Contract:
     """Withdraw a contract that is not in force yet (draft, offered or accepted)."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     reason = _reason(reason, _("Give the reason for withdrawing the contract."))
     contract = _lock(contract)
     was = contract.status

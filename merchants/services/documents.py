@@ -5,16 +5,17 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit
+from acquirer import audit, files
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from acquirer.services.notifications import notify
-from merchants import uploads
-from merchants.models import Merchant, MerchantDocument, MerchantMembership
+from merchants.models import Merchant, MerchantDocument
+from merchants.selectors import merchant_owner
 from merchants.workflow import EDITABLE
 
 K = MerchantDocument.Kind
@@ -62,12 +63,6 @@ def documents_problems(merchant: Merchant) -> list[tuple[MerchantDocument, str]]
     return [(document, document.decision_reason) for document in documents]
 
 
-def _owner(merchant_id: int) -> User | None:
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant_id=merchant_id, role=MerchantMembership.Role.OWNER).first())
-    return membership.user if membership else None
-
-
 def _is_member(actor: User, merchant: Merchant) -> bool:
     return actor.kind == User.Kind.MERCHANT and actor.is_active and actor.merchant_id == merchant.pk
 
@@ -111,10 +106,10 @@ def document_upload(*, actor: User, merchant: Merchant, kind: str, uploaded_file
         raise DomainError(_("Choose the type of document."))
     _check_expiry(kind, expires_on)
     try:
-        info = uploads.check_upload(uploaded_file)
+        info = files.check_upload(uploaded_file)
     except ValidationError as error:
         raise DomainError(" ".join(error.messages)) from error
-    stored_name = uploads.store_upload(uploaded_file, folder=FOLDER)
+    stored_name = files.store_upload(uploaded_file, folder=FOLDER)
     try:
         superseded = []
         if kind not in MANY_PER_MERCHANT:
@@ -133,7 +128,7 @@ def document_upload(*, actor: User, merchant: Merchant, kind: str, uploaded_file
                            "size": info.size, "sha256": info.sha256, "expires_on": expires_on,
                            "on_behalf": on_behalf, "superseded": superseded})
     except BaseException:
-        uploads.delete_stored(stored_name)
+        files.delete_stored(stored_name)
         raise
     return document
 
@@ -169,7 +164,7 @@ def document_decide(*, actor: User, document: MerchantDocument, decision: str, r
                  after={"decision": decision, "reason": reason},
                  data={"kind": document.kind, "superseded": replaced})
     if decision in NEEDS_REASON:
-        owner = _owner(document.merchant_id)
+        owner = merchant_owner(document.merchant_id)
         if owner is not None:
             title = (gettext_lazy("Document rejected: %(kind)s") if decision == D.REJECTED
                      else gettext_lazy("Please upload a new version: %(kind)s"))
@@ -189,21 +184,14 @@ def _may_read(actor: User, document: MerchantDocument) -> bool:
 
 
 @transaction.atomic
-def document_download(*, actor: User, document: MerchantDocument):
-    """The stored file, its download name and content type. Every download is audited."""
+def document_download(*, actor: User, document: MerchantDocument) -> FileResponse:
+    """The stored file as an attachment; every download is audited (``acquirer.files.audited_download``)."""
     if not _may_read(actor, document):
         raise NotPermitted(_("You may not download this document."))
-    try:
-        handle = uploads.open_stored(document.stored_name)
-    except FileNotFoundError as error:
-        raise DomainError(_("The file of this document is missing from storage.")) from error
-    try:
-        audit.record("document.downloaded", actor=actor, target=document,
-                     data={"kind": document.kind, "file": document.original_name, "sha256": document.sha256})
-    except BaseException:
-        handle.close()
-        raise
-    return handle, document.original_name, document.content_type
+    return files.audited_download(
+        actor=actor, stored_name=document.stored_name, filename=document.original_name,
+        content_type=document.content_type, action="document.downloaded", target=document,
+        data={"kind": document.kind, "file": document.original_name, "sha256": document.sha256})
 
 
 @transaction.atomic
@@ -220,7 +208,7 @@ def documents_remind_expiring(*, today: date | None = None, days: int = 30) -> d
     for document in due:
         params = {"kind": K(document.kind).label, "date": document.expires_on.isoformat(),
                   "merchant": str(document.merchant)}
-        recipients = [_owner(document.merchant_id), document.merchant.assigned_reviewer]
+        recipients = [merchant_owner(document.merchant_id), document.merchant.assigned_reviewer]
         for recipient in {r.pk: r for r in recipients if r is not None and r.is_active}.values():
             url = PORTAL_URL if recipient.kind == User.Kind.MERCHANT else f"/ops/merchants/{document.merchant_id}/"
             notify(recipient=recipient, kind="document.expiring",

@@ -7,15 +7,16 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
+from acquirer import audit, files, roles
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import AuditEvent, User
 from acquirer.services.notifications import notify_role
-from merchants import uploads
 from merchants.models import Inspection, InspectionPhoto, Merchant
 
 FOLDER = "inspections"
@@ -77,7 +78,7 @@ def _clean_checklist(checklist: dict) -> dict[str, bool]:
 
 def _check_photos(photos) -> list:
     try:
-        return uploads.check_uploads(photos, allowed=PHOTO_TYPES, limit=MAX_PHOTOS,
+        return files.check_uploads(photos, allowed=PHOTO_TYPES, limit=MAX_PHOTOS,
                                      too_many=_("At most %(count)d photos per inspection."))
     except ValidationError as error:
         raise DomainError(" ".join(error.messages)) from error
@@ -111,7 +112,7 @@ def inspection_record(*, actor: User, merchant: Merchant, performed_on: date, ch
         inspection = Inspection.objects.create(merchant=merchant, performed_on=performed_on, inspector=actor,
                                                checklist=answers, findings=findings, outcome=outcome)
         for photo, info in checked:
-            name = uploads.store_upload(photo, folder=FOLDER)
+            name = files.store_upload(photo, folder=FOLDER)
             stored.append(name)
             InspectionPhoto.objects.create(inspection=inspection, stored_name=name,
                                            original_name=(photo.name or "photo")[-200:],
@@ -124,14 +125,14 @@ def inspection_record(*, actor: User, merchant: Merchant, performed_on: date, ch
                            "unmet": failed_items, "photos": len(stored), "next_inspection_due": due})
     except BaseException:
         for name in stored:
-            uploads.delete_stored(name)
+            files.delete_stored(name)
         raise
     if outcome == Inspection.Outcome.FAILED:
         notify_role(role=roles.RISK_ANALYST, kind="inspection.failed",
                     title=gettext_lazy("Failed on-site inspection: %(merchant)s"),
                     body=gettext_lazy("Inspection of %(date)s: %(findings)s"),
                     params={"merchant": str(merchant), "date": performed_on.isoformat(), "findings": findings},
-                    url=f"/ops/merchants/{merchant.pk}/")
+                    url=reverse("ops:merchant-detail", kwargs={"pk": merchant.pk}))
     return inspection
 
 
@@ -144,21 +145,14 @@ def _may_read(actor: User) -> bool:
 
 
 @transaction.atomic
-def inspection_photo_download(*, actor: User, photo: InspectionPhoto):
-    """An inspection photo's file, download name and content type; audited."""
+def inspection_photo_download(*, actor: User, photo: InspectionPhoto) -> FileResponse:
+    """An inspection photo as an attachment; audited on its inspection."""
     if not _may_read(actor):
         raise NotPermitted(_("You may not see inspection photos."))
-    try:
-        handle = uploads.open_stored(photo.stored_name)
-    except FileNotFoundError as error:
-        raise DomainError(_("The photo is missing from storage.")) from error
-    try:
-        audit.record("inspection.photo_downloaded", actor=actor, target=photo.inspection,
-                     data={"photo": photo.pk, "file": photo.original_name, "sha256": photo.sha256})
-    except BaseException:
-        handle.close()
-        raise
-    return handle, photo.original_name, photo.content_type
+    return files.audited_download(
+        actor=actor, stored_name=photo.stored_name, filename=photo.original_name, content_type=photo.content_type,
+        action="inspection.photo_downloaded", target=photo.inspection,
+        data={"photo": photo.pk, "file": photo.original_name, "sha256": photo.sha256})
 
 
 @transaction.atomic
@@ -181,7 +175,7 @@ def inspections_flag_overdue(*, today: date | None = None) -> dict:
                     title=gettext_lazy("On-site inspection overdue: %(merchant)s"),
                     body=gettext_lazy("The inspection of %(merchant)s (MID %(mid)s) was due on %(due)s."),
                     params={"merchant": str(merchant), "mid": merchant.mid or "—", "due": due},
-                    url="/ops/inspections/")
+                    url=reverse("ops:inspection-list"))
         days_overdue = (today - merchant.next_inspection_due).days
         audit.record(OVERDUE_ACTION, target=merchant, data={"due": due, "days_overdue": days_overdue})
         flagged += 1

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
+from acquirer import audit, policy, roles
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from acquirer.secrets import keyed_hash, mask
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
-from merchants.models import Merchant, MerchantMembership, SettlementAccount
+from merchants.models import Merchant, SettlementAccount
+from merchants.selectors import merchant_owner
 from merchants.workflow import SETTLEMENT_MOVES
 
 S = SettlementAccount.Status
@@ -30,10 +31,6 @@ OPEN = (S.PENDING, S.VERIFIED)
 CLOSED_MERCHANT = {Merchant.Status.REJECTED, Merchant.Status.TERMINATED}
 
 
-def _require(actor: User, perm: str = PERM) -> None:
-    if not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.STAFF
-            and actor.has_perm(perm)):
-        raise NotPermitted(_("Your role does not allow this action."))
 
 
 def _lock(account: SettlementAccount) -> SettlementAccount:
@@ -41,10 +38,9 @@ def _lock(account: SettlementAccount) -> SettlementAccount:
 
 
 def _tell_owner(merchant: Merchant, kind: str, title, body="", params: dict | None = None) -> None:
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant=merchant, role=MerchantMembership.Role.OWNER, user__is_active=True).first())
-    if membership is not None:
-        notify(recipient=membership.user, kind=kind, title=title, body=body, params=params or {},
+    owner = merchant_owner(merchant.pk)
+    if owner is not None:
+        notify(recipient=owner, kind=kind, title=title, body=body, params=params or {},
                url=reverse("portal:settlement-list"))
 
 
@@ -91,7 +87,7 @@ def settlement_account_request(*, actor: User, merchant: Merchant, kind: str, ac
     on_behalf = not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.MERCHANT
                      and actor.merchant_id == merchant.pk)
     if on_behalf:
-        _require(actor, "merchants.review_merchant")
+        policy.require_permission(actor, "merchants.review_merchant")
     if merchant.status in CLOSED_MERCHANT:
         raise DomainError(_("No settlement account can be added to a merchant that is %(status)s.")
                           % {"status": merchant.get_status_display()})
@@ -129,7 +125,7 @@ def settlement_account_request(*, actor: User, merchant: Merchant, kind: str, ac
 @transaction.atomic
 def settlement_account_verify(*, actor: User, account: SettlementAccount) -> SettlementAccount:
     """First pair of eyes: the account details match the proof and the merchant's name."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     account = _lock(account)
     account.verified_by, account.verified_at = actor, timezone.now()
     return advance(account, to=S.VERIFIED, moves=SETTLEMENT_MOVES, actor=actor, action="settlement_account.verified",
@@ -140,7 +136,7 @@ def settlement_account_verify(*, actor: User, account: SettlementAccount) -> Set
 @transaction.atomic
 def settlement_account_approve(*, actor: User, account: SettlementAccount) -> SettlementAccount:
     """Second pair of eyes: puts the account in use; the account in use until now is replaced."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     account = _lock(account)
     if account.status == S.VERIFIED and actor.pk in (account.verified_by_id, account.requested_by_id):
         raise NotPermitted(_("Four eyes: the second approval must come from someone other than the person who "
@@ -164,7 +160,7 @@ def settlement_account_approve(*, actor: User, account: SettlementAccount) -> Se
 
 @transaction.atomic
 def settlement_account_reject(*, actor: User, account: SettlementAccount, reason: str) -> SettlementAccount:
-    _require(actor)
+    policy.require_permission(actor, PERM)
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise DomainError(_("Give the reason for rejecting the settlement account."))

@@ -5,7 +5,7 @@ attachments, and every download is audited by the service."""
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
@@ -23,21 +23,13 @@ from merchants.services import documents as svc
 EXPIRY_WARNING_DAYS = 30
 
 
-def file_response(handle, filename: str, content_type: str) -> FileResponse:
-    """A stored file as a download (never shown inline), not cached by shared caches."""
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 class _DownloadMixin:
     def get(self, request, pk):
         document = document_get(actor=request.user, pk=pk)
         try:
-            handle, filename, content_type = svc.document_download(actor=request.user, document=document)
+            return svc.document_download(actor=request.user, document=document)
         except DomainError as error:
             raise Http404(str(error)) from error
-        return file_response(handle, filename, content_type)
 
 
 def _overview(actor, merchant) -> dict:

@@ -16,7 +16,6 @@ from merchants.forms_documents import InspectionForm
 from merchants.selectors import merchant_get
 from merchants.selectors_documents import inspection_list, inspection_photo_get, inspection_plan
 from merchants.services import inspections as svc
-from merchants.views.documents import file_response
 
 RECENT = 50
 
@@ -37,10 +36,9 @@ class _PhotoMixin:
     def get(self, request, pk):
         photo = inspection_photo_get(actor=request.user, pk=pk)
         try:
-            handle, filename, content_type = svc.inspection_photo_download(actor=request.user, photo=photo)
+            return svc.inspection_photo_download(actor=request.user, photo=photo)
         except DomainError as error:
             raise Http404(str(error)) from error
-        return file_response(handle, filename, content_type)
 
 
 class OpsInspectionListView(OpsView, _PlanMixin, TemplateView):

@@ -18,7 +18,7 @@ from terminals.models import (
     Ticket,
     WorkOrder,
 )
-from terminals.services.lifecycle import ALLOCATABLE_MERCHANTS, EDITABLE, FROM, may
+from terminals.policy import ALLOCATABLE_MERCHANTS, EDITABLE, FROM, may
 from terminals.workflow import LIVE
 
 T = Terminal.Status

@@ -7,7 +7,8 @@ from django.db.models import Prefetch, Q
 from acquirer.access import get_scoped, scope
 from acquirer.models import User
 from terminals.models import SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
-from terminals.services.tickets import OPEN_STATUSES, PLACED
+from terminals.workflow import OPEN_TICKET_STATUSES as OPEN_STATUSES
+from terminals.workflow import TICKET_PLACED as PLACED
 
 BREACH_FILTERS = {
     "any": Q(response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False),

@@ -22,8 +22,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acquirer import audit
-from acquirer.exceptions import DomainError, NotPermitted
+from acquirer import audit, policy
+from acquirer.exceptions import DomainError
 from acquirer.models import User
 from terminals.models import Capability, Communication, FormFactor, IntakeBatch, Terminal, TerminalModel
 
@@ -44,10 +44,6 @@ MODEL_FIELDS = ("brand", "name", "form_factor", "communications", "capabilities"
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _require(actor: User) -> None:
-    if not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.STAFF
-            and actor.has_perm(PERM)):
-        raise NotPermitted(_("Your role does not allow this action."))
 
 
 def normalise_serial(value) -> str:
@@ -160,7 +156,7 @@ def _check_unique_model(brand: str, name: str, exclude_pk: int | None = None) ->
 @transaction.atomic
 def terminal_model_create(*, actor: User, brand: str, name: str, form_factor: str, communications: list[str],
                           capabilities: list[str], min_firmware: str = "") -> TerminalModel:
-    _require(actor)
+    policy.require_permission(actor, PERM)
     values = _model_values(brand=brand, name=name, form_factor=form_factor, communications=communications,
                            capabilities=capabilities, min_firmware=min_firmware)
     _check_unique_model(values["brand"], values["name"])
@@ -178,7 +174,7 @@ def terminal_model_create(*, actor: User, brand: str, name: str, form_factor: st
 def terminal_model_update(*, actor: User, model: TerminalModel, brand: str, name: str, form_factor: str,
                           communications: list[str], capabilities: list[str], min_firmware: str = "",
                           active: bool = True) -> TerminalModel:
-    _require(actor)
+    policy.require_permission(actor, PERM)
     model = TerminalModel.objects.select_for_update().get(pk=model.pk)
     values = _model_values(brand=brand, name=name, form_factor=form_factor, communications=communications,
                            capabilities=capabilities, min_firmware=min_firmware)
@@ -208,7 +204,7 @@ def terminal_model_update(*, actor: User, model: TerminalModel, brand: str, name
 def terminal_receive(*, actor: User, model: TerminalModel, serial_number: str, firmware_version: str,
                      key_check_value: str = "", key_injected_on: date | None = None) -> Terminal:
     """Receive one terminal into stock (warehouse)."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     serial = normalise_serial(serial_number)
     firmware = (firmware_version or "").strip()
     kcv = (key_check_value or "").strip().upper()
@@ -470,7 +466,7 @@ def intake_parse(uploaded_file) -> IntakeReport:
 def intake_commit(*, actor: User, supplier: str, delivery_note: str, uploaded_file) -> IntakeBatch:
     """Receive every terminal of a supplier delivery file into stock, or none: raises ``IntakeRejected``
     (with the report of every bad row) when any row is bad."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     supplier, delivery_note = (supplier or "").strip(), (delivery_note or "").strip()
     if not supplier:
         raise DomainError(_("Give the supplier's name."))

@@ -18,15 +18,14 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from acquirer import audit
+from acquirer import audit, files, policy
 from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.workflow import advance
-from merchants import uploads
 from merchants.models import Contract, Merchant
 from merchants.services.contracts import contract_in_force
 from terminals.models import (
@@ -39,7 +38,8 @@ from terminals.models import (
     TerminalPhoto,
     TerminalTest,
 )
-from terminals.photos import check_photos, open_photo
+from terminals.photos import check_photos, photo_download
+from terminals.policy import ACTIONS, ALLOCATABLE_MERCHANTS, EDITABLE, FROM, WHAT, may  # noqa: F401 (re-exported)
 from terminals.workflow import LIVE, PARAMETER_CHANGE_MOVES, TERMINAL_MOVES
 
 T = Terminal.Status
@@ -49,56 +49,11 @@ MAX_PHOTOS = 12
 TID_PATTERN = re.compile(r"^[0-9A-Z]{8}$")
 TRACKING_PATTERN = re.compile(r"^[0-9A-Za-z-]{4,60}$")
 HOST_PATTERN = re.compile(r"^[0-9A-Za-z.-]{1,100}$")
-ALLOCATABLE_MERCHANTS = {Merchant.Status.APPROVED, Merchant.Status.ACTIVE}
 PARAMETERS = ("tid", "settlement_method", "comm_settings", "install_address")
 COMM_KEYS = ("network", "host", "port", "apn")
 ADMIN_PASSWORD_MIN, ADMIN_PASSWORD_MAX = 6, 64
 MAX_TEST_AMOUNT = Decimal("1000.00")
 CENT = Decimal("0.01")
-# Parameters are set at installation and may be edited directly until the terminal goes live.
-EDITABLE = {T.INSTALLED, T.TESTED}
-# The statuses each service starts from (the move table alone is broader: e.g. many statuses go back to stock).
-FROM = {
-    "allocate": {T.IN_STOCK},
-    "survey": {T.ALLOCATED},
-    "ship": {T.SURVEYED},
-    "deliver": {T.SHIPPED},
-    "install": {T.DELIVERED},
-    "test": {T.INSTALLED, T.TESTED},
-    "activate": {T.TESTED},
-    "suspend": {T.ACTIVE},
-    "reactivate": {T.SUSPENDED, T.UNDER_REPAIR},
-    "repair": {T.ACTIVE, T.SUSPENDED},
-    "return": {status for status, targets in TERMINAL_MOVES.items() if T.IN_STOCK in targets},
-    "retire": {status for status, targets in TERMINAL_MOVES.items() if T.RETIRED in targets},
-    "delete": {T.IN_STOCK},
-}
-WHAT = {
-    "allocate": gettext_lazy("allocation to a merchant"),
-    "survey": gettext_lazy("a site survey"),
-    "ship": gettext_lazy("shipping"),
-    "deliver": gettext_lazy("recording the delivery"),
-    "install": gettext_lazy("installation"),
-    "test": gettext_lazy("a go-live test"),
-    "activate": gettext_lazy("going live"),
-    "suspend": gettext_lazy("suspension"),
-    "reactivate": gettext_lazy("reactivation"),
-    "repair": gettext_lazy("sending to repair"),
-    "return": gettext_lazy("return to stock"),
-    "retire": gettext_lazy("retirement"),
-    "delete": gettext_lazy("deletion"),
-}
-PERMS = {
-    "allocate": "allocate_terminal", "ship": "allocate_terminal",
-    "survey": "field_work", "deliver": "field_work", "install": "field_work", "test": "field_work",
-    "parameters": "field_work", "parameter_request": "field_work",
-    "activate": "activate_terminal", "suspend": "activate_terminal", "reactivate": "activate_terminal",
-    "parameter_decide": "approve_parameter_change",
-    "repair": "retire_terminal", "return": "retire_terminal", "retire": "retire_terminal",
-    "delete": "manage_stock", "serial": "manage_stock",
-}
-
-
 class LifecycleError(DomainError):
     """A refusal that belongs next to one form field (``field``), or to the whole form (None)."""
 
@@ -125,29 +80,9 @@ def _raise_all(problems: list[LifecycleError]) -> None:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def may(actor, action: str) -> bool:
-    """Whether ``actor``'s role allows the lifecycle ``action`` (a key of PERMS)."""
-    return bool(actor is not None and actor.is_authenticated and actor.is_active
-                and actor.kind == User.Kind.STAFF and actor.has_perm(f"terminals.{PERMS[action]}"))
-
-
-def _require(actor, action: str) -> None:
-    if not may(actor, action):
-        raise NotPermitted(_("Your role does not allow this action on terminals."))
-
-
 def _lock(terminal: Terminal) -> Terminal:
     return (Terminal.objects.select_for_update(of=("self",)).select_related("merchant", "model")
             .get(pk=terminal.pk))
-
-
-def _expect(terminal: Terminal, action: str) -> None:
-    if terminal.status not in FROM[action]:
-        allowed = ", ".join(sorted(str(T(s).label) for s in FROM[action]))
-        raise TransitionNotAllowed(
-            _("Terminal %(serial)s is “%(status)s”: %(what)s is possible only when it is %(allowed)s.")
-            % {"serial": terminal.serial_number, "status": terminal.get_status_display(), "what": WHAT[action],
-               "allowed": allowed})
 
 
 def _text(value, *, limit: int) -> str:
@@ -171,7 +106,7 @@ def _check_photos(photos) -> list:
 
 def _store_photos(checked, *, actor, terminal, stored: list, **link) -> int:
     for photo, info in checked:
-        name = uploads.store_upload(photo, folder=FOLDER)
+        name = files.store_upload(photo, folder=FOLDER)
         stored.append(name)
         TerminalPhoto.objects.create(terminal=terminal, merchant=terminal.merchant, stored_name=name,
                                      original_name=(photo.name or "photo")[-200:], content_type=info.content_type,
@@ -181,7 +116,7 @@ def _store_photos(checked, *, actor, terminal, stored: list, **link) -> int:
 
 def _discard(stored: list) -> None:
     for name in stored:
-        uploads.delete_stored(name)
+        files.delete_stored(name)
 
 
 def _clean_tid(value, *, terminal: Terminal) -> str:
@@ -330,11 +265,11 @@ def _merchant_for_live(terminal: Terminal) -> Merchant:
 @transaction.atomic
 def terminal_allocate(*, actor: User, terminal: Terminal, merchant: Merchant) -> Terminal:
     """Allocate a stock terminal to an approved or active merchant with a countersigned contract."""
-    _require(actor, "allocate")
+    policy.require(actor, ACTIONS["allocate"])
     terminal = _lock(terminal)
     if terminal.status in LIVE:
         raise TransitionNotAllowed(_("An active terminal cannot be re-allocated: retrieve it to stock first."))
-    _expect(terminal, "allocate")
+    policy.require_status(ACTIONS["allocate"], terminal)
     merchant = Merchant.objects.get(pk=merchant.pk)
     if merchant.status not in ALLOCATABLE_MERCHANTS:
         raise LifecycleError(_("Allocating to an unapproved merchant is refused: %(merchant)s is “%(status)s”; "
@@ -364,9 +299,9 @@ def terminal_survey_record(*, actor: User, terminal: Terminal, surveyed_on: date
                            signal_bars: int | None, counter_position: str, feasible: bool, notes: str,
                            photos=()) -> SiteSurvey:
     """Record the site survey: feasible → surveyed; infeasible → back to stock (the reason is audited)."""
-    _require(actor, "survey")
+    policy.require(actor, ACTIONS["survey"])
     terminal = _lock(terminal)
-    _expect(terminal, "survey")
+    policy.require_status(ACTIONS["survey"], terminal)
     _check_day(surveyed_on, "surveyed_on", _("survey date"))
     if network_type not in SiteSurvey.Network.values:
         raise LifecycleError(_("Choose the network available at the site."), "network_type")
@@ -404,9 +339,9 @@ def terminal_survey_record(*, actor: User, terminal: Terminal, surveyed_on: date
 @transaction.atomic
 def terminal_ship(*, actor: User, terminal: Terminal, carrier: str, tracking_number: str) -> Shipment:
     """Hand a surveyed terminal to a carrier."""
-    _require(actor, "ship")
+    policy.require(actor, ACTIONS["ship"])
     terminal = _lock(terminal)
-    _expect(terminal, "ship")
+    policy.require_status(ACTIONS["ship"], terminal)
     carrier = _text(carrier, limit=60)
     if len(carrier) < 2:
         raise LifecycleError(_("Give the carrier."), "carrier")
@@ -427,9 +362,9 @@ def terminal_ship(*, actor: User, terminal: Terminal, carrier: str, tracking_num
 def terminal_deliver(*, actor: User, terminal: Terminal, arrival_ok: bool, arrival_notes: str,
                      photos=()) -> Shipment:
     """Arrival inspection: undamaged → delivered (the merchant holds it); damaged → returned to stock."""
-    _require(actor, "deliver")
+    policy.require(actor, ACTIONS["deliver"])
     terminal = _lock(terminal)
-    _expect(terminal, "deliver")
+    policy.require_status(ACTIONS["deliver"], terminal)
     notes = _text(arrival_notes, limit=5000)
     if not arrival_ok and len(notes) < 5:
         raise LifecycleError(_("Describe the damage found at arrival (at least 5 characters)."), "arrival_notes")
@@ -532,9 +467,9 @@ def terminal_install(*, actor: User, terminal: Terminal, installed_on: date, tid
     """Install a delivered terminal: TID, MID (the merchant's), settlement method (the contract's unless given),
     communication settings and the admin password (kept only as a hash). Every problem is reported at once
     (``LifecycleErrors`` when there are several)."""
-    _require(actor, "install")
+    policy.require(actor, ACTIONS["install"])
     terminal = _lock(terminal)
-    _expect(terminal, "install")
+    policy.require_status(ACTIONS["install"], terminal)
     merchant = terminal.merchant
     cleaned, problems = _install_checked(terminal=terminal, values={
         "installed_on": installed_on, "tid": tid, "settlement_method": settlement_method,
@@ -589,9 +524,9 @@ def terminal_test_record(*, actor: User, terminal: Terminal, sign_in_ok: bool, s
                          sale_reference: str, void_ok: bool, notes: str) -> TerminalTest:
     """Record the go-live test (sign-in, a test sale and its void). Passed only if all three succeeded:
     installed → tested; a failed test keeps (or puts back) the terminal in "installed"."""
-    _require(actor, "test")
+    policy.require(actor, ACTIONS["test"])
     terminal = _lock(terminal)
-    _expect(terminal, "test")
+    policy.require_status(ACTIONS["test"], terminal)
     amount = _amount(sale_amount)
     reference = _text(sale_reference, limit=40)
     notes = _text(notes, limit=5000)
@@ -620,7 +555,7 @@ def terminal_test_record(*, actor: User, terminal: Terminal, sign_in_ok: bool, s
 @transaction.atomic
 def terminal_activate(*, actor: User, terminal: Terminal) -> Terminal:
     """Go live: only a tested terminal whose latest test passed."""
-    _require(actor, "activate")
+    policy.require(actor, ACTIONS["activate"])
     terminal = _lock(terminal)
     latest = terminal.tests.order_by("-tested_at", "-id").first()
     if terminal.status != T.TESTED or latest is None or not latest.passed:
@@ -646,9 +581,9 @@ def terminal_activate(*, actor: User, terminal: Terminal) -> Terminal:
 def terminal_suspend(*, actor: User | None, terminal: Terminal, reason: str, note: str) -> Terminal:
     """Stop an active terminal taking payments. ``actor=None`` is the system (the rent job: unpaid rent)."""
     if actor is not None or reason != Terminal.SuspendReason.UNPAID_RENT:
-        _require(actor, "suspend")
+        policy.require(actor, ACTIONS["suspend"])
     terminal = _lock(terminal)
-    _expect(terminal, "suspend")
+    policy.require_status(ACTIONS["suspend"], terminal)
     if reason not in Terminal.SuspendReason.values:
         raise LifecycleError(_("Choose why the terminal is suspended."), "reason")
     note = _text(note, limit=2000)
@@ -663,9 +598,9 @@ def terminal_suspend(*, actor: User | None, terminal: Terminal, reason: str, not
 @transaction.atomic
 def terminal_reactivate(*, actor: User, terminal: Terminal) -> Terminal:
     """Back to active: a suspended terminal, or one repaired while its TID was not taken over by a replacement."""
-    _require(actor, "reactivate")
+    policy.require(actor, ACTIONS["reactivate"])
     terminal = _lock(terminal)
-    _expect(terminal, "reactivate")
+    policy.require_status(ACTIONS["reactivate"], terminal)
     _merchant_for_live(terminal)
     data = {"from": terminal.status, "suspend_reason_cleared": terminal.suspend_reason}
     fields = ["suspend_reason", "custodian", "custodian_user"]
@@ -706,9 +641,9 @@ def _note(note) -> str:
 @transaction.atomic
 def terminal_send_to_repair(*, actor: User, terminal: Terminal, note: str) -> Terminal:
     """Send a live terminal to the repair bench; its TID is released (a replacement may take it over)."""
-    _require(actor, "repair")
+    policy.require(actor, ACTIONS["repair"])
     terminal = _lock(terminal)
-    _expect(terminal, "repair")
+    policy.require_status(ACTIONS["repair"], terminal)
     note = _note(note)
     released = terminal.tid
     terminal.tid = None
@@ -725,9 +660,9 @@ def terminal_send_to_repair(*, actor: User, terminal: Terminal, note: str) -> Te
 def terminal_return_to_stock(*, actor: User, terminal: Terminal, note: str) -> Terminal:
     """Retrieved, lost and found, or refurbished: back to the warehouse with merchant, TID, parameters and
     admin password cleared."""
-    _require(actor, "return")
+    policy.require(actor, ACTIONS["return"])
     terminal = _lock(terminal)
-    _expect(terminal, "return")
+    policy.require_status(ACTIONS["return"], terminal)
     note = _note(note)
     return _back_to_stock(terminal, actor=actor, action="terminal.returned_to_stock",
                           data={"note": note, "from": terminal.status})
@@ -736,9 +671,9 @@ def terminal_return_to_stock(*, actor: User, terminal: Terminal, note: str) -> T
 @transaction.atomic
 def terminal_retire(*, actor: User, terminal: Terminal, note: str) -> Terminal:
     """Scrap a stock terminal or one that cannot be repaired."""
-    _require(actor, "retire")
+    policy.require(actor, ACTIONS["retire"])
     terminal = _lock(terminal)
-    _expect(terminal, "retire")
+    policy.require_status(ACTIONS["retire"], terminal)
     note = _note(note)
     merchant = terminal.merchant_id
     advance(terminal, to=T.RETIRED, moves=TERMINAL_MOVES, actor=actor, action="terminal.retired",
@@ -750,7 +685,7 @@ def terminal_retire(*, actor: User, terminal: Terminal, note: str) -> Terminal:
 @transaction.atomic
 def terminal_delete(*, actor: User, terminal: Terminal) -> None:
     """Delete a terminal entered by mistake: only while in stock and never placed at a merchant."""
-    _require(actor, "delete")
+    policy.require(actor, ACTIONS["delete"])
     terminal = _lock(terminal)
     if terminal.status in LIVE:
         raise TransitionNotAllowed(_("An active terminal cannot be deleted: suspend it, retrieve it to stock or "
@@ -772,7 +707,7 @@ def terminal_delete(*, actor: User, terminal: Terminal) -> None:
 @transaction.atomic
 def terminal_serial_correct(*, actor: User, terminal: Terminal, serial_number: str, reason: str) -> Terminal:
     """Correct a mistyped serial number; never while the terminal is live."""
-    _require(actor, "serial")
+    policy.require(actor, ACTIONS["serial"])
     terminal = _lock(terminal)
     if terminal.status in LIVE:
         raise TransitionNotAllowed(_("The serial number of an active terminal cannot change."))
@@ -797,7 +732,7 @@ def terminal_serial_correct(*, actor: User, terminal: Terminal, serial_number: s
 def terminal_parameters_edit(*, actor: User, terminal: Terminal, changes: dict) -> Terminal:
     """Edit the parameters of an installed terminal before it goes live (a tested one must be tested again).
     A live terminal's parameters change only through an approved parameter-change request."""
-    _require(actor, "parameters")
+    policy.require(actor, ACTIONS["parameters"])
     terminal = _lock(terminal)
     if terminal.status in LIVE:
         raise TransitionNotAllowed(_("The parameters of an active terminal cannot be edited directly: use a "
@@ -818,7 +753,7 @@ def terminal_parameters_edit(*, actor: User, terminal: Terminal, changes: dict) 
 @transaction.atomic
 def parameter_change_request(*, actor: User, terminal: Terminal, changes: dict, reason: str) -> ParameterChange:
     """Ask for a change of a live terminal's parameters; another person approves it."""
-    _require(actor, "parameter_request")
+    policy.require(actor, ACTIONS["parameter_request"])
     terminal = _lock(terminal)
     if terminal.status not in LIVE:
         raise TransitionNotAllowed(_("Parameter-change requests are for active or suspended terminals; terminal "
@@ -848,7 +783,7 @@ def _lock_change(change: ParameterChange) -> tuple[Terminal, ParameterChange]:
 @transaction.atomic
 def parameter_change_approve(*, actor: User, change: ParameterChange, note: str = "") -> ParameterChange:
     """Four eyes: someone other than the requester approves; the change is applied and audited."""
-    _require(actor, "parameter_decide")
+    policy.require(actor, ACTIONS["parameter_decide"])
     terminal, change = _lock_change(change)
     if change.requested_by_id == actor.pk:
         raise NotPermitted(_("Four eyes: a parameter change must be approved by someone other than the person "
@@ -879,7 +814,7 @@ def parameter_change_approve(*, actor: User, change: ParameterChange, note: str 
 
 @transaction.atomic
 def parameter_change_reject(*, actor: User, change: ParameterChange, note: str) -> ParameterChange:
-    _require(actor, "parameter_decide")
+    policy.require(actor, ACTIONS["parameter_decide"])
     terminal, change = _lock_change(change)
     note = _note(note)
     if change.status != P.PENDING:
@@ -904,8 +839,8 @@ def _may_read_photos(actor) -> bool:
 
 
 @transaction.atomic
-def terminal_photo_download(*, actor: User, photo: TerminalPhoto):
-    """A lifecycle photo's file, download name and content type; audited on its terminal."""
+def terminal_photo_download(*, actor: User, photo: TerminalPhoto) -> FileResponse:
+    """A lifecycle photo as an attachment; the download is audited on its terminal."""
     if not _may_read_photos(actor):
         raise NotPermitted(_("You may not see terminal photos."))
-    return open_photo(actor=actor, photo=photo, action="terminal.photo_downloaded", target=photo.terminal or photo)
+    return photo_download(actor=actor, photo=photo, action="terminal.photo_downloaded", target=photo.terminal or photo)

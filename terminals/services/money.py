@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit
-from acquirer.exceptions import DomainError, NotPermitted
+from acquirer import audit, policy
+from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.services.notifications import notify
 from acquirer.workflow import advance
-from merchants.models import MerchantMembership
+from merchants.selectors import merchant_owner
 from merchants.services.contracts import contract_for_period, contract_in_force
 from terminals.models import DepositMovement, RentCharge, Terminal
 from terminals.workflow import RENT_MOVES, TERMINAL_MOVES
@@ -37,10 +37,6 @@ RETURNED = {T.IN_STOCK, T.UNDER_REPAIR}
 RENTED = {T.ACTIVE, T.SUSPENDED}
 
 
-def _require(actor: User, perm: str = PERM) -> None:
-    if not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.STAFF
-            and actor.has_perm(perm)):
-        raise NotPermitted(_("Your role does not allow this action."))
 
 
 def _url(name: str, **kwargs) -> str:
@@ -48,12 +44,6 @@ def _url(name: str, **kwargs) -> str:
         return reverse(name, kwargs=kwargs or None)
     except NoReverseMatch:
         return ""
-
-
-def _owner(merchant_id: int) -> User | None:
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant_id=merchant_id, role=MerchantMembership.Role.OWNER, user__is_active=True).first())
-    return membership.user if membership else None
 
 
 def _lock_terminal(terminal: Terminal) -> Terminal:
@@ -120,7 +110,7 @@ def deposit_expected(terminal: Terminal) -> tuple[Decimal, str] | None:
 @transaction.atomic
 def deposit_take(*, actor: User, terminal: Terminal, amount: Decimal, reference: str = "") -> DepositMovement:
     """Record the deposit paid for a terminal placed at a merchant: exactly the contract's amount."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     terminal = _lock_terminal(terminal)
     if terminal.status not in PLACED or terminal.merchant_id is None:
         raise DomainError(_("A deposit is taken only for a terminal placed at a merchant (this one is %(status)s).")
@@ -159,7 +149,7 @@ def deposit_take(*, actor: User, terminal: Terminal, amount: Decimal, reference:
 def deposit_refund(*, actor: User, terminal: Terminal, condition_ok: bool, reference: str = "") -> DepositMovement:
     """Settle the held deposit of a terminal returned to stock: refunded when it came back in good condition,
     forfeited otherwise."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     terminal = _lock_terminal(terminal)
     if terminal.deposit_state != D.HELD:
         raise DomainError(_("No deposit is held for terminal %(serial)s.") % {"serial": terminal.serial_number})
@@ -201,7 +191,7 @@ def _suspend_unpaid(today: date) -> int:
                       "months": [f"{c.month:%Y-%m}" for c in charges]},
                 extra_fields=("suspend_reason",))
         suspended += 1
-        owner = _owner(terminal.merchant_id)
+        owner = merchant_owner(terminal.merchant_id)
         if owner is not None:
             total = sum((c.amount for c in charges), Decimal("0.00"))
             notify(recipient=owner, kind="terminal.suspended_unpaid_rent",
@@ -287,7 +277,7 @@ def _reactivate_if_clear(*, actor: User, terminal_id: int, today: date) -> bool:
 def rent_mark_paid(*, actor: User, charge: RentCharge, reference: str) -> RentCharge:
     """Record the payment of a rent charge; paying the last overdue charge reactivates a terminal that was
     suspended for unpaid rent."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     reference = (reference or "").strip()
     if not reference:
         raise DomainError(_("Give the payment reference (bank transfer or receipt number)."))
@@ -302,7 +292,7 @@ def rent_mark_paid(*, actor: User, charge: RentCharge, reference: str) -> RentCh
 @transaction.atomic
 def rent_waive(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
     """Waive a rent charge (with a reason); like a payment it can lift a suspension for unpaid rent."""
-    _require(actor)
+    policy.require_permission(actor, PERM)
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise DomainError(_("Please give a reason of at least 3 characters."))
@@ -319,7 +309,7 @@ def rent_waive(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
 def rent_credit(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
     """Credit back a charge created wrongly (due: it is no longer owed; paid: the amount is owed back to the
     merchant). Operations managers only, with a reason; the merchant's owner is told."""
-    _require(actor)  # terminals.manage_terminal_money: operations managers
+    policy.require_permission(actor, PERM)  # terminals.manage_terminal_money: operations managers
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise DomainError(_("Give the reason for the credit (at least 5 characters)."))
@@ -331,7 +321,7 @@ def rent_credit(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
                   "currency": charge.currency, "month": f"{charge.month:%Y-%m}", "was_paid": was == R.PAID},
             extra_fields=("credit_reason",))
     _reactivate_if_clear(actor=actor, terminal_id=charge.terminal_id, today=timezone.localdate())
-    owner = _owner(charge.merchant_id)
+    owner = merchant_owner(charge.merchant_id)
     if owner is not None:
         notify(recipient=owner, kind="rent.credited",
                title=gettext_lazy("Rent of %(serial)s for %(month)s credited back"),

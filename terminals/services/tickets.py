@@ -13,23 +13,25 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
+from acquirer import audit, files, roles
 from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
-from merchants import uploads
-from merchants.models import MerchantMembership
+from merchants.selectors import merchant_owner
 from terminals.models import Installation, SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
-from terminals.photos import check_photos, open_photo
+from terminals.photos import check_photos, photo_download
 from terminals.sla import add_business_hours
+from terminals.workflow import OPEN_TICKET_STATUSES as OPEN_STATUSES
 from terminals.workflow import TERMINAL_MOVES, TICKET_MOVES
+from terminals.workflow import TICKET_PLACED as PLACED
 
 K = Ticket.Status
 T = Terminal.Status
@@ -38,10 +40,6 @@ FIELD_PERM = "terminals.field_work"
 FOLDER = "tickets"
 MAX_PHOTOS = 6
 MAX_QUANTITY = 99
-# A fault can be reported on a terminal that is at the merchant (installed onwards, until it leaves).
-PLACED = {T.INSTALLED, T.TESTED, T.ACTIVE, T.SUSPENDED}
-# Tickets whose clocks run (not resolved, not closed).
-OPEN_STATUSES = {K.OPEN, K.DIAGNOSING, K.DISPATCHED}
 # A swap replaces a live terminal; one suspended for risk or unpaid rent is not swapped around the
 # suspension (the replacement would go live in its place).
 SWAPPABLE = {T.ACTIVE, T.SUSPENDED}
@@ -137,12 +135,6 @@ def _check_photos(photos) -> list:
     return check_photos(photos, limit=MAX_PHOTOS)
 
 
-def _owner(merchant_id: int) -> User | None:
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant_id=merchant_id, role=MerchantMembership.Role.OWNER, user__is_active=True).first())
-    return membership.user if membership else None
-
-
 def _portal_url(ticket: Ticket) -> str:
     return reverse("portal:ticket-detail", kwargs={"pk": ticket.pk})
 
@@ -206,7 +198,7 @@ def ticket_raise(*, actor: User, terminal: Terminal, category: str, severity: st
             response_due=add_business_hours(raised_at, response_hours),
             resolution_due=add_business_hours(raised_at, resolution_hours))
         for photo, info in checked:
-            name = uploads.store_upload(photo, folder=FOLDER)
+            name = files.store_upload(photo, folder=FOLDER)
             stored.append(name)
             TerminalPhoto.objects.create(terminal=terminal, merchant_id=terminal.merchant_id, ticket=ticket,
                                          stored_name=name, original_name=(photo.name or "photo")[-200:],
@@ -219,7 +211,7 @@ def ticket_raise(*, actor: User, terminal: Terminal, category: str, severity: st
                                 raised_at=raised_at, photos=len(stored)))
     except BaseException:
         for name in stored:
-            uploads.delete_stored(name)
+            files.delete_stored(name)
         raise
     notify_role(role=roles.CUSTOMER_SERVICE, kind="ticket.raised",
                 title=gettext_lazy("New ticket %(number)s: %(severity)s fault on terminal %(serial)s"),
@@ -352,7 +344,7 @@ def ticket_resolve(*, actor: User, ticket: Ticket, resolution_code: str, notes: 
     advance(ticket, to=K.RESOLVED, moves=TICKET_MOVES, actor=actor, action="ticket.resolved",
             data=_data(ticket, resolution_code=resolution_code, notes=notes),
             extra_fields=("resolved_at", "resolution_code", "resolution_notes", *fields))
-    owner = _owner(ticket.merchant_id)
+    owner = merchant_owner(ticket.merchant_id)
     if owner is not None:
         notify(recipient=owner, kind="ticket.resolved",
                title=gettext_lazy("Your ticket %(number)s is resolved"),
@@ -487,8 +479,8 @@ def terminal_swap(*, actor: User, ticket: Ticket, replacement: Terminal, enginee
 # --- photos -----------------------------------------------------------------------------------
 
 @transaction.atomic
-def ticket_photo_download(*, actor: User, photo: TerminalPhoto):
-    """A ticket photo's file, download name and content type; audited. The caller scoped ``photo``."""
+def ticket_photo_download(*, actor: User, photo: TerminalPhoto) -> FileResponse:
+    """A ticket photo as an attachment; audited. The caller scoped ``photo``."""
     if photo.ticket_id is None:
         raise DomainError(_("This photo does not belong to a ticket."))
     allowed = (_is_staff(actor, "terminals.view_ticket")
@@ -497,7 +489,7 @@ def ticket_photo_download(*, actor: User, photo: TerminalPhoto):
                or (actor.is_authenticated and actor.is_active and actor.kind == User.Kind.AUDITOR))
     if not allowed:
         raise NotPermitted(_("You may not see this photo."))
-    return open_photo(actor=actor, photo=photo, action="ticket.photo_downloaded", target=photo.ticket)
+    return photo_download(actor=actor, photo=photo, action="ticket.photo_downloaded", target=photo.ticket)
 
 
 # --- the SLA job ------------------------------------------------------------------------------

@@ -13,20 +13,20 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import Length
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
+from acquirer import audit, files, policy, roles
 from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
-from merchants import uploads
 from merchants.models import Merchant
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
-from terminals.photos import check_photos, open_photo
+from terminals.photos import check_photos, photo_download
 from terminals.workflow import WORK_ORDER_MOVES
 
 W = WorkOrder.Status
@@ -85,10 +85,6 @@ CHECKLISTS = {
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _require(actor: User | None, perm: str) -> None:
-    if not (actor is not None and actor.is_authenticated and actor.is_active and actor.kind == User.Kind.STAFF
-            and actor.has_perm(perm)):
-        raise NotPermitted(_("Your role does not allow this action."))
 
 
 def _lock(work_order: WorkOrder) -> WorkOrder:
@@ -164,7 +160,7 @@ def work_order_create(*, actor: User, kind: str, merchant: Merchant, terminal: T
                       window_end: datetime | None = None, instructions: str = "") -> WorkOrder:
     """A new, open work order (numbered per day). The address defaults to the terminal's installation
     address, then the merchant's business address; a ticket's terminal is taken when none is given."""
-    _require(actor, DISPATCH)
+    policy.require_permission(actor, DISPATCH)
     return _create(actor=actor, kind=kind, merchant=merchant, terminal=terminal, ticket=ticket, address=address,
                    window_start=window_start, window_end=window_end, instructions=instructions)
 
@@ -174,7 +170,7 @@ def work_order_assign(*, actor: User, work_order: WorkOrder, engineer: User, win
                       window_end: datetime | None = None) -> WorkOrder:
     """Assign an open work order to a field engineer with a window (open -> assigned), or re-assign an
     assigned one (engineer and/or window change, the status stays)."""
-    _require(actor, DISPATCH)
+    policy.require_permission(actor, DISPATCH)
     work_order = _lock(work_order)
     if not is_field_engineer(engineer):
         raise DomainError(_("%(user)s is not an active field engineer.") % {"user": engineer.get_username()})
@@ -211,7 +207,7 @@ def work_order_assign(*, actor: User, work_order: WorkOrder, engineer: User, win
 
 @transaction.atomic
 def work_order_cancel(*, actor: User, work_order: WorkOrder, reason: str) -> WorkOrder:
-    _require(actor, DISPATCH)
+    policy.require_permission(actor, DISPATCH)
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise DomainError(_("Please give a reason of at least 3 characters."))
@@ -223,7 +219,7 @@ def work_order_cancel(*, actor: User, work_order: WorkOrder, reason: str) -> Wor
 # --- field work ---------------------------------------------------------------------------------
 
 def _require_engineer(actor: User, work_order: WorkOrder) -> None:
-    _require(actor, FIELD_WORK)
+    policy.require_permission(actor, FIELD_WORK)
     if work_order.engineer_id != actor.pk:
         raise NotPermitted(_("Only the engineer assigned to %(number)s can do this.")
                            % {"number": work_order.number})
@@ -289,7 +285,7 @@ def work_order_complete(*, actor: User, work_order: WorkOrder, checklist: dict, 
     stored = []
     try:
         for photo, info in checked:
-            name = uploads.store_upload(photo, folder=FOLDER)
+            name = files.store_upload(photo, folder=FOLDER)
             stored.append(name)
             TerminalPhoto.objects.create(work_order=work_order, merchant=work_order.merchant,
                                          terminal=work_order.terminal, stored_name=name,
@@ -308,7 +304,7 @@ def work_order_complete(*, actor: User, work_order: WorkOrder, checklist: dict, 
             _plan_next_maintenance(actor=actor, work_order=work_order)
     except BaseException:
         for name in stored:
-            uploads.delete_stored(name)
+            files.delete_stored(name)
         raise
     return work_order
 
@@ -336,11 +332,11 @@ def _may_read(actor: User) -> bool:
 
 
 @transaction.atomic
-def work_order_photo_download(*, actor: User, photo: TerminalPhoto):
-    """A work order's photo: (file handle, download name, content type); every download is audited."""
+def work_order_photo_download(*, actor: User, photo: TerminalPhoto) -> FileResponse:
+    """A work order's photo as an attachment; every download is audited."""
     if not _may_read(actor) or photo.work_order_id is None:
         raise NotPermitted(_("You may not see work-order photos."))
-    return open_photo(actor=actor, photo=photo, action="work_order.photo_downloaded", target=photo.work_order)
+    return photo_download(actor=actor, photo=photo, action="work_order.photo_downloaded", target=photo.work_order)
 
 
 # --- preventive maintenance ------------------------------------------------------------------------

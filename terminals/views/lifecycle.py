@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.views.actions import flash_form_errors
-from merchants.views.documents import file_response
 from terminals import forms_lifecycle as f
+from terminals.policy import PERMS
 from terminals.selectors.lifecycle import (
     allocatable_merchants,
     parameter_change_get,
@@ -150,10 +150,9 @@ class _PhotoMixin:
     def get(self, request, pk):
         photo = terminal_photo_get(actor=request.user, pk=pk)
         try:
-            handle, filename, content_type = svc.terminal_photo_download(actor=request.user, photo=photo)
+            return svc.terminal_photo_download(actor=request.user, photo=photo)
         except DomainError as error:
             raise Http404(str(error)) from error
-        return file_response(handle, filename, content_type)
 
 
 class OpsTerminalPhotoView(OpsView, _PhotoMixin):
@@ -200,7 +199,7 @@ class _TerminalMoveView(OpsView):
 
 
 def _move_view(action: str, perform, *, done=None):
-    attrs = {"action": action, "permission_required": (f"terminals.{svc.PERMS[action]}",),
+    attrs = {"action": action, "permission_required": (PERMS[action],),
              "perform": lambda self, actor, terminal, form: perform(actor, terminal, form)}
     if done is not None:
         attrs["done"] = lambda self, terminal: done(terminal)

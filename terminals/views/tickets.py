@@ -19,7 +19,6 @@ from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
 from acquirer.views.actions import flash_form_errors
 from acquirer.workflow import allowed_moves
-from merchants.views.documents import file_response
 from terminals.forms_tickets import (
     AssignForm,
     DiagnoseForm,
@@ -70,10 +69,9 @@ def _with_clocks(tickets, now=None):
 def _photo_response(request, pk):
     photo = ticket_photo_get(actor=request.user, pk=pk)
     try:
-        handle, filename, content_type = svc.ticket_photo_download(actor=request.user, photo=photo)
+        return svc.ticket_photo_download(actor=request.user, photo=photo)
     except DomainError as error:
         raise Http404(str(error)) from error
-    return file_response(handle, filename, content_type)
 
 
 # --- lists ------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
 from acquirer.views.actions import flash_form_errors
 from acquirer.workflow import allowed_moves
-from merchants.views.documents import file_response
 from terminals.forms_workorders import (
     MerchantSearchForm,
     WorkOrderAssignForm,
@@ -302,10 +301,9 @@ class _PhotoMixin:
     def get(self, request, pk):
         photo = work_order_photo_get(actor=request.user, pk=pk)
         try:
-            handle, filename, content_type = svc.work_order_photo_download(actor=request.user, photo=photo)
+            return svc.work_order_photo_download(actor=request.user, photo=photo)
         except DomainError as error:
             raise Http404(str(error)) from error
-        return file_response(handle, filename, content_type)
 
 
 class WorkOrderPhotoView(OpsView, _PhotoMixin):

@@ -281,12 +281,12 @@ def test_every_merchant_transition_is_allowed_or_refused_as_the_table_says(db, s
     for target in Merchant.Status.values:
         merchant.status = source
         if target in MERCHANT_MOVES[source]:
-            advance(merchant, to=target, moves=MERCHANT_MOVES, actor=None, action="merchant.test")
+            advance(merchant, to=target, moves=MERCHANT_MOVES, actor=None, action="merchant.application_updated")
             assert Merchant.objects.get(pk=merchant.pk).status == target
             Merchant.objects.filter(pk=merchant.pk).update(status=source)
         else:
             with pytest.raises(TransitionNotAllowed):
-                advance(merchant, to=target, moves=MERCHANT_MOVES, actor=None, action="merchant.test")
+                advance(merchant, to=target, moves=MERCHANT_MOVES, actor=None, action="merchant.application_updated")
 
 
 def test_risk_override_needs_a_written_reason_and_is_audited(users, merchant_a):

@@ -134,15 +134,15 @@ def test_every_contract_transition_is_allowed_or_refused_as_the_table_says(db, s
     contract = Contract.objects.create(merchant=merchant, version=1, status=source, start_date=today,
                                        end_date=today + timedelta(days=365))
     if target in CONTRACT_MOVES[source]:
-        advance(contract, to=target, moves=CONTRACT_MOVES, actor=None, action="contract.test")
+        advance(contract, to=target, moves=CONTRACT_MOVES, actor=None, action="contract.amended")
         assert Contract.objects.get(pk=contract.pk).status == target
-        assert AuditEvent.objects.filter(action="contract.test", target_id=str(contract.pk),
+        assert AuditEvent.objects.filter(action="contract.amended", target_id=str(contract.pk),
                                          before={"status": source}, after={"status": target}).exists()
     else:
         with pytest.raises(TransitionNotAllowed):
-            advance(contract, to=target, moves=CONTRACT_MOVES, actor=None, action="contract.test")
+            advance(contract, to=target, moves=CONTRACT_MOVES, actor=None, action="contract.amended")
         assert Contract.objects.get(pk=contract.pk).status == source
-        assert not AuditEvent.objects.filter(action="contract.test").exists()
+        assert not AuditEvent.objects.filter(action="contract.amended").exists()
 
 
 def test_every_contract_status_has_a_row_in_the_table():

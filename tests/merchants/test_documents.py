@@ -15,10 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from acquirer import roles
+from acquirer import files, roles
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import AuditEvent, Notification
-from merchants import uploads
 from merchants.models import Merchant, MerchantDocument
 from merchants.services.documents import (
     document_decide,
@@ -86,10 +85,10 @@ def doc_a(users, merchant_a):
     ("shop.png", PNG, "image/png")])
 def test_check_upload_decides_the_type_by_content(name, content, content_type):
     uploaded = upload(name, content, content_type="application/octet-stream")
-    info = uploads.check_upload(uploaded)
+    info = files.check_upload(uploaded)
     assert info.content_type == content_type and info.uploaded_sha256 == hashlib.sha256(content).hexdigest()
     # size and digest describe what is stored and downloaded (images are re-encoded)
-    with uploads.open_stored(uploads.store_upload(uploaded, folder="kyc")) as handle:
+    with files.open_stored(files.store_upload(uploaded, folder="kyc")) as handle:
         stored = handle.read()
     assert info.size == len(stored) and info.sha256 == hashlib.sha256(stored).hexdigest()
 
@@ -98,40 +97,40 @@ def test_check_upload_decides_the_type_by_content(name, content, content_type):
 def test_check_upload_refuses_a_file_renamed_to_pdf(content):
     # The browser's content type says PDF too; only the bytes count.
     with pytest.raises(ValidationError) as caught:
-        uploads.check_upload(upload("licence.pdf", content, content_type="application/pdf"))
+        files.check_upload(upload("licence.pdf", content, content_type="application/pdf"))
     assert caught.value.code == "content_mismatch"
     assert "licence.pdf" in caught.value.messages[0] and "is not PDF" in caught.value.messages[0]
 
 
 def test_check_upload_refuses_a_pdf_renamed_to_jpg():
     with pytest.raises(ValidationError, match="named as a JPEG file") as caught:
-        uploads.check_upload(upload("photo.jpg", PDF))
+        files.check_upload(upload("photo.jpg", PDF))
     assert caught.value.code == "content_mismatch"
 
 
 def test_check_upload_refuses_unknown_types_and_names():
     with pytest.raises(ValidationError) as caught:
-        uploads.check_upload(upload("setup.exe", EXE))
+        files.check_upload(upload("setup.exe", EXE))
     assert caught.value.code == "type" and "PDF, JPEG, PNG" in caught.value.messages[0]
     with pytest.raises(ValidationError) as caught:
-        uploads.check_upload(upload("licence.exe", PDF))
+        files.check_upload(upload("licence.exe", PDF))
     assert caught.value.code == "extension"
 
 
 def test_check_upload_refuses_an_empty_file():
     with pytest.raises(ValidationError, match="is empty") as caught:
-        uploads.check_upload(upload("empty.pdf", b""))
+        files.check_upload(upload("empty.pdf", b""))
     assert caught.value.code == "empty"
 
 
 def test_check_upload_refuses_an_oversized_file_and_names_the_limit(settings):
     settings.ACQUIRER_UPLOAD_MAX_BYTES = 1024
     with pytest.raises(ValidationError) as caught:
-        uploads.check_upload(upload("big.pdf", b"%PDF-" + b"0" * 2000))
+        files.check_upload(upload("big.pdf", b"%PDF-" + b"0" * 2000))
     assert caught.value.code == "too_large" and "2,005 bytes; the limit is 1,024 bytes (1.0\xa0KB)" in (
         caught.value.messages[0])
     settings.ACQUIRER_UPLOAD_MAX_BYTES = len(PDF)
-    assert uploads.check_upload(upload("small.pdf", PDF)).size == len(PDF)
+    assert files.check_upload(upload("small.pdf", PDF)).size == len(PDF)
 
 
 def test_default_upload_limit_is_ten_mebibytes():
@@ -140,21 +139,21 @@ def test_default_upload_limit_is_ten_mebibytes():
 
 def test_check_upload_limits_photos_to_images():
     with pytest.raises(ValidationError, match="Accepted: JPEG, PNG"):
-        uploads.check_upload(upload("photo.pdf", PDF), allowed=("jpeg", "png"))
+        files.check_upload(upload("photo.pdf", PDF), allowed=("jpeg", "png"))
 
 
 # --- storing -------------------------------------------------------------------------------------
 
 def test_store_upload_uses_random_private_names_outside_static(media):
-    first = uploads.store_upload(upload("licence.pdf", PDF), folder="kyc")
-    second = uploads.store_upload(upload("licence.pdf", PDF), folder="kyc")
+    first = files.store_upload(upload("licence.pdf", PDF), folder="kyc")
+    second = files.store_upload(upload("licence.pdf", PDF), folder="kyc")
     assert first != second
     for name in (first, second):
         assert name.startswith("kyc/") and name.endswith(".pdf") and "licence" not in name
         assert len(Path(name).stem) == 32
         path = Path(media) / name
         assert b"STORED-PDF-MARKER" not in path.read_bytes()  # encrypted at rest
-        with uploads.open_stored(name) as handle:
+        with files.open_stored(name) as handle:
             assert handle.read() == PDF
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE((Path(media) / "kyc").stat().st_mode) == 0o700
@@ -164,18 +163,18 @@ def test_store_upload_uses_random_private_names_outside_static(media):
 
 
 def test_store_upload_takes_the_extension_from_the_content():
-    assert uploads.store_upload(upload("scan.jpeg", JPEG), folder="kyc").endswith(".jpg")
+    assert files.store_upload(upload("scan.jpeg", JPEG), folder="kyc").endswith(".jpg")
 
 
 def test_open_stored_refuses_path_traversal(media):
-    name = uploads.store_upload(upload("a.png", PNG), folder="kyc")
-    with uploads.open_stored(name) as handle:
+    name = files.store_upload(upload("a.png", PNG), folder="kyc")
+    with files.open_stored(name) as handle:
         assert handle.read() == PNG
     for bad in ("../secret.txt", "kyc/../../etc/passwd", "/etc/passwd", "", "kyc/\x00x"):
         with pytest.raises(SuspiciousFileOperation):
-            uploads.open_stored(bad)
+            files.open_stored(bad)
     with pytest.raises(SuspiciousFileOperation):
-        uploads.store_upload(upload("a.png", PNG), folder="../outside")
+        files.store_upload(upload("a.png", PNG), folder="../outside")
 
 
 # --- upload service ------------------------------------------------------------------------------
@@ -409,10 +408,12 @@ def test_operations_manager_may_decide(users, doc_a):
 
 def test_download_service_is_audited_for_everyone(users, doc_a):
     for actor in ("merchant_a", "auditor", roles.CUSTOMER_SERVICE):
-        handle, filename, content_type = document_download(actor=users[actor], document=doc_a)
-        with handle:
-            assert handle.read() == PDF
-        assert (filename, content_type) == ("proof.pdf", "application/pdf")
+        response = document_download(actor=users[actor], document=doc_a)
+        try:
+            assert b"".join(response.streaming_content) == PDF
+        finally:
+            response.file_to_stream.close()
+        assert (response.filename, response["Content-Type"]) == ("proof.pdf", "application/pdf")
     assert AuditEvent.objects.filter(action="document.downloaded", target_id=str(doc_a.pk)).count() == 3
     for actor in ("merchant_b", roles.FIELD_ENGINEER):
         with pytest.raises(NotPermitted):

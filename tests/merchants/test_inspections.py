@@ -269,9 +269,9 @@ def test_photo_download_is_an_audited_attachment(clients, users, active_a, inspe
         assert body.startswith(b"\xff\xd8\xff") and hashlib.sha256(body).hexdigest() == picture.sha256
     events = AuditEvent.objects.filter(action="inspection.photo_downloaded", target_id=str(inspection.pk))
     assert {e.actor for e in events} == {users[roles.FIELD_ENGINEER], users["auditor"]}
-    handle, filename, _type = inspection_photo_download(actor=users[roles.RISK_ANALYST], photo=picture)
-    handle.close()
-    assert filename == "门头.jpg"
+    response = inspection_photo_download(actor=users[roles.RISK_ANALYST], photo=picture)
+    response.file_to_stream.close()
+    assert response.filename == "门头.jpg"
     with pytest.raises(NotPermitted):
         inspection_photo_download(actor=users[roles.CUSTOMER_SERVICE], photo=picture)
 

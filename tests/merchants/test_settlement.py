@@ -436,15 +436,15 @@ def test_every_settlement_transition_is_allowed_or_refused_as_the_table_says(db,
                                                account_number_hash=keyed_hash(CORPORATE_NUMBER),
                                                account_number_masked=mask(CORPORATE_NUMBER), status=source)
     if target in SETTLEMENT_MOVES[source]:
-        advance(account, to=target, moves=SETTLEMENT_MOVES, actor=None, action="settlement_account.test")
+        advance(account, to=target, moves=SETTLEMENT_MOVES, actor=None, action="settlement_account.verified")
         assert SettlementAccount.objects.get(pk=account.pk).status == target
-        assert AuditEvent.objects.filter(action="settlement_account.test", before={"status": source},
+        assert AuditEvent.objects.filter(action="settlement_account.verified", before={"status": source},
                                          after={"status": target}).exists()
     else:
         with pytest.raises(TransitionNotAllowed):
-            advance(account, to=target, moves=SETTLEMENT_MOVES, actor=None, action="settlement_account.test")
+            advance(account, to=target, moves=SETTLEMENT_MOVES, actor=None, action="settlement_account.verified")
         assert SettlementAccount.objects.get(pk=account.pk).status == source
-        assert not AuditEvent.objects.filter(action="settlement_account.test").exists()
+        assert not AuditEvent.objects.filter(action="settlement_account.verified").exists()
 
 
 def test_every_settlement_status_has_a_row_in_the_table():

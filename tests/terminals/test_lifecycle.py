@@ -202,13 +202,13 @@ def test_terminal_move_table_allows_exactly_its_moves(merchant_a, current, targe
     terminal = make_terminal(status=current, merchant=merchant_a)
     allowed = target in TERMINAL_MOVES[current]
     if allowed:
-        advance(terminal, to=target, moves=TERMINAL_MOVES, actor=None, action="terminal.test_move")
+        advance(terminal, to=target, moves=TERMINAL_MOVES, actor=None, action="terminal.allocated")
         terminal.refresh_from_db()
         assert terminal.status == target
-        assert events(terminal, "terminal.test_move").get().after == {"status": target}
+        assert events(terminal, "terminal.allocated").get().after == {"status": target}
     else:
         with pytest.raises(TransitionNotAllowed):
-            advance(terminal, to=target, moves=TERMINAL_MOVES, actor=None, action="terminal.test_move")
+            advance(terminal, to=target, moves=TERMINAL_MOVES, actor=None, action="terminal.allocated")
         terminal.refresh_from_db()
         assert terminal.status == current
         assert not events(terminal).exists()

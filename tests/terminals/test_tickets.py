@@ -527,8 +527,8 @@ def test_swap_keeps_the_parameters_on_the_replacement_and_sends_the_old_terminal
     assert events("terminal.swapped_in", replacement).get().data["swap_of"] == terminal_a.serial_number
     assert events("ticket.swapped", ticket).get().data["terminal"] == terminal_a.pk
     # the replacement still has to be tested and put live (the lifecycle services do that)
-    for status in (T.TESTED, T.ACTIVE):
-        advance(replacement, to=status, moves=TERMINAL_MOVES, actor=engineer, action=f"terminal.{status}")
+    for status, action in ((T.TESTED, "terminal.tested"), (T.ACTIVE, "terminal.activated")):
+        advance(replacement, to=status, moves=TERMINAL_MOVES, actor=engineer, action=action)
     assert replacement.status == T.ACTIVE and replacement.tid == params["tid"]
     svc.ticket_resolve(actor=engineer, ticket=ticket, resolution_code="swapped", notes="Swapped on site")
     ticket.refresh_from_db()

@@ -1,21 +1,20 @@
 """Create the demo: one user per role, then each domain app's demo data, then one run of every job.
 
-Each app may have a ``demo`` module with ``seed(*, password, force_password) -> list[(login, what)]``;
-they are found by name in INSTALLED_APPS order (the core never imports a domain app).
+Each app's ``plugin.py`` may declare ``demo=seed(*, password, force_password) -> list[(login, what)]``; the
+seeders run in INSTALLED_APPS order, found through ``acquirer.registry`` (the core never imports a domain app).
 Idempotent: running it again creates nothing twice. With --password every demo user gets that
 password (validated like any other); without it, new users get a generated one, which is printed.
 """
 
-import importlib
 import secrets
 import string
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from acquirer import audit, roles
 from acquirer.models import User
+from acquirer.registry import registry
 from acquirer.services.accounts import ensure_demo_user
 
 STAFF = [
@@ -71,14 +70,8 @@ class Command(BaseCommand):
                              kind=User.Kind.STAFF, roles=[role], email=f"{username}@acquirer.example",
                              first_name=first, last_name=last)
             logins.append((username, str(roles.label(role))))
-        for app_config in apps.get_app_configs():
-            if app_config.name == "acquirer":
-                continue
-            try:
-                module = importlib.import_module(f"{app_config.name}.demo")
-            except ModuleNotFoundError:
-                continue
-            logins += module.seed(password=password, force_password=force_password)
+        for seed in registry().demo_seeders():
+            logins += seed(password=password, force_password=force_password)
         ensure_demo_user(username="auditor", password=password, force_password=force_password,
                          kind=User.Kind.AUDITOR, email="auditor@audit.example", first_name="Sun", last_name="Hui")
         logins.append(("auditor", "auditor (read-only)"))

@@ -1,4 +1,6 @@
-"""Uploaded files (KYC documents, inspection and terminal photos): parsed, cleaned, stored encrypted.
+"""Uploaded files of every app (KYC documents, inspection, terminal, work-order and ticket photos): checked
+by content, cleaned, stored encrypted outside any served folder, and sent back only through one audited
+download (:func:`audited_download`). The core owns this; an app keeps only the rows that name its files.
 
 Checking (``check_upload``):
 
@@ -16,9 +18,17 @@ Checking (``check_upload``):
 Storing (``store_upload``): under ``MEDIA_ROOT/<folder>/`` with random names (directories 0700, files 0600),
 encrypted with AES-256-GCM in chunks under the current field key (``acquirer.secrets.SealedWriter``; the key
 id is in the file header so keys rotate with ``manage.py reencrypt``). ``MEDIA_ROOT`` lies outside the static
-root and is never served directly: ``open_stored`` decrypts for the authorized, audited download views, which
-answer with ``Content-Disposition: attachment``. Files stored before encryption (no header) are read as
-they are until ``manage.py reencrypt`` seals them.
+root and is never served directly: ``open_stored`` decrypts for :func:`audited_download`, the only way a
+stored file leaves the server. Files stored before encryption (no header) are read as they are until
+``manage.py reencrypt`` seals them.
+
+Downloading (``audited_download``): the caller (a service) has checked that the actor may see the file; the
+file is opened and decrypted (a file that fails authentication raises ``acquirer.secrets.SecretError`` before
+anything is recorded), the audit event is written inside the request, before a byte is streamed, and the
+response is an attachment (``Content-Disposition: attachment``) with the stored content type,
+``X-Content-Type-Options: nosniff`` and ``Cache-Control: private, no-store``.
+
+Forms: ``acquirer.forms.MultipleFileField`` takes several files in one input.
 """
 
 import hashlib
@@ -31,10 +41,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.db import transaction
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from acquirer import audit
 from acquirer import secrets as sealing
+from acquirer.exceptions import DomainError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -385,3 +399,33 @@ def open_stored(stored_name: str):
 def delete_stored(stored_name: str) -> None:
     """Remove a stored file (used when the transaction that stored it fails)."""
     _resolve(stored_name).unlink(missing_ok=True)
+
+
+# --- downloading ---------------------------------------------------------------------------------
+
+class StoredFileMissing(DomainError):
+    """The row names a file that is not in storage (a download answers 404)."""
+
+
+def audited_download(*, actor, stored_name: str, filename: str, content_type: str, action: str, target,
+                     data: dict | None = None) -> FileResponse:
+    """The stored file as a download, the download audited as ``action`` on ``target`` (with ``data``).
+
+    The caller has checked that ``actor`` may see the file. The file is opened (decrypted) first: a missing
+    file raises :class:`StoredFileMissing`, a file that fails authentication ``acquirer.secrets.SecretError``,
+    and then nothing is recorded. The audit event is written now, inside the request, before anything is
+    streamed. The response is never shown inline, not sniffed by the browser and not cached."""
+    try:
+        handle = open_stored(stored_name)
+    except FileNotFoundError as error:
+        raise StoredFileMissing(_("The file is missing from storage.")) from error
+    try:
+        with transaction.atomic():
+            audit.record(action, actor=actor, target=target, data=data)
+        response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    except BaseException:
+        handle.close()
+        raise
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,222 @@
+"""How an app plugs itself into the core: each installed app may have a ``plugin.py`` with ``PLUGIN = Plugin(...)``.
+
+The registry finds those modules by name in ``INSTALLED_APPS`` order (like ``acquirer.roles.sync`` finds
+``roles.py``) and merges what they declare into one :class:`Registry`: URL patterns per area, menu sections and
+entries, scheduled jobs, home-page cards, role grants, the demo seeder and the gate-matrix samples. The core
+never imports a domain app by name; it only reads this object.
+
+Areas are ``ops`` (staff), ``portal`` (merchants) and ``audit`` (auditors, read-only).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+
+AREAS = ("ops", "portal", "audit")
+
+
+@dataclass(frozen=True)
+class MenuSection:
+    """A dropdown of the main menu (``key`` gives its element id ``nav-<key>``). Several apps may declare the same
+    section (same area and key): their entries share one dropdown. Shown only with ``permission`` (when set) and
+    when at least one of its entries is visible."""
+
+    area: str
+    key: str
+    label: str
+    order: int
+    permission: str = ""
+
+    @property
+    def element_id(self) -> str:
+        return f"nav-{self.key}"
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One link of the main menu: inside the dropdown ``section`` (a section key), or a top-level link when
+    ``section`` is empty. ``permission`` is a Django permission (``app_label.codename``) or empty (everyone who
+    may enter the area)."""
+
+    area: str
+    section: str
+    label: str
+    url_name: str
+    permission: str = ""
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """A card on the area's home page: a title, an optional count, a link. ``count(actor)`` returns an int or
+    None and must run a fixed number of queries (one ``count()``), whatever the data."""
+
+    area: str
+    title: str
+    url_name: str
+    link_label: str
+    permission: str = ""
+    count: Callable | None = None
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """What one app declares. ``urls`` maps an area to its URL patterns; ``jobs`` maps a job name to
+    ``{title, task, schedule, period, description}`` (see ``acquirer.schedule``); ``roles`` is the module (or
+    mapping) with ``ROLE_GRANTS``; ``demo`` is ``seed(*, password, force_password) -> [(login, what)]``;
+    ``gate_samples`` lists the test modules with ``build(ctx)`` and ``samples(ctx)`` for the gate matrix
+    (dotted names, imported only by the tests)."""
+
+    urls: Mapping[str, list] = field(default_factory=dict)
+    menu_sections: list[MenuSection] = field(default_factory=list)
+    menu: list[MenuEntry] = field(default_factory=list)
+    jobs: Mapping[str, dict] = field(default_factory=dict)
+    home_cards: list[HomeCard] = field(default_factory=list)
+    roles: ModuleType | Mapping | None = None
+    demo: Callable | None = None
+    gate_samples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Registry:
+    """Every plugin merged, in discovery order. ``plugins`` maps the app label to its plugin."""
+
+    plugins: dict[str, Plugin] = field(default_factory=dict)
+    version: int = 0  # bumped by every change, so what is derived from the registry knows when to rebuild
+
+    def add(self, label: str, plugin: Plugin) -> None:
+        """Register ``plugin`` for the app ``label`` (discovery does it for every installed app; a test may add a
+        plugin of its own, then reload ``acquirer.urls`` to route its URLs)."""
+        if label in self.plugins:
+            raise ValueError(f"a plugin is already registered for {label!r}")
+        unknown = set(plugin.urls) - set(AREAS)
+        if unknown:
+            raise ValueError(f"{label}: unknown areas {sorted(unknown)}")
+        clash = set(plugin.jobs) & set(self.jobs)
+        if clash:
+            raise ValueError(f"{label}: jobs already declared by another app: {sorted(clash)}")
+        self.plugins[label] = plugin
+        self.version += 1
+
+    def remove(self, label: str) -> None:
+        del self.plugins[label]
+        self.version += 1
+
+    def urls(self, area: str) -> list:
+        return [pattern for plugin in self.plugins.values() for pattern in plugin.urls.get(area, [])]
+
+    @property
+    def jobs(self) -> dict[str, dict]:
+        return {name: job for plugin in self.plugins.values() for name, job in plugin.jobs.items()}
+
+    def menu_sections(self, area: str) -> dict[str, MenuSection]:
+        sections: dict[str, MenuSection] = {}
+        for plugin in self.plugins.values():
+            for section in plugin.menu_sections:
+                if section.area == area:
+                    sections.setdefault(section.key, section)
+        return sections
+
+    def menu(self, area: str) -> list[MenuEntry]:
+        entries = [entry for plugin in self.plugins.values() for entry in plugin.menu if entry.area == area]
+        return sorted(entries, key=lambda entry: entry.order)  # stable: declaration order breaks ties
+
+    def home_cards(self, area: str) -> list[HomeCard]:
+        cards = [card for plugin in self.plugins.values() for card in plugin.home_cards if card.area == area]
+        return sorted(cards, key=lambda card: card.order)
+
+    def role_grants(self) -> dict[str, dict[str, list[str]]]:
+        """App label -> {role: [codenames]}."""
+        grants = {}
+        for label, plugin in self.plugins.items():
+            source = plugin.roles
+            value = getattr(source, "ROLE_GRANTS", source)
+            if value:
+                grants[label] = dict(value)
+        return grants
+
+    def demo_seeders(self) -> list[Callable]:
+        return [plugin.demo for plugin in self.plugins.values() if plugin.demo is not None]
+
+    def gate_sample_modules(self) -> list[str]:
+        return [name for plugin in self.plugins.values() for name in plugin.gate_samples]
+
+
+def discover(app_configs: Iterable | None = None) -> Registry:
+    """A registry of every installed app's ``plugin.PLUGIN`` (apps without a ``plugin`` module are skipped)."""
+    if app_configs is None:
+        from django.apps import apps
+
+        app_configs = apps.get_app_configs()
+    found = Registry()
+    for app_config in app_configs:
+        try:
+            module = importlib.import_module(f"{app_config.name}.plugin")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app_config.name}.plugin":
+                raise  # the plugin exists but imports something missing: say so
+            continue
+        found.add(app_config.label, module.PLUGIN)
+    return found
+
+
+@cache
+def registry() -> Registry:
+    """The registry of this process (discovered once, after the app registry is ready)."""
+    return discover()
+
+
+def visible(user, permission: str) -> bool:
+    return not permission or user.has_perm(permission)
+
+
+def menu_for(user, area: str | None, reg: Registry | None = None) -> list[dict]:
+    """The main menu of ``area`` as ``user`` may see it: top-level links and dropdowns, in order.
+
+    Each item is ``{"label", "url"}`` (a link) or ``{"label", "id", "entries": [{"label", "url"}]}`` (a dropdown).
+    """
+    from django.urls import reverse
+
+    if area not in AREAS or user is None or not user.is_authenticated:
+        return []
+    reg = reg or registry()
+    sections = reg.menu_sections(area)
+    items: list[dict] = []
+    dropdowns: dict[str, dict] = {}
+    for entry in reg.menu(area):
+        if not visible(user, entry.permission):
+            continue
+        link = {"label": entry.label, "url": reverse(entry.url_name)}
+        if not entry.section:
+            items.append({**link, "order": entry.order})
+            continue
+        section = sections.get(entry.section)
+        if section is None:
+            raise ValueError(f"menu entry {entry.url_name} names an undeclared section {entry.section!r}")
+        if not visible(user, section.permission):
+            continue
+        if section.key not in dropdowns:
+            dropdowns[section.key] = {"label": section.label, "id": section.element_id, "entries": [],
+                                      "order": section.order}
+            items.append(dropdowns[section.key])
+        dropdowns[section.key]["entries"].append(link)
+    return sorted(items, key=lambda item: item["order"])
+
+
+def home_cards_for(user, area: str, reg: Registry | None = None) -> list[dict]:
+    """The home-page cards of ``area`` that ``user`` may open, each with its count (one query per card)."""
+    from django.urls import reverse
+
+    reg = reg or registry()
+    cards = []
+    for card in reg.home_cards(area):
+        if not visible(user, card.permission):
+            continue
+        cards.append({"title": card.title, "url": reverse(card.url_name), "link_label": card.link_label,
+                      "count": card.count(user) if card.count else None})
+    return cards

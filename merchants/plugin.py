@@ -1,0 +1,70 @@
+"""What the core discovers of the merchants app (see ``acquirer.registry``): URLs per area, menu, jobs, home cards,
+role grants, demo data and the gate-matrix samples."""
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from merchants import roles, urls
+
+
+def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
+    from merchants import demo
+
+    return demo.seed(password=password, force_password=force_password)
+
+
+PLUGIN = Plugin(
+    urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
+    menu_sections=[
+        MenuSection("ops", "merchants", _("Merchants"), order=20, permission="merchants.view_merchant"),
+        MenuSection("portal", "account", _("My account"), order=20),
+        MenuSection("audit", "records", _("Records"), order=50),
+    ],
+    menu=[
+        MenuEntry("ops", "merchants", _("Onboarding"), "ops:onboarding-queue", order=10),
+        MenuEntry("ops", "merchants", _("Merchant register"), "ops:merchant-list", order=20),
+        MenuEntry("ops", "merchants", _("Blacklist"), "ops:blacklist-list", "merchants.view_blacklistentry", order=30),
+        MenuEntry("ops", "merchants", _("Inspections"), "ops:inspection-list", "merchants.view_inspection", order=40),
+        MenuEntry("ops", "merchants", _("Settlement accounts"), "ops:settlement-queue",
+                  "merchants.view_settlementaccount", order=50),
+        MenuEntry("portal", "", _("My business"), "portal:home", order=10),
+        MenuEntry("portal", "account", _("Application"), "portal:application", order=21),
+        MenuEntry("portal", "account", _("Documents"), "portal:document-list", order=22),
+        MenuEntry("portal", "account", _("Contracts"), "portal:contract-list", order=23),
+        MenuEntry("portal", "account", _("Settlement accounts"), "portal:settlement-list", order=24),
+        MenuEntry("portal", "", _("Activity"), "portal:activity", order=50),
+        MenuEntry("audit", "records", _("Merchants"), "audit:merchant-list", order=51),
+    ],
+    jobs={
+        "merchants.document_expiry": {
+            "title": _("Document expiry reminders"),
+            "task": "merchants.tasks.documents_remind_expiring",
+            "schedule": crontab(hour=8, minute=0),
+            "period": 24 * 3600,
+            "description": _("Remind merchants (and their reviewer) of KYC documents expiring within 30 days."),
+        },
+        "merchants.contract_renewal": {
+            "title": _("Contract renewal reminders"),
+            "task": "merchants.tasks.contracts_remind_renewal",
+            "schedule": crontab(hour=8, minute=10),
+            "period": 24 * 3600,
+            "description": _("Remind merchants and operations managers of contracts ending within 60 days."),
+        },
+        "merchants.inspection_overdue": {
+            "title": _("Overdue inspections"),
+            "task": "merchants.tasks.inspections_flag_overdue",
+            "schedule": crontab(hour=8, minute=20),
+            "period": 24 * 3600,
+            "description": _("Flag active merchants whose on-site inspection is overdue to compliance officers."),
+        },
+    },
+    home_cards=[
+        HomeCard("ops", _("Merchants"), "ops:merchant-list", _("Open the merchant registry"),
+                 permission="merchants.view_merchant", order=10),
+        HomeCard("audit", _("Merchants"), "audit:merchant-list", _("Open the merchant register"), order=10),
+    ],
+    roles=roles,
+    demo=_seed_demo,
+    gate_samples=["tests.merchants.gate_samples"],
+)

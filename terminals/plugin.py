@@ -1,0 +1,99 @@
+"""What the core discovers of the terminals app (see ``acquirer.registry``): URLs per area, menu, jobs, home cards
+for its queues, role grants, demo data and the gate-matrix samples."""
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from terminals import roles, urls
+
+
+def _open_tickets(actor) -> int:
+    from terminals.selectors.tickets import ticket_list
+
+    return ticket_list(actor=actor, filters={"status": "unresolved"}).count()
+
+
+def _jobs_today(actor) -> int:
+    from terminals.selectors.workorders import work_orders_today
+
+    return work_orders_today(actor=actor).count()
+
+
+def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
+    from terminals import demo
+
+    return demo.seed(password=password, force_password=force_password)
+
+
+PLUGIN = Plugin(
+    urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
+    menu_sections=[
+        MenuSection("ops", "terminals", _("Terminals"), order=30, permission="terminals.view_terminal"),
+        MenuSection("audit", "records", _("Records"), order=50),
+    ],
+    menu=[
+        MenuEntry("ops", "terminals", _("Terminal registry"), "ops:terminal-list", order=10),
+        MenuEntry("ops", "terminals", _("Terminal charts"), "ops:terminal-dashboard", order=20),
+        MenuEntry("ops", "terminals", _("Work orders"), "ops:workorder-list", "terminals.view_workorder", order=30),
+        MenuEntry("ops", "terminals", _("My jobs today"), "ops:workorder-mine", "terminals.field_work", order=40),
+        MenuEntry("ops", "terminals", _("Maintenance tickets"), "ops:ticket-list", "terminals.view_ticket", order=50),
+        MenuEntry("ops", "terminals", _("Firmware"), "ops:firmware-list", "terminals.view_firmwareversion",
+                  order=60),
+        MenuEntry("ops", "terminals", _("Rent and deposits"), "ops:rent-list", "terminals.view_rentcharge", order=70),
+        MenuEntry("ops", "terminals", _("Terminal health"), "ops:health-list", "terminals.view_healthflag", order=80),
+        MenuEntry("ops", "terminals", _("Bulk intake"), "ops:terminal-intake", "terminals.manage_stock", order=90),
+        MenuEntry("portal", "", _("My terminals"), "portal:terminal-list", order=30),
+        MenuEntry("portal", "", _("Faults"), "portal:ticket-list", order=40),
+        MenuEntry("audit", "records", _("Terminals"), "audit:terminal-list", order=52),
+        MenuEntry("audit", "records", _("Work orders"), "audit:workorder-list", order=53),
+        MenuEntry("audit", "records", _("Maintenance tickets"), "audit:ticket-list", order=54),
+        MenuEntry("audit", "records", _("Firmware"), "audit:firmware-list", order=55),
+        MenuEntry("audit", "records", _("Rent"), "audit:rent-list", order=56),
+    ],
+    jobs={
+        "terminals.maintenance_due": {
+            "title": _("Preventive maintenance"),
+            "task": "terminals.tasks.maintenance_create_due",
+            "schedule": crontab(hour=6, minute=30),
+            "period": 24 * 3600,
+            "description": _("Create preventive maintenance work orders for terminals whose visit is due."),
+        },
+        "terminals.sla_check": {
+            "title": _("Ticket deadlines"),
+            "task": "terminals.tasks.tickets_check_sla",
+            "schedule": crontab(minute="*/15"),
+            "period": 15 * 60,
+            "description": _("Detect maintenance tickets past their response or resolution target and escalate "
+                             "them to the team lead."),
+        },
+        "terminals.rent_monthly": {
+            "title": _("Monthly terminal rent"),
+            "task": "terminals.tasks.rent_charge_month",
+            "schedule": crontab(hour=6, minute=0),
+            "period": 24 * 3600,
+            "description": _("Charge this month's terminal rent from the contract in force, once per terminal and "
+                             "month; suspend terminals whose rent is long overdue."),
+        },
+        "terminals.health_check": {
+            "title": _("Terminal health check"),
+            "task": "terminals.tasks.terminals_flag_stale",
+            "schedule": crontab(hour=7, minute=0),
+            "period": 24 * 3600,
+            "description": _("Flag active terminals with no sign-in or transaction for too long."),
+        },
+    },
+    home_cards=[
+        HomeCard("ops", _("Maintenance tickets"), "ops:ticket-list", _("Open the ticket queue"),
+                 permission="terminals.view_ticket", count=_open_tickets, order=20),
+        HomeCard("ops", _("My jobs today"), "ops:workorder-mine", _("Open today's jobs"),
+                 permission="terminals.field_work", count=_jobs_today, order=30),
+        HomeCard("portal", _("Faults"), "portal:ticket-list", _("Report or follow a fault"), count=_open_tickets,
+                 order=20),
+        HomeCard("audit", _("Terminals"), "audit:terminal-list", _("Open the terminal registry"), order=20),
+    ],
+    roles=roles,
+    demo=_seed_demo,
+    gate_samples=[f"tests.terminals.gate_samples_{name}"
+                  for name in ("firmware", "lifecycle", "money", "registry", "tickets", "workorders")],
+)

@@ -1,0 +1,66 @@
+"""Who may do what with a terminal, as data (``acquirer/policy.py``): each lifecycle move's permission, the
+statuses it starts from and how it is called. The services guard every move with ``policy.require`` and the
+terminal page shows the moves ``policy.available_actions`` returns."""
+
+from django.utils.translation import gettext_lazy
+
+from acquirer.policy import Action, permitted
+from merchants.models import Merchant
+from terminals import roles
+from terminals.models import Terminal
+from terminals.workflow import TERMINAL_MOVES
+
+T = Terminal.Status
+ALLOCATABLE_MERCHANTS = {Merchant.Status.APPROVED, Merchant.Status.ACTIVE}
+# Parameters are set at installation and may be edited directly until the terminal goes live.
+EDITABLE = {T.INSTALLED, T.TESTED}
+# The statuses each move starts from (the move table alone is broader: e.g. many statuses go back to stock).
+FROM = {
+    "allocate": {T.IN_STOCK},
+    "survey": {T.ALLOCATED},
+    "ship": {T.SURVEYED},
+    "deliver": {T.SHIPPED},
+    "install": {T.DELIVERED},
+    "test": {T.INSTALLED, T.TESTED},
+    "activate": {T.TESTED},
+    "suspend": {T.ACTIVE},
+    "reactivate": {T.SUSPENDED, T.UNDER_REPAIR},
+    "repair": {T.ACTIVE, T.SUSPENDED},
+    "return": {status for status, targets in TERMINAL_MOVES.items() if T.IN_STOCK in targets},
+    "retire": {status for status, targets in TERMINAL_MOVES.items() if T.RETIRED in targets},
+    "delete": {T.IN_STOCK},
+}
+WHAT = {
+    "allocate": gettext_lazy("allocation to a merchant"),
+    "survey": gettext_lazy("a site survey"),
+    "ship": gettext_lazy("shipping"),
+    "deliver": gettext_lazy("recording the delivery"),
+    "install": gettext_lazy("installation"),
+    "test": gettext_lazy("a go-live test"),
+    "activate": gettext_lazy("going live"),
+    "suspend": gettext_lazy("suspension"),
+    "reactivate": gettext_lazy("reactivation"),
+    "repair": gettext_lazy("sending to repair"),
+    "return": gettext_lazy("return to stock"),
+    "retire": gettext_lazy("retirement"),
+    "delete": gettext_lazy("deletion"),
+}
+PERMS = {
+    "allocate": roles.ALLOCATE, "ship": roles.ALLOCATE,
+    "survey": roles.FIELD_WORK, "deliver": roles.FIELD_WORK, "install": roles.FIELD_WORK, "test": roles.FIELD_WORK,
+    "parameters": roles.FIELD_WORK, "parameter_request": roles.FIELD_WORK,
+    "activate": roles.ACTIVATE, "suspend": roles.ACTIVATE, "reactivate": roles.ACTIVATE,
+    "parameter_decide": roles.APPROVE_PARAMETERS,
+    "repair": roles.RETIRE, "return": roles.RETIRE, "retire": roles.RETIRE,
+    "delete": roles.MANAGE_STOCK, "serial": roles.MANAGE_STOCK,
+}
+ACTIONS = {
+    name: Action(name=name, permission=permission, from_statuses=frozenset(FROM.get(name, ())),
+                 what=WHAT.get(name, ""), audit_action=f"terminal.{name}")
+    for name, permission in PERMS.items()
+}
+
+
+def may(actor, action: str) -> bool:
+    """Whether ``actor``'s role allows the lifecycle ``action`` (status aside)."""
+    return permitted(actor, ACTIONS[action])
