@@ -18,11 +18,11 @@ def main() -> int:
 
         for _ in range(50):  # warm-up
             with transaction.atomic():
-                audit.record("bench.warmup", data={"n": 0})
+                audit.record("audit.checkpoint_written", data={"n": 0})
         start = time.perf_counter()
         for n in range(COUNT):
             with transaction.atomic():
-                audit.record("bench.event", data={"n": n, "amount": "12.34"})
+                audit.record("audit.checkpoint_written", data={"n": n, "amount": "12.34"})
         elapsed = time.perf_counter() - start
         assert audit.verify_chain().ok
         return report("audit_throughput", COUNT / elapsed, "events/s", FLOOR)

@@ -129,8 +129,13 @@ def test_a_job_declared_twice_is_refused(fake_app):
 
 @pytest.mark.django_db
 def test_menu_shows_a_section_only_with_its_permission_and_a_visible_entry(users):
-    reviewer_ids = [item.get("id") for item in menu_for(users[roles.ONBOARDING_REVIEWER], "ops")]
-    assert "nav-system" not in reviewer_ids  # no job, backup or user permission: no empty dropdown
+    from tests.factories import make_user
+
+    nobody_ids = [item.get("id") for item in menu_for(make_user(username="norole", roles=[]), "ops")]
+    assert "nav-system" not in nobody_ids and "nav-merchants" not in nobody_ids  # no permission: no empty dropdown
+    reviewer_system = next(item for item in menu_for(users[roles.ONBOARDING_REVIEWER], "ops")
+                           if item.get("id") == "nav-system")
+    assert [entry["url"] for entry in reviewer_system["entries"]] == [reverse("ops:calendar")]  # only what it may read
     manager_ids = [item.get("id") for item in menu_for(users[roles.OPERATIONS_MANAGER], "ops")]
     assert manager_ids == [None, "nav-merchants", "nav-terminals", "nav-system"]  # Dashboard first, today's order
     assert menu_for(users["merchant_a"], "portal")[0]["url"] == reverse("portal:home")
