@@ -175,3 +175,12 @@ def test_docs_list_every_audit_action_of_every_catalogue():
 
     documented = (ROOT / "docs" / "audit-actions.md").read_text()
     assert documented == catalogue_markdown(), "run: python manage.py audit_catalogue > docs/audit-actions.md"
+
+
+@pytest.mark.django_db
+def test_role_names_read_as_words_on_the_ops_home_and_user_list(clients):
+    client = clients["operations_manager"]
+    client.cookies["django_language"] = "en"
+    for url in (reverse("ops:home"), reverse("ops:user-list")):
+        body = _visible_text(client.get(url).content.decode())
+        assert "operations_manager" not in body and "Operations manager" in body, url

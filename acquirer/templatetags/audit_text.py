@@ -39,3 +39,11 @@ def job_title(name):
     from acquirer.schedule import job_title as title
 
     return title(name)
+
+
+@register.filter
+def role_name(code):
+    """A role (group) name as people read it: "operations_manager" -> "Operations manager" / "运营经理"."""
+    from acquirer.audit_text import role_name as name
+
+    return name(str(code))
