@@ -52,16 +52,19 @@ def at(day: int, hour: int, minute: int = 0, month: int = 1) -> datetime:
     (at(6, 12, 30), 0, at(6, 12, 30)),
     (at(11, 12), 0, at(13, 9)),           # zero business hours from Saturday is Monday's opening
 ])
+@pytest.mark.django_db  # the working-day calendar reads its override table
 def test_add_business_hours(start, hours, due):
     assert sla.add_business_hours(start, hours) == due
 
 
+@pytest.mark.django_db  # the working-day calendar reads its override table
 def test_add_business_hours_accepts_any_time_zone_and_answers_in_shanghai_time():
     start = datetime(2025, 1, 6, 9, 0, tzinfo=ZoneInfo("UTC"))  # 17:00 in Shanghai
     due = sla.add_business_hours(start, 2)
     assert due == at(7, 10) and due.utcoffset() == timedelta(hours=8)
 
 
+@pytest.mark.django_db  # the working-day calendar reads its override table
 def test_add_business_hours_refuses_naive_datetimes_and_negative_hours():
     with pytest.raises(ValueError):
         sla.add_business_hours(datetime(2025, 1, 6, 10), 1)
@@ -69,6 +72,7 @@ def test_add_business_hours_refuses_naive_datetimes_and_negative_hours():
         sla.add_business_hours(at(6, 10), -1)
 
 
+@pytest.mark.django_db  # the working-day calendar reads its override table
 def test_business_hours_setting_is_used(settings):
     settings.ACQUIRER_BUSINESS_HOURS = (8, 20)
     assert sla.add_business_hours(at(6, 19), 2) == at(7, 9)
@@ -81,11 +85,13 @@ def test_business_hours_setting_is_used(settings):
     (at(11, 0), at(12, 23), 0),           # a whole weekend
     (at(6, 0), at(13, 0), 45),            # a whole working week
 ])
+@pytest.mark.django_db  # the working-day calendar reads its override table
 def test_business_hours_between(a, b, hours):
     assert sla.business_hours_between(a, b) == timedelta(hours=hours)
     assert sla.business_hours_between(b, a) == -timedelta(hours=hours)
 
 
+@pytest.mark.django_db  # the working-day calendar reads its override table
 def test_business_hours_between_undoes_add_business_hours():
     start = at(6, 8)
     for step in range(0, 24 * 9, 5):  # every 5 hours over 9 days, day and night, weekday and weekend
@@ -95,6 +101,7 @@ def test_business_hours_between_undoes_add_business_hours():
             assert sla.business_hours_between(moment, due) == timedelta(hours=hours), (moment, hours)
 
 
+@pytest.mark.django_db  # the working-day calendar reads its override table
 def test_clock_states():
     due = at(7, 12)
     assert sla.clock(due=due, stopped_at=None, now=at(7, 10)).state == "running"
