@@ -1,27 +1,32 @@
-"""Login page renders per second (the page anyone can reach)."""
+"""The login page (the one page anyone can reach) against its floor: the not-found page, the same base
+layout through the same middleware stack with no form and no query."""
 
+import logging
 import sys
-import time
 
-from _setup import django_with_scratch_db, report
+from _setup import django_with_scratch_db, p95, per_call, result, scaled
 
-FLOOR = 50.0
-COUNT = 300
+GOAL = 4.0
 
 
 def main() -> int:
     cleanup = django_with_scratch_db()
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # every 404 would be logged
     try:
         from django.test import Client
 
         client = Client()
-        for _ in range(20):
-            client.get("/accounts/login/")
-        start = time.perf_counter()
-        for _ in range(COUNT):
+        count = scaled(300, 40)
+
+        def login_page():
             assert client.get("/accounts/login/").status_code == 200
-        elapsed = time.perf_counter() - start
-        return report("login_page", COUNT / elapsed, "pages/s", FLOOR)
+
+        def floor_page():
+            assert client.get("/no-such-page/").status_code == 404
+
+        ours = p95(per_call(login_page, count))
+        floor = p95(per_call(floor_page, count))
+        return 0 if result("login_page_p95", ours, floor, GOAL) else 1
     finally:
         cleanup()
 
