@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
+from acquirer.lists import start_of_local_day
 from acquirer.models import AuditEvent, JobRun, LoginLockout, Notification, User
 from acquirer.schedule import JOBS, cron_text
 
@@ -36,10 +37,11 @@ def audit_event_list(*, actor, filters: dict | None = None):
         qs = qs.filter(merchant_id=filters["merchant"])
     if filters.get("ip"):
         qs = qs.filter(ip=filters["ip"])
+    # whole local days as a range of instants, so the index on ``at`` serves it (a cast to a date would not)
     if filters.get("date_from"):
-        qs = qs.filter(at__date__gte=filters["date_from"])
+        qs = qs.filter(at__gte=start_of_local_day(filters["date_from"]))
     if filters.get("date_to"):
-        qs = qs.filter(at__date__lte=filters["date_to"])
+        qs = qs.filter(at__lt=start_of_local_day(filters["date_to"] + timedelta(days=1)))
     return qs.order_by("-id")
 
 

@@ -1,0 +1,155 @@
+"""The list toolkit every list uses: keyset ("seek") pages and bounded counts.
+
+A page is found by the sort key of the row before it, never by an offset: ``WHERE (at, id) < (…, …)
+ORDER BY at DESC, id DESC LIMIT 51`` reads 51 index entries whether it is the first page or the millionth.
+The sort key is a tuple of non-null columns in one direction whose last column is unique (the id), served by
+an index on those columns. The position travels in the URL as an opaque cursor (``after`` or ``before``);
+a cursor that cannot be read starts from the first page. Counts are bounded: ``bounded_count`` counts at
+most ``limit + 1`` rows, so a list says "more than 10,000" instead of scanning a large table.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Func, Value
+from django.db.models.fields import Field
+from django.db.models.lookups import GreaterThan, LessThan
+from django.utils import timezone
+
+PAGE_SIZE = 50
+COUNT_LIMIT = 10_000
+
+
+class _Row(Func):
+    """``ROW(a, b, …)``: PostgreSQL compares rows column by column, which an index on (a, b, …) serves."""
+
+    function = "ROW"
+    output_field = Field()
+
+
+def _encode(values: list) -> str:
+    plain = [value.isoformat() if isinstance(value, (date, datetime)) else str(value) for value in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, fields: list) -> list | None:
+    """The sort-key values in ``cursor`` as the ``fields``' Python values, or None when it cannot be read."""
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(plain, list) or len(plain) != len(fields) or not all(isinstance(v, str) for v in plain):
+            return None
+        values = [field_.to_python(text) for field_, text in zip(fields, plain, strict=True)]
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, ValidationError):
+        return None
+    return None if any(value is None for value in values) else values
+
+
+@dataclass
+class Page:
+    """One page of a list: its rows and the cursors of the pages before and after it (None at either end)."""
+
+    object_list: list
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    size: int = PAGE_SIZE
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+
+def _key(row, names: list[str]) -> list:
+    return [getattr(row, name) for name in names]
+
+
+def keyset_page(queryset, order: tuple[str, ...] = ("-pk",), *, after: str | None = None,
+                before: str | None = None, size: int = PAGE_SIZE) -> Page:
+    """The page of ``queryset`` sorted by ``order`` that follows the cursor ``after`` (or precedes ``before``).
+
+    ``order`` names fields in one direction (all ``-field`` or all ``field``); its last field is unique.
+    """
+    descending = order[0].startswith("-")
+    if any(name.startswith("-") != descending for name in order):
+        raise ValueError("a keyset order has one direction")
+    names = [name.lstrip("-") for name in order]
+    meta = queryset.model._meta
+    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in names]
+    attrs = [field_.attname for field_ in fields]
+    position, backwards = None, False
+    if before:
+        position, backwards = _decode(before, fields), True
+    elif after:
+        position = _decode(after, fields)
+    if position is None:
+        backwards = False
+    rows = queryset
+    if position is not None:
+        lhs = _Row(*[F(name) for name in names])
+        rhs = _Row(*[Value(value) for value in position])
+        # going forward in a descending list means smaller keys; going backwards, larger ones
+        rows = rows.filter((GreaterThan if descending == backwards else LessThan)(lhs, rhs))
+    flip = not descending if backwards else descending
+    rows = list(rows.order_by(*[f"-{name}" if flip else name for name in names])[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+        has_next, has_previous = True, more
+    else:
+        has_next, has_previous = more, position is not None
+    return Page(
+        object_list=rows,
+        next_cursor=_encode(_key(rows[-1], attrs)) if has_next and rows else None,
+        previous_cursor=_encode(_key(rows[0], attrs)) if has_previous and rows else None,
+        size=size,
+    )
+
+
+def page_from_request(request, queryset, order: tuple[str, ...] = ("-pk",), size: int = PAGE_SIZE) -> Page:
+    """:func:`keyset_page` at the position the request's ``after``/``before`` parameters name."""
+    return keyset_page(queryset, order, after=request.GET.get("after"), before=request.GET.get("before"),
+                       size=size)
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many rows a list has, up to a limit: ``exact`` is False when there are more than ``value``."""
+
+    value: int
+    exact: bool
+
+
+def bounded_count(queryset, limit: int = COUNT_LIMIT) -> Count:
+    """Count at most ``limit + 1`` rows (``SELECT count(*) FROM (… LIMIT n)``), never the whole table."""
+    found = queryset.order_by()[: limit + 1].count()
+    return Count(min(found, limit), found <= limit)
+
+
+def query_without_position(request) -> str:
+    """The request's query string without its position (``after``, ``before``, ``page``): the filters a
+    pager link keeps."""
+    query = request.GET.copy()
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def start_of_local_day(day: date) -> datetime:
+    """The instant a local calendar day starts: date filters compare instants (``at >= start AND at < end``),
+    which an index on the column serves, instead of casting every row to a local date."""
+    return timezone.make_aware(datetime.combine(day, time.min))

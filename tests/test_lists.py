@@ -1,0 +1,128 @@
+"""The list toolkit: keyset pages walk a list forwards and backwards without gaps or repeats, on ties of the
+first sort column too, and counts stop at their limit."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from acquirer.lists import bounded_count, keyset_page
+from acquirer.models import User
+from tests.factories import make_user
+
+ORDER = ("-date_joined", "-id")
+
+
+@pytest.fixture
+def people(db):
+    start = timezone.now()
+    made = []
+    for n in range(23):
+        user = make_user()
+        # three people share each sign-up time, so the id breaks the ties
+        User.objects.filter(pk=user.pk).update(date_joined=start - timedelta(minutes=n // 3))
+        made.append(user.pk)
+    return User.objects.filter(pk__in=made)
+
+
+def _walk_forward(queryset, size):
+    pages, cursor = [], None
+    while True:
+        page = keyset_page(queryset, ORDER, after=cursor, size=size)
+        pages.append([row.pk for row in page])
+        if not page.has_next:
+            return pages, page
+        cursor = page.next_cursor
+
+
+def test_forward_walk_sees_every_row_once_in_order(people):
+    expected = list(people.order_by(*ORDER).values_list("pk", flat=True))
+    pages, last = _walk_forward(people, 5)
+    assert [pk for page in pages for pk in page] == expected
+    assert [len(page) for page in pages] == [5, 5, 5, 5, 3]
+    assert last.has_previous and not last.has_next
+
+
+def test_backward_walk_returns_the_same_pages(people):
+    pages, last = _walk_forward(people, 5)
+    page, back = last, []
+    while page.has_previous:
+        page = keyset_page(people, ORDER, before=page.previous_cursor, size=5)
+        back.append([row.pk for row in page])
+    assert back == list(reversed(pages[:-1]))
+    assert not page.has_previous and page.has_next
+
+
+def test_ascending_order_and_first_page(people):
+    page = keyset_page(people, ("id",), size=10)
+    assert [row.pk for row in page] == sorted(people.values_list("pk", flat=True))[:10]
+    assert not page.has_previous and page.has_next
+    following = keyset_page(people, ("id",), after=page.next_cursor, size=10)
+    assert following.object_list[0].pk > page.object_list[-1].pk
+
+
+@pytest.mark.parametrize("cursor", ["", "not base64 !", "W10", "WzEsMl0", "WyJ4IiwiMSJd", "eyJhIjoxfQ",
+                                    "W1t7ImR0IjoieCJ9LDFdXQ"])
+def test_unreadable_cursor_starts_at_the_first_page(people, cursor):
+    first = keyset_page(people, ORDER, size=5)
+    page = keyset_page(people, ORDER, after=cursor, size=5)
+    assert [row.pk for row in page] == [row.pk for row in first]
+
+
+def test_mixed_directions_are_refused(people):
+    with pytest.raises(ValueError):
+        keyset_page(people, ("-date_joined", "id"))
+
+
+def test_a_deep_page_is_one_query_with_a_row_comparison_and_no_offset(people):
+    pages, last = _walk_forward(people, 5)
+    with CaptureQueriesContext(connection) as queries:
+        keyset_page(people, ORDER, after=last.previous_cursor, size=5)
+    assert len(queries) == 1
+    sql = queries[0]["sql"]
+    assert "ROW(" in sql and "OFFSET" not in sql
+
+
+def test_bounded_count(people):
+    assert bounded_count(people, limit=100) == bounded_count(people, limit=23)
+    assert bounded_count(people, limit=100).exact and bounded_count(people, limit=100).value == 23
+    capped = bounded_count(people, limit=10)
+    assert capped.value == 10 and not capped.exact
+
+
+def _event_at(local: str):
+    from datetime import datetime
+
+    from acquirer import audit
+
+    with time_machine.travel(timezone.make_aware(datetime.fromisoformat(local)), tick=False), transaction.atomic():
+        return audit.record("audit.checkpoint_written", data={"n": 1}).pk
+
+
+def test_audit_dates_are_whole_local_days_and_the_list_pages_by_cursor(clients):
+    from acquirer.models import AuditEvent
+
+    late = _event_at("2026-10-01T23:30:00")  # 15:30 UTC, still 1 October in Shanghai
+    early = _event_at("2026-10-02T00:10:00")
+    auditor = clients["auditor"]
+    on_first = auditor.get(reverse("audit:event-list"), {"date_from": "2026-10-01", "date_to": "2026-10-01"})
+    assert [e.pk for e in on_first.context["events"]] == [late]
+    on_second = auditor.get(reverse("audit:event-list"), {"date_from": "2026-10-02", "date_to": "2026-10-02"})
+    assert [e.pk for e in on_second.context["events"]] == [early]
+
+    from acquirer import audit
+
+    with transaction.atomic():
+        for n in range(60):
+            audit.record("audit.checkpoint_written", data={"n": n})
+    newest = list(AuditEvent.objects.order_by("-id").values_list("pk", flat=True)[:100])
+    first = auditor.get(reverse("audit:event-list"))
+    page = first.context["page"]
+    assert [e.pk for e in page] == newest[:50] and page.has_next and not page.has_previous
+    second = auditor.get(reverse("audit:event-list"), {"after": page.next_cursor})
+    assert [e.pk for e in second.context["events"]] == newest[50:100]
+    assert f"before={second.context['page'].previous_cursor}" in second.content.decode()
