@@ -146,29 +146,30 @@ def compute_hash(event) -> str | None:
     return hmac.new(key, canonical(event), hashlib.sha256).hexdigest()
 
 
-def record(action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
-           data: dict | None = None, actor_label: str = ""):
-    """Append one event. Must run inside the caller's transaction (it joins it).
-
-    With ``ACQUIRER_AUDIT_STRICT`` (the test settings) an action missing from every app's catalogue
+def _check_catalogued(action: str) -> None:
+    """With ``ACQUIRER_AUDIT_STRICT`` (the test settings) an action missing from every app's catalogue
     (``audit_actions.py``) is refused, so the whole suite proves each recorded action reads as a sentence."""
-    from acquirer.models import AuditEvent
-
     if getattr(settings, "ACQUIRER_AUDIT_STRICT", False):
         from acquirer.audit_text import catalogue
 
         if action not in catalogue().actions:
             raise ValueError(f"audit action {action!r} is in no app's audit_actions catalogue")
 
-    origin = current_origin()
+
+def _build(action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
+           data: dict | None = None, actor_label: str = "", at=None, origin: Origin | None = None):
+    from acquirer.models import AuditEvent
+
+    _check_catalogued(action)
+    origin = origin or current_origin()
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if merchant_id is None and target is not None:
         merchant_id = tenant_of(target)
     if merchant_id is None and actor is not None:
         merchant_id = actor.merchant_id
-    event = AuditEvent(
-        at=timezone.now(),
+    return AuditEvent(
+        at=at or timezone.now(),
         actor=actor,
         actor_label=(actor.get_username() if actor else actor_label)[:150],
         role=(actor.role_label if actor else "")[:200],
@@ -183,15 +184,43 @@ def record(action: str, *, actor=None, target=None, merchant_id: int | None = No
         ip=_normalise_ip(origin.ip),
         source=origin.source[:100],
     )
+
+
+def _append(events: list) -> list:
+    """Chain ``events`` after the last one and insert them, under the chain lock held to the end of the
+    caller's transaction (so the chain has one order)."""
+    from acquirer.models import AuditEvent
+
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event.prev_hash = last or GENESIS
-        event.key_id = audit_keys()[0]
-        event.hash = compute_hash(event)
-        event.save(force_insert=True)
-    return event
+        previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+        key_id = audit_keys()[0]
+        for event in events:
+            event.prev_hash, event.key_id = previous, key_id
+            event.hash = previous = compute_hash(event)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            # multi-row INSERTs under the lock: PostgreSQL numbers the rows in order, so ids follow the chain
+            AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return events
+
+
+def record(action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
+           data: dict | None = None, actor_label: str = ""):
+    """Append one event. Must run inside the caller's transaction (it joins it)."""
+    return _append([_build(action, actor=actor, target=target, merchant_id=merchant_id, before=before,
+                           after=after, data=data, actor_label=actor_label)])[0]
+
+
+def record_many(entries: list[dict]) -> list:
+    """Append one event per entry (the keyword arguments of :func:`record`) in one insert and one pass of the
+    chain lock: what a batch job uses for the rows of a batch. Must run inside the caller's transaction."""
+    if not entries:
+        return []
+    at, origin = timezone.now(), current_origin()
+    return _append([_build(**entry, at=at, origin=origin) for entry in entries])
 
 
 @dataclass

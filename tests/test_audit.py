@@ -123,3 +123,19 @@ def test_merchant_sees_only_its_own_merchants_events(db, users, merchant_a, merc
     visible = audit_event_list(actor=users["merchant_a"])
     assert visible.exists()
     assert set(visible.values_list("merchant_id", flat=True)) == {merchant_a.pk}
+
+
+def test_record_many_chains_a_batch_in_order_and_refuses_uncatalogued_actions(db):
+    from django.db import transaction
+
+    from acquirer.models import AuditEvent
+
+    with transaction.atomic():
+        audit.record("audit.checkpoint_written", data={"n": 0})
+        events = audit.record_many([{"action": "audit.checkpoint_written", "data": {"n": n}} for n in range(1, 2501)])
+    assert [e.data["n"] for e in AuditEvent.objects.order_by("-id")[:2500]][::-1] == list(range(1, 2501))
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert audit.verify_chain().ok
+    with pytest.raises(ValueError), transaction.atomic():
+        audit.record_many([{"action": "no.such_action"}])
+    assert audit.record_many([]) == []
