@@ -1,0 +1,25 @@
+"""Jobs walk tables in keyset batches: every row once, in id order, a bounded number per query."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from acquirer.batches import in_batches
+from acquirer.models import User
+from tests.factories import make_user
+
+
+def test_every_row_once_in_id_order_in_bounded_batches(db):
+    made = sorted(make_user().pk for _ in range(12))
+    people = User.objects.filter(pk__in=made)
+    with CaptureQueriesContext(connection) as queries:
+        batches = list(in_batches(people, size=5))
+    assert [len(batch) for batch in batches] == [5, 5, 2]
+    assert [user.pk for batch in batches for user in batch] == made
+    assert len(queries) == 3 and all("OFFSET" not in q["sql"] and "LIMIT 5" in q["sql"] for q in queries)
+
+
+def test_values_rows_and_an_exact_multiple(db):
+    made = sorted(make_user().pk for _ in range(4))
+    batches = list(in_batches(User.objects.filter(pk__in=made).values("id", "username"), size=2))
+    assert [[row["id"] for row in batch] for batch in batches] == [made[:2], made[2:]]
+    assert list(in_batches(User.objects.none())) == []
