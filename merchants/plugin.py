@@ -9,7 +9,7 @@ from merchants import roles, urls
 
 
 def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
-    from merchants import demo
+    from merchants.demo import merchants as demo
 
     return demo.seed(password=password, force_password=force_password)
 

@@ -18,7 +18,8 @@ from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
 from merchants import risk
 from merchants.models import Merchant, MerchantMembership, MidSequence
-from merchants.selectors import merchant_owner
+from merchants.selectors.contracts import contract_in_force, settlement_account_active
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import EDITABLE, MERCHANT_MOVES
 
 M = Merchant.Status
@@ -344,9 +345,7 @@ def merchant_reject(*, actor: User, merchant: Merchant, reason: str) -> Merchant
 @transaction.atomic
 def merchant_activate(*, actor: User, merchant: Merchant) -> Merchant:
     """Go live: needs a countersigned contract and an approved settlement account in the merchant's name."""
-    from merchants.services.contracts import contract_in_force
     from merchants.services.inspections import inspection_schedule
-    from merchants.services.settlement import settlement_account_active
 
     merchant = _lock(merchant)
     if merchant.status == M.SUSPENDED:

@@ -23,7 +23,7 @@ from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
 from merchants.models import Contract, ContractFee, Merchant
-from merchants.selectors import merchant_owner
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import CONTRACT_MOVES
 
 C = Contract.Status
@@ -371,19 +371,6 @@ def contract_download(*, actor: User, contract: Contract) -> bytes:
                  data={"version": contract.version, "status": contract.status, "sha256": contract.text_sha256,
                        "bytes": len(content)})
     return content
-
-
-# --- reads the other services need --------------------------------------------------------------
-
-def contract_in_force(merchant: Merchant) -> Contract | None:
-    """The countersigned contract of the merchant, if any."""
-    return Contract.objects.filter(merchant_id=merchant.pk, status=C.ACTIVE).order_by("-version").first()
-
-
-def contract_for_period(merchant_id: int, start: date, end: date) -> Contract | None:
-    """The countersigned contract whose term (start and end dates included) overlaps ``start``..``end``."""
-    return (Contract.objects.filter(merchant_id=merchant_id, status=C.ACTIVE, start_date__lte=end,
-                                    end_date__gte=start).order_by("-version").first())
 
 
 # --- scheduled job ----------------------------------------------------------------------------

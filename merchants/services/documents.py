@@ -15,7 +15,7 @@ from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from acquirer.services.notifications import notify
 from merchants.models import Merchant, MerchantDocument
-from merchants.selectors import merchant_owner
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import EDITABLE
 
 K = MerchantDocument.Kind

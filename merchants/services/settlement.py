@@ -21,7 +21,7 @@ from acquirer.secrets import keyed_hash, mask
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
 from merchants.models import Merchant, SettlementAccount
-from merchants.selectors import merchant_owner
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import SETTLEMENT_MOVES
 
 S = SettlementAccount.Status
@@ -173,8 +173,3 @@ def settlement_account_reject(*, actor: User, account: SettlementAccount, reason
                 gettext_lazy("Account %(account)s: %(reason)s"),
                 {"account": account.account_number_masked, "reason": reason})
     return account
-
-
-def settlement_account_active(merchant: Merchant) -> SettlementAccount | None:
-    """The approved account the merchant is settled to, if any."""
-    return SettlementAccount.objects.filter(merchant_id=merchant.pk, status=S.ACTIVE).first()

@@ -12,11 +12,11 @@ from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.selectors import user_list
 from acquirer.views.actions import flash_form_errors
-from merchants.forms import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
+from merchants.forms.merchants import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
 from merchants.models import MerchantDocument, SettlementAccount
-from merchants.selectors import merchant_for_user, merchant_get, onboarding_queue
-from merchants.selectors_contracts import settlement_account_list
-from merchants.selectors_documents import document_list
+from merchants.selectors.contracts import settlement_account_list
+from merchants.selectors.documents import document_list
+from merchants.selectors.merchants import merchant_for_user, merchant_get, onboarding_queue
 from merchants.services import applications as svc
 from merchants.workflow import EDITABLE
 

@@ -14,8 +14,8 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.views.actions import flash_form_errors
-from merchants.forms_kyc import BlacklistEntryForm, BlacklistSearchForm
-from merchants.selectors_blacklist import blacklist_get, blacklist_list
+from merchants.forms.kyc import BlacklistEntryForm, BlacklistSearchForm
+from merchants.selectors.blacklist import blacklist_get, blacklist_list
 from merchants.services.blacklist import blacklist_add, blacklist_remove
 from merchants.services.secrets import REVEAL_PERMISSION, is_revealable, kyc_secret_reveal
 

@@ -16,10 +16,10 @@ from acquirer.middleware import client_ip
 from acquirer.selectors import audit_history
 from acquirer.views.actions import ObjectActionMixin, flash_form_errors, redirect_to_detail
 from acquirer.workflow import allowed_moves
-from merchants.forms_contracts import ContractAcceptForm, ContractForm
+from merchants.forms.contracts import ContractAcceptForm, ContractForm
 from merchants.models import Contract
-from merchants.selectors import merchant_for_user, merchant_get
-from merchants.selectors_contracts import contract_get, contract_list
+from merchants.selectors.contracts import contract_get, contract_list
+from merchants.selectors.merchants import merchant_for_user, merchant_get
 from merchants.services.contracts import (
     contract_accept,
     contract_amend,

@@ -15,9 +15,9 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.views.actions import flash_form_errors
-from merchants.forms_documents import DocumentDecisionForm, DocumentUploadForm
-from merchants.selectors import merchant_for_user, merchant_get
-from merchants.selectors_documents import document_get, document_list
+from merchants.forms.documents import DocumentDecisionForm, DocumentUploadForm
+from merchants.selectors.documents import document_get, document_list
+from merchants.selectors.merchants import merchant_for_user, merchant_get
 from merchants.services import documents as svc
 
 EXPIRY_WARNING_DAYS = 30

@@ -12,9 +12,9 @@ from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
-from merchants.forms_documents import InspectionForm
-from merchants.selectors import merchant_get
-from merchants.selectors_documents import inspection_list, inspection_photo_get, inspection_plan
+from merchants.forms.documents import InspectionForm
+from merchants.selectors.documents import inspection_list, inspection_photo_get, inspection_plan
+from merchants.selectors.merchants import merchant_get
 from merchants.services import inspections as svc
 
 RECENT = 50

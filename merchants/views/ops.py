@@ -2,10 +2,10 @@ from django.views.generic import ListView, TemplateView
 
 from acquirer.access import OpsView
 from merchants import roles
-from merchants.forms import NoteForm, ReasonForm, RiskOverrideForm
+from merchants.forms.merchants import NoteForm, ReasonForm, RiskOverrideForm
 from merchants.models import Merchant
 from merchants.policy import OPEN_APPLICATION, merchant_actions
-from merchants.selectors import reviewer_list
+from merchants.selectors.merchants import reviewer_list
 from merchants.services.applications import application_gaps, sla_age_days
 from merchants.views.common import MerchantDetailMixin, MerchantListMixin
 

@@ -10,9 +10,9 @@ from django.views.generic import TemplateView
 from acquirer.access import OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.views.actions import ObjectActionMixin
-from merchants.forms_contracts import SettlementAccountForm
-from merchants.selectors import merchant_for_user, merchant_get
-from merchants.selectors_contracts import settlement_account_get, settlement_account_list, settlement_queue
+from merchants.forms.contracts import SettlementAccountForm
+from merchants.selectors.contracts import settlement_account_get, settlement_account_list, settlement_queue
+from merchants.selectors.merchants import merchant_for_user, merchant_get
 from merchants.services.settlement import (
     expected_account,
     settlement_account_approve,
