@@ -14,14 +14,14 @@ M = Merchant.Status
 
 class MerchantListView(OpsView, MerchantListMixin, ListView):
     template_name = "merchants/ops/merchant_list.html"
-    permission_required = ("merchants.view_merchant",)
+    permission_required = (roles.VIEW,)
 
 
 class MerchantDetailView(OpsView, MerchantDetailMixin, TemplateView):
     """The merchant "360" page with the review decisions the actor may take now."""
 
     template_name = "merchants/ops/merchant_detail.html"
-    permission_required = ("merchants.view_merchant",)
+    permission_required = (roles.VIEW,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
