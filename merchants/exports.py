@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acquirer import audit
-from merchants.selectors import merchant_register
+from merchants.selectors.merchants import merchant_register
 
 COLUMNS = [
     ("id", lambda m: m.pk), ("mid", lambda m: m.mid or ""), ("legal_name", lambda m: m.legal_name),

@@ -9,7 +9,7 @@ from merchants import roles, urls
 
 
 def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
-    from merchants import demo
+    from merchants.demo import merchants as demo
 
     return demo.seed(password=password, force_password=force_password)
 
@@ -17,17 +17,17 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=[
-        MenuSection("ops", "merchants", _("Merchants"), order=20, permission="merchants.view_merchant"),
+        MenuSection("ops", "merchants", _("Merchants"), order=20, permission=roles.VIEW),
         MenuSection("portal", "account", _("My account"), order=20),
         MenuSection("audit", "records", _("Records"), order=50),
     ],
     menu=[
         MenuEntry("ops", "merchants", _("Onboarding"), "ops:onboarding-queue", order=10),
         MenuEntry("ops", "merchants", _("Merchant register"), "ops:merchant-list", order=20),
-        MenuEntry("ops", "merchants", _("Blacklist"), "ops:blacklist-list", "merchants.view_blacklistentry", order=30),
-        MenuEntry("ops", "merchants", _("Inspections"), "ops:inspection-list", "merchants.view_inspection", order=40),
+        MenuEntry("ops", "merchants", _("Blacklist"), "ops:blacklist-list", roles.VIEW_BLACKLIST, order=30),
+        MenuEntry("ops", "merchants", _("Inspections"), "ops:inspection-list", roles.VIEW_INSPECTION, order=40),
         MenuEntry("ops", "merchants", _("Settlement accounts"), "ops:settlement-queue",
-                  "merchants.view_settlementaccount", order=50),
+                  roles.VIEW_SETTLEMENT, order=50),
         MenuEntry("portal", "", _("My business"), "portal:home", order=10),
         MenuEntry("portal", "account", _("Application"), "portal:application", order=21),
         MenuEntry("portal", "account", _("Documents"), "portal:document-list", order=22),
@@ -61,7 +61,7 @@ PLUGIN = Plugin(
     },
     home_cards=[
         HomeCard("ops", _("Merchants"), "ops:merchant-list", _("Open the merchant registry"),
-                 permission="merchants.view_merchant", order=10),
+                 permission=roles.VIEW, order=10),
         HomeCard("audit", _("Merchants"), "audit:merchant-list", _("Open the merchant register"), order=10),
     ],
     roles=roles,

@@ -1,10 +1,12 @@
 """Who may do what with a merchant, as data (``acquirer/policy.py``): the merchant "360" page renders its
 buttons from :func:`merchant_actions`, and the services in ``merchants/services/applications.py`` guard the
-same moves with ``policy.require(actor, ACTIONS[name], merchant)``."""
+same moves with ``policy.require(actor, ACTIONS[name])`` (the status part stays with ``MERCHANT_MOVES``, which
+``advance`` enforces on the locked row). The KYC documents, inspections and secrets are not status moves: their
+services ask the actions below and keep their own refusal text."""
 
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.policy import Action, available_actions
+from acquirer.policy import Action, allows, available_actions
 from merchants import roles
 from merchants.models import Merchant
 from merchants.workflow import EDITABLE, MERCHANT_MOVES
@@ -52,3 +54,37 @@ def merchant_actions(actor, merchant) -> dict:
     if "go_live" in actions or "reactivate" in actions:
         actions["activate"] = actions.get("go_live") or actions.get("reactivate")
     return actions
+
+
+# --- documents, inspections, secrets and the contract acceptance ---------------------------------
+
+def _own_merchant_only(refusal):
+    """A rule: a merchant user acts only on its own merchant's rows; ``refusal`` otherwise."""
+    def rule(actor, obj) -> str | None:
+        return None if actor.merchant_id == obj.merchant_id else refusal
+    return rule
+
+
+UPLOAD_DOCUMENT_ON_BEHALF = Action("upload_document", roles.REVIEW)
+DECIDE_DOCUMENT = Action("decide_document", roles.REVIEW)
+# One move, one Action per kind of user: staff need the permission, auditors read everything, a merchant
+# user reads its own merchant's documents.
+READ_DOCUMENT = (
+    Action("read_document", roles.VIEW_DOCUMENT),
+    Action("read_document", kinds=frozenset({"auditor"})),
+    Action("read_document", kinds=frozenset({"merchant"}),
+           rule=_own_merchant_only(_("You may not download this document."))),
+)
+RECORD_INSPECTION = Action("record_inspection", roles.INSPECT)
+READ_INSPECTION = (
+    Action("read_inspection", roles.VIEW_INSPECTION),
+    Action("read_inspection", kinds=frozenset({"auditor"})),
+)
+REVEAL_SECRET = Action("reveal_secret", roles.VIEW_SECRETS)
+ACCEPT_CONTRACT = Action("accept_contract", kinds=frozenset({"merchant"}),
+                         rule=_own_merchant_only(_("Only a user of the merchant can accept its contract.")))
+
+
+def allows_any(actor, actions, obj=None) -> bool:
+    """Whether one of ``actions`` (the same move for different kinds of user) allows ``actor`` on ``obj``."""
+    return any(allows(actor, action, obj) for action in actions)

@@ -4,6 +4,11 @@ from acquirer import roles
 
 # Permissions, named once (services, policy and views ask these, never string literals).
 VIEW = "merchants.view_merchant"
+VIEW_DOCUMENT = "merchants.view_merchantdocument"
+VIEW_CONTRACT = "merchants.view_contract"
+VIEW_SETTLEMENT = "merchants.view_settlementaccount"
+VIEW_INSPECTION = "merchants.view_inspection"
+VIEW_BLACKLIST = "merchants.view_blacklistentry"
 REVIEW = "merchants.review_merchant"
 APPROVE_HIGH_RISK = "merchants.approve_high_risk_merchant"
 OVERRIDE_RISK = "merchants.override_risk"

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from merchants.services.contracts import contract_in_force
+from merchants.selectors.contracts import contract_in_force
 from terminals.models import (
     CampaignTarget,
     DepositMovement,

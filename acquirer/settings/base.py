@@ -154,9 +154,9 @@ ACCOUNT_ADAPTER = "acquirer.auth.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 # Self sign-up asks no username: a merchant's login name is its e-mail address, so a taken name cannot be
 # told from a free one (enumeration). The account is usable once the mailed link is opened; a taken address
-# gets the same answer and its owner an e-mail (merchants/forms_signup.py, acquirer.auth).
+# gets the same answer and its owner an e-mail (merchants/forms/signup.py, acquirer.auth).
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_FORMS = {"signup": "merchants.forms_signup.SignupForm"}
+ACCOUNT_FORMS = {"signup": "merchants.forms.signup.SignupForm"}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # account.W001: login is by username, sign-up has none; the username is the e-mail (AccountAdapter).
 SILENCED_SYSTEM_CHECKS = ["account.W001"]

@@ -17,8 +17,11 @@ from acquirer.secrets import keyed_hash, mask
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
 from merchants import risk
+from merchants import roles as merchant_roles
 from merchants.models import Merchant, MerchantMembership, MidSequence
-from merchants.selectors import merchant_owner
+from merchants.policy import ACTIONS
+from merchants.selectors.contracts import contract_in_force, settlement_account_active
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import EDITABLE, MERCHANT_MOVES
 
 M = Merchant.Status
@@ -59,11 +62,11 @@ def merchant_signup(*, user: User, legal_name: str) -> Merchant:
     return merchant
 
 
-def _editor_check(actor: User, merchant: Merchant) -> bool:
-    """True when staff edits on the merchant's behalf (then they may not approve it)."""
+def _editor_check(actor: User, merchant: Merchant, action: str) -> bool:
+    """True when staff takes ``action`` on the merchant's behalf (then they may not approve it)."""
     if _is_member(actor, merchant):
         return False
-    policy.require_permission(actor, "merchants.review_merchant")
+    policy.require(actor, ACTIONS[action])
     return True
 
 
@@ -72,7 +75,7 @@ def merchant_application_update(*, actor: User, merchant: Merchant, data: dict,
                                 legal_rep_id: str | None = None) -> Merchant:
     """Save (part of) the application; allowed while it is with the merchant (draft / info requested)."""
     merchant = _lock(merchant)
-    on_behalf = _editor_check(actor, merchant)
+    on_behalf = _editor_check(actor, merchant, "edit")
     if merchant.status not in EDITABLE:
         raise DomainError(_("The application cannot be changed while it is %(status)s.")
                           % {"status": merchant.get_status_display()})
@@ -141,7 +144,7 @@ def merchant_submit(*, actor: User, merchant: Merchant) -> Merchant:
 def _submit(*, actor: User, merchant: Merchant) -> Merchant | int:
     """The submission itself; returns the blacklist entry's id instead when the applicant is on it."""
     merchant = _lock(merchant)
-    on_behalf = _editor_check(actor, merchant)
+    on_behalf = _editor_check(actor, merchant, "submit")
     gaps = application_gaps(merchant)
     if gaps:
         raise DomainError(_("The application is incomplete: %(gaps)s") % {"gaps": "; ".join(gaps)})
@@ -193,6 +196,8 @@ def _apply_risk(merchant: Merchant) -> None:
 
 @transaction.atomic
 def merchant_risk_refresh(*, actor: User | None, merchant: Merchant) -> Merchant:
+    if actor is not None:
+        policy.require(actor, ACTIONS["risk_refresh"])
     merchant = _lock(merchant)
     before = {"level": merchant.risk_level, "score": merchant.risk_score}
     _apply_risk(merchant)
@@ -205,7 +210,7 @@ def merchant_risk_refresh(*, actor: User | None, merchant: Merchant) -> Merchant
 
 @transaction.atomic
 def merchant_risk_override(*, actor: User, merchant: Merchant, level: str, reason: str) -> Merchant:
-    policy.require_permission(actor, "merchants.override_risk")
+    policy.require(actor, ACTIONS["risk_override"])
     if level not in Merchant.Risk.values:
         raise DomainError(_("Unknown risk level."))
     if len(reason.strip()) < 10:
@@ -227,8 +232,8 @@ def merchant_risk_override(*, actor: User, merchant: Merchant, level: str, reaso
 
 @transaction.atomic
 def merchant_assign(*, actor: User, merchant: Merchant, reviewer: User) -> Merchant:
-    policy.require_permission(actor, "merchants.review_merchant")
-    if not (reviewer.kind == User.Kind.STAFF and reviewer.is_active and reviewer.has_perm("merchants.review_merchant")):
+    policy.require(actor, ACTIONS["assign"])
+    if not policy.permitted(reviewer, ACTIONS["decide"]):
         raise DomainError(_("%(user)s cannot review applications.") % {"user": reviewer.username})
     merchant = _lock(merchant)
     before = merchant.assigned_reviewer_id
@@ -245,7 +250,7 @@ def merchant_assign(*, actor: User, merchant: Merchant, reviewer: User) -> Merch
 
 @transaction.atomic
 def merchant_start_review(*, actor: User, merchant: Merchant) -> Merchant:
-    policy.require_permission(actor, "merchants.review_merchant")
+    policy.require(actor, ACTIONS["start_review"])
     merchant = _lock(merchant)
     if merchant.assigned_reviewer_id is None:
         merchant.assigned_reviewer = actor
@@ -255,7 +260,7 @@ def merchant_start_review(*, actor: User, merchant: Merchant) -> Merchant:
 
 @transaction.atomic
 def merchant_request_info(*, actor: User, merchant: Merchant, note: str) -> Merchant:
-    policy.require_permission(actor, "merchants.review_merchant")
+    policy.require(actor, ACTIONS["decide"])
     if len(note.strip()) < 5:
         raise DomainError(_("Say what information is needed."))
     merchant = _lock(merchant)
@@ -289,7 +294,7 @@ def merchant_approve(*, actor: User, merchant: Merchant, note: str = "") -> Merc
     """Approve (four eyes). A high-risk merchant needs a second approval by an operations manager."""
     from merchants.services.documents import documents_missing, documents_problems
 
-    policy.require_permission(actor, "merchants.review_merchant")
+    policy.require(actor, ACTIONS["decide"])
     merchant = _lock(merchant)
     if merchant.status != M.UNDER_REVIEW:
         raise DomainError(_("Only an application under review can be approved."))
@@ -313,7 +318,7 @@ def merchant_approve(*, actor: User, merchant: Merchant, note: str = "") -> Merc
             return merchant
         if merchant.first_approval_by_id == actor.pk:
             raise NotPermitted(_("The second approval of a high-risk merchant must come from another person."))
-        if not actor.has_perm("merchants.approve_high_risk_merchant"):
+        if not actor.has_perm(merchant_roles.APPROVE_HIGH_RISK):
             raise NotPermitted(_("A high-risk merchant needs the second approval of an operations manager."))
     merchant.mid = allocate_mid(merchant)
     merchant.approved_by, merchant.approved_at = actor, timezone.now()
@@ -329,7 +334,7 @@ def merchant_approve(*, actor: User, merchant: Merchant, note: str = "") -> Merc
 
 @transaction.atomic
 def merchant_reject(*, actor: User, merchant: Merchant, reason: str) -> Merchant:
-    policy.require_permission(actor, "merchants.review_merchant")
+    policy.require(actor, ACTIONS["decide"])
     if len(reason.strip()) < 5:
         raise DomainError(_("Give the reason for the rejection."))
     merchant = _lock(merchant)
@@ -344,19 +349,17 @@ def merchant_reject(*, actor: User, merchant: Merchant, reason: str) -> Merchant
 @transaction.atomic
 def merchant_activate(*, actor: User, merchant: Merchant) -> Merchant:
     """Go live: needs a countersigned contract and an approved settlement account in the merchant's name."""
-    from merchants.services.contracts import contract_in_force
     from merchants.services.inspections import inspection_schedule
-    from merchants.services.settlement import settlement_account_active
 
     merchant = _lock(merchant)
     if merchant.status == M.SUSPENDED:
-        policy.require_permission(actor, "merchants.reactivate_merchant")
+        policy.require(actor, ACTIONS["reactivate"])
         if _blacklist_hit(merchant):
             raise DomainError(_("This merchant is blacklisted and cannot be reactivated."))
         merchant.exit_due_on = None
         return advance(merchant, to=M.ACTIVE, moves=MERCHANT_MOVES, actor=actor, action="merchant.reactivated",
                        extra_fields=("exit_due_on",))
-    policy.require_permission(actor, "merchants.manage_contracts")
+    policy.require(actor, ACTIONS["go_live"])
     if contract_in_force(merchant) is None:
         raise DomainError(_("The merchant has no countersigned contract yet."))
     if settlement_account_active(merchant) is None:
@@ -372,7 +375,7 @@ def merchant_activate(*, actor: User, merchant: Merchant) -> Merchant:
 @transaction.atomic
 def merchant_suspend(*, actor: User | None, merchant: Merchant, reason: str) -> Merchant:
     if actor is not None:
-        policy.require_permission(actor, "merchants.suspend_merchant")
+        policy.require(actor, ACTIONS["suspend"])
     if len(reason.strip()) < 5:
         raise DomainError(_("Give the reason for the suspension."))
     merchant = _lock(merchant)
@@ -385,7 +388,7 @@ def merchant_suspend(*, actor: User | None, merchant: Merchant, reason: str) -> 
 
 @transaction.atomic
 def merchant_terminate(*, actor: User, merchant: Merchant, reason: str) -> Merchant:
-    policy.require_permission(actor, "merchants.terminate_merchant")
+    policy.require(actor, ACTIONS["terminate"])
     if len(reason.strip()) < 5:
         raise DomainError(_("Give the reason for the termination."))
     merchant = _lock(merchant)

@@ -18,14 +18,12 @@ from acquirer.models import User
 from acquirer.secrets import keyed_hash, mask
 from acquirer.services.notifications import notify_role
 from acquirer.workflow import advance
+from merchants import roles as merchant_roles
 from merchants.identifiers import validate_resident_id, validate_uscc
 from merchants.models import BlacklistEntry, Merchant
 from merchants.workflow import MERCHANT_MOVES
 
 EXIT_DAYS = 7
-MANAGE_PERMISSION = "merchants.manage_blacklist"
-
-
 
 
 def _identifiers(uscc: str, person_id: str) -> tuple[str, str]:
@@ -66,7 +64,7 @@ def blacklist_add(*, actor: User, uscc: str = "", person_id: str = "", name: str
     due in 7 days, and the operations managers are told. Applications still in review are left to the
     review (approval refuses blacklisted applicants). ``entry.suspended_merchant_ids`` lists the
     merchants suspended by this call."""
-    policy.require_permission(actor, MANAGE_PERMISSION)
+    policy.require_permission(actor, merchant_roles.MANAGE_BLACKLIST)
     code, person = _identifiers(uscc or "", person_id or "")
     if not code and not person:
         raise DomainError(_("Give a unified social credit code, a resident ID number, or both."))
@@ -115,7 +113,7 @@ def _suspend_matching(*, actor: User, entry: BlacklistEntry) -> list[int]:
 @transaction.atomic
 def blacklist_remove(*, actor: User, entry: BlacklistEntry, reason: str) -> BlacklistEntry:
     """Deactivate an entry (kept for the record). Suspended merchants stay suspended until reviewed."""
-    policy.require_permission(actor, MANAGE_PERMISSION)
+    policy.require_permission(actor, merchant_roles.MANAGE_BLACKLIST)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for removing this entry."))

@@ -22,12 +22,13 @@ from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
+from merchants import roles as merchant_roles
 from merchants.models import Contract, ContractFee, Merchant
-from merchants.selectors import merchant_owner
+from merchants.policy import ACCEPT_CONTRACT
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import CONTRACT_MOVES
 
 C = Contract.Status
-PERM = "merchants.manage_contracts"
 CHANNELS = list(ContractFee.Channel.values)
 MAX_RATE = Decimal("10")
 RATE_STEP = Decimal("0.0001")
@@ -147,7 +148,7 @@ def _plain_fees(fees: list[dict]) -> list[dict]:
 
 
 def _create(*, actor: User, merchant: Merchant, fees, action: str, data: dict | None = None, **terms) -> Contract:
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.MANAGE_CONTRACTS)
     merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)  # serialises version numbers
     if merchant.status not in CONTRACTABLE:
         raise DomainError(_("A contract can only be prepared for an approved, active or suspended merchant "
@@ -182,7 +183,7 @@ def contract_amend(*, actor: User, contract: Contract, **changes) -> Contract:
     for the channels that change). The amended contract stays readable; it is superseded when the
     new version is countersigned.
     """
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.MANAGE_CONTRACTS)
     unknown = set(changes) - AMENDABLE
     if unknown:
         raise DomainError(_("These terms cannot be amended: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
@@ -251,7 +252,7 @@ def text_sha256(text: str) -> str:
 @transaction.atomic
 def contract_offer(*, actor: User, contract: Contract) -> Contract:
     """Fix the exact text and its SHA-256, and offer it to the merchant."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.MANAGE_CONTRACTS)
     contract = _lock(contract)
     if contract.status == C.DRAFT:
         contract.text = contract_text(contract)
@@ -268,8 +269,7 @@ def contract_offer(*, actor: User, contract: Contract) -> Contract:
 @transaction.atomic
 def contract_accept(*, actor: User, contract: Contract, sha256: str, ip: str | None) -> Contract:
     """The merchant accepts exactly the text it saw: the posted SHA-256 must be the stored one."""
-    if not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.MERCHANT
-            and actor.merchant_id == contract.merchant_id):
+    if not policy.allows(actor, ACCEPT_CONTRACT, contract):
         raise NotPermitted(_("Only a user of the merchant can accept its contract."))
     contract = _lock(contract)
     posted = (sha256 or "").strip().lower()
@@ -299,7 +299,7 @@ def contract_accept(*, actor: User, contract: Contract, sha256: str, ip: str | N
 @transaction.atomic
 def contract_countersign(*, actor: User, contract: Contract) -> Contract:
     """Put the accepted contract in force; the version in force until now is superseded (stays readable)."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.MANAGE_CONTRACTS)
     merchant = Merchant.objects.select_for_update().get(pk=contract.merchant_id)
     contract = _lock(contract)
     if contract.status == C.ACCEPTED and merchant.status not in CONTRACTABLE:
@@ -332,7 +332,7 @@ def _reason(reason: str, message: str) -> str:
 
 @transaction.atomic
 def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contract:
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.MANAGE_CONTRACTS)
     reason = _reason(reason, _("Give the reason for terminating the contract."))
     contract = _lock(contract)
     contract.terminated_at, contract.termination_reason = timezone.now(), reason
@@ -348,7 +348,7 @@ def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contr
 @transaction.atomic
 def contract_withdraw(*, actor: User, contract: Contract, reason: str) -> Contract:
     """Withdraw a contract that is not in force yet (draft, offered or accepted)."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.MANAGE_CONTRACTS)
     reason = _reason(reason, _("Give the reason for withdrawing the contract."))
     contract = _lock(contract)
     was = contract.status
@@ -371,19 +371,6 @@ def contract_download(*, actor: User, contract: Contract) -> bytes:
                  data={"version": contract.version, "status": contract.status, "sha256": contract.text_sha256,
                        "bytes": len(content)})
     return content
-
-
-# --- reads the other services need --------------------------------------------------------------
-
-def contract_in_force(merchant: Merchant) -> Contract | None:
-    """The countersigned contract of the merchant, if any."""
-    return Contract.objects.filter(merchant_id=merchant.pk, status=C.ACTIVE).order_by("-version").first()
-
-
-def contract_for_period(merchant_id: int, start: date, end: date) -> Contract | None:
-    """The countersigned contract whose term (start and end dates included) overlaps ``start``..``end``."""
-    return (Contract.objects.filter(merchant_id=merchant_id, status=C.ACTIVE, start_date__lte=end,
-                                    end_date__gte=start).order_by("-version").first())
 
 
 # --- scheduled job ----------------------------------------------------------------------------

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, files
+from acquirer import audit, files, policy
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from acquirer.services.notifications import notify
 from merchants.models import Merchant, MerchantDocument
-from merchants.selectors import merchant_owner
+from merchants.policy import DECIDE_DOCUMENT, READ_DOCUMENT, UPLOAD_DOCUMENT_ON_BEHALF, allows_any
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import EDITABLE
 
 K = MerchantDocument.Kind
@@ -67,10 +68,6 @@ def _is_member(actor: User, merchant: Merchant) -> bool:
     return actor.kind == User.Kind.MERCHANT and actor.is_active and actor.merchant_id == merchant.pk
 
 
-def _is_staff_with(actor: User, perm: str) -> bool:
-    return actor.kind == User.Kind.STAFF and actor.is_active and actor.has_perm(perm)
-
-
 def _upload_allowed(actor: User, merchant: Merchant) -> bool:
     """Check the actor may upload for this merchant now; True when staff acts on the merchant's behalf."""
     if _is_member(actor, merchant):
@@ -79,7 +76,7 @@ def _upload_allowed(actor: User, merchant: Merchant) -> bool:
         raise DomainError(_("Documents cannot be added while the application is with the reviewer (%(status)s). "
                             "Wait for the decision or a request for information.")
                           % {"status": merchant.get_status_display()})
-    if not _is_staff_with(actor, "merchants.review_merchant"):
+    if not policy.allows(actor, UPLOAD_DOCUMENT_ON_BEHALF):
         raise NotPermitted(_("Your role does not allow uploading documents for this merchant."))
     if merchant.status in STAFF_UPLOAD_CLOSED:
         raise DomainError(_("The merchant is %(status)s; no documents can be added.")
@@ -136,7 +133,7 @@ def document_upload(*, actor: User, merchant: Merchant, kind: str, uploaded_file
 @transaction.atomic
 def document_decide(*, actor: User, document: MerchantDocument, decision: str, reason: str = "") -> MerchantDocument:
     """Accept a document, reject it or ask for a revision (with a reason the merchant will read)."""
-    if not _is_staff_with(actor, "merchants.review_merchant"):
+    if not policy.allows(actor, DECIDE_DOCUMENT):
         raise NotPermitted(_("Your role does not allow deciding on documents."))
     if decision not in DECISIONS:
         raise DomainError(_("Choose a decision: accept, reject or request a revision."))
@@ -173,20 +170,10 @@ def document_decide(*, actor: User, document: MerchantDocument, decision: str, r
     return document
 
 
-def _may_read(actor: User, document: MerchantDocument) -> bool:
-    if not (actor.is_authenticated and actor.is_active):
-        return False
-    if actor.kind == User.Kind.MERCHANT:
-        return actor.merchant_id == document.merchant_id
-    if actor.kind == User.Kind.STAFF:
-        return actor.has_perm("merchants.view_merchantdocument")
-    return actor.kind == User.Kind.AUDITOR
-
-
 @transaction.atomic
 def document_download(*, actor: User, document: MerchantDocument) -> FileResponse:
     """The stored file as an attachment; every download is audited (``acquirer.files.audited_download``)."""
-    if not _may_read(actor, document):
+    if not allows_any(actor, READ_DOCUMENT, document):
         raise NotPermitted(_("You may not download this document."))
     return files.audited_download(
         actor=actor, stored_name=document.stored_name, filename=document.original_name,

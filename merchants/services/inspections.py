@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, files, roles
+from acquirer import audit, files, policy, roles
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import AuditEvent, User
 from acquirer.services.notifications import notify_role
 from merchants.models import Inspection, InspectionPhoto, Merchant
+from merchants.policy import READ_INSPECTION, RECORD_INSPECTION, allows_any
 
 FOLDER = "inspections"
 PHOTO_TYPES = ("jpeg", "png")
@@ -88,7 +89,7 @@ def _check_photos(photos) -> list:
 def inspection_record(*, actor: User, merchant: Merchant, performed_on: date, checklist: dict, findings: str,
                       outcome: str, photos=()) -> Inspection:
     """Record an on-site inspection and plan the next one from its date."""
-    if not (actor.kind == User.Kind.STAFF and actor.is_active and actor.has_perm("merchants.inspect_merchant")):
+    if not policy.allows(actor, RECORD_INSPECTION):
         raise NotPermitted(_("Your role does not allow recording inspections."))
     merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
     if merchant.status not in INSPECTABLE:
@@ -136,18 +137,10 @@ def inspection_record(*, actor: User, merchant: Merchant, performed_on: date, ch
     return inspection
 
 
-def _may_read(actor: User) -> bool:
-    if not (actor.is_authenticated and actor.is_active):
-        return False
-    if actor.kind == User.Kind.STAFF:
-        return actor.has_perm("merchants.view_inspection")
-    return actor.kind == User.Kind.AUDITOR
-
-
 @transaction.atomic
 def inspection_photo_download(*, actor: User, photo: InspectionPhoto) -> FileResponse:
     """An inspection photo as an attachment; audited on its inspection."""
-    if not _may_read(actor):
+    if not allows_any(actor, READ_INSPECTION):
         raise NotPermitted(_("You may not see inspection photos."))
     return files.audited_download(
         actor=actor, stored_name=photo.stored_name, filename=photo.original_name, content_type=photo.content_type,

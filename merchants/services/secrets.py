@@ -4,13 +4,13 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from acquirer import audit
-from acquirer.access import get_scoped, is_staff_user
+from acquirer import audit, policy
+from acquirer.access import get_scoped
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
 from merchants.models import Merchant, SettlementAccount
+from merchants.policy import REVEAL_SECRET
 
-REVEAL_PERMISSION = "merchants.view_kyc_secrets"
 # model name -> (model, fields that may be revealed). Each field has a ``<field>_masked`` column.
 REVEALABLE = {
     "merchant": (Merchant, ("legal_rep_id",)),
@@ -19,7 +19,7 @@ REVEALABLE = {
 
 
 def can_reveal(actor) -> bool:
-    return is_staff_user(actor) and actor.has_perm(REVEAL_PERMISSION)
+    return policy.allows(actor, REVEAL_SECRET)
 
 
 def is_revealable(model: str, field: str) -> bool:

@@ -20,13 +20,13 @@ from acquirer.models import User
 from acquirer.secrets import keyed_hash, mask
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
+from merchants import roles as merchant_roles
 from merchants.models import Merchant, SettlementAccount
-from merchants.selectors import merchant_owner
+from merchants.selectors.merchants import merchant_owner
 from merchants.workflow import SETTLEMENT_MOVES
 
 S = SettlementAccount.Status
 K = SettlementAccount.Kind
-PERM = "merchants.approve_settlement_account"
 OPEN = (S.PENDING, S.VERIFIED)
 CLOSED_MERCHANT = {Merchant.Status.REJECTED, Merchant.Status.TERMINATED}
 
@@ -87,7 +87,7 @@ def settlement_account_request(*, actor: User, merchant: Merchant, kind: str, ac
     on_behalf = not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.MERCHANT
                      and actor.merchant_id == merchant.pk)
     if on_behalf:
-        policy.require_permission(actor, "merchants.review_merchant")
+        policy.require_permission(actor, merchant_roles.REVIEW)
     if merchant.status in CLOSED_MERCHANT:
         raise DomainError(_("No settlement account can be added to a merchant that is %(status)s.")
                           % {"status": merchant.get_status_display()})
@@ -125,7 +125,7 @@ def settlement_account_request(*, actor: User, merchant: Merchant, kind: str, ac
 @transaction.atomic
 def settlement_account_verify(*, actor: User, account: SettlementAccount) -> SettlementAccount:
     """First pair of eyes: the account details match the proof and the merchant's name."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.APPROVE_SETTLEMENT)
     account = _lock(account)
     account.verified_by, account.verified_at = actor, timezone.now()
     return advance(account, to=S.VERIFIED, moves=SETTLEMENT_MOVES, actor=actor, action="settlement_account.verified",
@@ -136,7 +136,7 @@ def settlement_account_verify(*, actor: User, account: SettlementAccount) -> Set
 @transaction.atomic
 def settlement_account_approve(*, actor: User, account: SettlementAccount) -> SettlementAccount:
     """Second pair of eyes: puts the account in use; the account in use until now is replaced."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.APPROVE_SETTLEMENT)
     account = _lock(account)
     if account.status == S.VERIFIED and actor.pk in (account.verified_by_id, account.requested_by_id):
         raise NotPermitted(_("Four eyes: the second approval must come from someone other than the person who "
@@ -160,7 +160,7 @@ def settlement_account_approve(*, actor: User, account: SettlementAccount) -> Se
 
 @transaction.atomic
 def settlement_account_reject(*, actor: User, account: SettlementAccount, reason: str) -> SettlementAccount:
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, merchant_roles.APPROVE_SETTLEMENT)
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise DomainError(_("Give the reason for rejecting the settlement account."))
@@ -173,8 +173,3 @@ def settlement_account_reject(*, actor: User, account: SettlementAccount, reason
                 gettext_lazy("Account %(account)s: %(reason)s"),
                 {"account": account.account_number_masked, "reason": reason})
     return account
-
-
-def settlement_account_active(merchant: Merchant) -> SettlementAccount | None:
-    """The approved account the merchant is settled to, if any."""
-    return SettlementAccount.objects.filter(merchant_id=merchant.pk, status=S.ACTIVE).first()

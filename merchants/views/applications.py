@@ -12,11 +12,12 @@ from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.selectors import user_list
 from acquirer.views.actions import flash_form_errors
-from merchants.forms import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
+from merchants import roles
+from merchants.forms.merchants import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
 from merchants.models import MerchantDocument, SettlementAccount
-from merchants.selectors import merchant_for_user, merchant_get, onboarding_queue
-from merchants.selectors_contracts import settlement_account_list
-from merchants.selectors_documents import document_list
+from merchants.selectors.contracts import settlement_account_list
+from merchants.selectors.documents import document_list
+from merchants.selectors.merchants import merchant_for_user, merchant_get, onboarding_queue
 from merchants.services import applications as svc
 from merchants.workflow import EDITABLE
 
@@ -140,7 +141,7 @@ class ApplicationSubmitView(PortalView):
 
 class OnboardingQueueView(OpsView, TemplateView):
     template_name = "merchants/ops/onboarding_queue.html"
-    permission_required = ("merchants.view_merchant",)
+    permission_required = (roles.VIEW,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -154,7 +155,7 @@ class OnboardingQueueView(OpsView, TemplateView):
 class StaffStepView(OpsView, _StepMixin, TemplateView):
     """A reviewer fills in or corrects the application on the merchant's behalf (then may not approve it)."""
 
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     area = "ops"
 
     def merchant(self):
@@ -177,7 +178,7 @@ class _MerchantActionView(OpsView):
     """POST-only review actions on one merchant; the service checks the actor's rights again."""
 
     http_method_names = ["post"]
-    permission_required = ("merchants.view_merchant",)
+    permission_required = (roles.VIEW,)
     form_class = None
     success = ""
 
@@ -203,7 +204,7 @@ class _MerchantActionView(OpsView):
 
 
 class MerchantSubmitView(_MerchantActionView):
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     success = _("Application submitted on the merchant's behalf.")
 
     def act(self, actor, merchant, data):
@@ -211,7 +212,7 @@ class MerchantSubmitView(_MerchantActionView):
 
 
 class MerchantAssignView(_MerchantActionView):
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     success = _("Reviewer assigned.")
 
     def act(self, actor, merchant, data):
@@ -224,7 +225,7 @@ class MerchantAssignView(_MerchantActionView):
 
 
 class MerchantStartReviewView(_MerchantActionView):
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     success = _("Review started.")
 
     def act(self, actor, merchant, data):
@@ -232,7 +233,7 @@ class MerchantStartReviewView(_MerchantActionView):
 
 
 class MerchantRequestInfoView(_MerchantActionView):
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     form_class = ReasonForm
     success = _("The merchant was asked for more information.")
 
@@ -241,7 +242,7 @@ class MerchantRequestInfoView(_MerchantActionView):
 
 
 class MerchantApproveView(_MerchantActionView):
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     form_class = NoteForm
     success = _("Approval recorded.")
 
@@ -252,7 +253,7 @@ class MerchantApproveView(_MerchantActionView):
 
 
 class MerchantRejectView(_MerchantActionView):
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     form_class = ReasonForm
     success = _("Application rejected.")
 
@@ -268,7 +269,7 @@ class MerchantActivateView(_MerchantActionView):
 
 
 class MerchantSuspendView(_MerchantActionView):
-    permission_required = ("merchants.suspend_merchant",)
+    permission_required = (roles.SUSPEND,)
     form_class = ReasonForm
     success = _("Merchant suspended.")
 
@@ -277,7 +278,7 @@ class MerchantSuspendView(_MerchantActionView):
 
 
 class MerchantTerminateView(_MerchantActionView):
-    permission_required = ("merchants.terminate_merchant",)
+    permission_required = (roles.TERMINATE,)
     form_class = ReasonForm
     success = _("Merchant relationship terminated.")
 
@@ -286,7 +287,7 @@ class MerchantTerminateView(_MerchantActionView):
 
 
 class MerchantRiskOverrideView(_MerchantActionView):
-    permission_required = ("merchants.override_risk",)
+    permission_required = (roles.OVERRIDE_RISK,)
     form_class = RiskOverrideForm
     success = _("Risk rating overridden.")
 
@@ -295,7 +296,7 @@ class MerchantRiskOverrideView(_MerchantActionView):
 
 
 class MerchantRiskRefreshView(_MerchantActionView):
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
     success = _("Risk rating recomputed.")
 
     def act(self, actor, merchant, data):
@@ -305,7 +306,7 @@ class MerchantRiskRefreshView(_MerchantActionView):
 class MerchantExportView(OpsView):
     """The merchant register as CSV (UTF-8 with BOM) or XLSX; audited."""
 
-    permission_required = ("merchants.export_merchants",)
+    permission_required = (roles.EXPORT,)
 
     def get(self, request):
         from merchants.exports import export_response

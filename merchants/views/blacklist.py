@@ -14,10 +14,11 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.views.actions import flash_form_errors
-from merchants.forms_kyc import BlacklistEntryForm, BlacklistSearchForm
-from merchants.selectors_blacklist import blacklist_get, blacklist_list
+from merchants import roles
+from merchants.forms.kyc import BlacklistEntryForm, BlacklistSearchForm
+from merchants.selectors.blacklist import blacklist_get, blacklist_list
 from merchants.services.blacklist import blacklist_add, blacklist_remove
-from merchants.services.secrets import REVEAL_PERMISSION, is_revealable, kyc_secret_reveal
+from merchants.services.secrets import is_revealable, kyc_secret_reveal
 
 
 class BlacklistListMixin:
@@ -39,11 +40,11 @@ class BlacklistListMixin:
 
 
 class BlacklistListView(OpsView, BlacklistListMixin, ListView):
-    permission_required = ("merchants.view_blacklistentry",)
+    permission_required = (roles.VIEW_BLACKLIST,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["can_manage"] = self.request.user.has_perm("merchants.manage_blacklist")
+        ctx["can_manage"] = self.request.user.has_perm(roles.MANAGE_BLACKLIST)
         return ctx
 
 
@@ -53,7 +54,7 @@ class AuditBlacklistListView(AuditorView, BlacklistListMixin, ListView):
 
 class BlacklistAddView(OpsView, TemplateView):
     template_name = "merchants/ops/blacklist_add.html"
-    permission_required = ("merchants.manage_blacklist",)
+    permission_required = (roles.MANAGE_BLACKLIST,)
 
     def get(self, request):
         return self.render_to_response(self.get_context_data(form=BlacklistEntryForm()))
@@ -77,7 +78,7 @@ class BlacklistAddView(OpsView, TemplateView):
 
 
 class BlacklistRemoveView(OpsView):
-    permission_required = ("merchants.manage_blacklist",)
+    permission_required = (roles.MANAGE_BLACKLIST,)
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -100,7 +101,7 @@ class SecretRevealView(OpsView, TemplateView):
     """The clear value of one encrypted field, on its own uncached page; every viewing is audited."""
 
     template_name = "merchants/ops/secret_reveal.html"
-    permission_required = (REVEAL_PERMISSION,)
+    permission_required = (roles.VIEW_SECRETS,)
     http_method_names = ["post"]
 
     def post(self, request, model, pk, field):

@@ -1,9 +1,9 @@
 """What the ops and auditor merchant pages share; the area views add their gate, template and actions."""
 
 from acquirer.selectors import audit_history
-from merchants.selectors import membership_list, merchant_get, merchant_list
-from merchants.selectors_contracts import contract_list, settlement_account_list
-from merchants.selectors_documents import document_list, inspection_list
+from merchants.selectors.contracts import contract_list, settlement_account_list
+from merchants.selectors.documents import document_list, inspection_list
+from merchants.selectors.merchants import membership_list, merchant_get, merchant_list
 
 
 class MerchantListMixin:

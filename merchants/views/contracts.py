@@ -16,10 +16,11 @@ from acquirer.middleware import client_ip
 from acquirer.selectors import audit_history
 from acquirer.views.actions import ObjectActionMixin, flash_form_errors, redirect_to_detail
 from acquirer.workflow import allowed_moves
-from merchants.forms_contracts import ContractAcceptForm, ContractForm
+from merchants import roles
+from merchants.forms.contracts import ContractAcceptForm, ContractForm
 from merchants.models import Contract
-from merchants.selectors import merchant_for_user, merchant_get
-from merchants.selectors_contracts import contract_get, contract_list
+from merchants.selectors.contracts import contract_get, contract_list
+from merchants.selectors.merchants import merchant_for_user, merchant_get
 from merchants.services.contracts import (
     contract_accept,
     contract_amend,
@@ -100,7 +101,7 @@ class PortalContractPdfView(PortalView):
 
 class OpsContractListView(OpsView, TemplateView):
     template_name = "merchants/contracts/ops_list.html"
-    permission_required = ("merchants.view_contract",)
+    permission_required = (roles.VIEW_CONTRACT,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -110,7 +111,7 @@ class OpsContractListView(OpsView, TemplateView):
 
 
 class OpsContractCreateView(OpsView):
-    permission_required = ("merchants.manage_contracts",)
+    permission_required = (roles.MANAGE_CONTRACTS,)
     template_name = "merchants/contracts/ops_form.html"
 
     def get(self, request, merchant_pk):
@@ -135,7 +136,7 @@ class OpsContractCreateView(OpsView):
 
 def _ops_detail(request, contract: Contract, amend_form=None):
     allowed = allowed_moves(contract, CONTRACT_MOVES)
-    can_manage = request.user.has_perm("merchants.manage_contracts")
+    can_manage = request.user.has_perm(roles.MANAGE_CONTRACTS)
     if amend_form is None and can_manage and contract.status == C.ACTIVE:
         amend_form = ContractForm(initial=ContractForm.initial_for(contract))
     return render(request, DETAIL, {
@@ -148,14 +149,14 @@ def _ops_detail(request, contract: Contract, amend_form=None):
 
 
 class OpsContractDetailView(OpsView):
-    permission_required = ("merchants.view_contract",)
+    permission_required = (roles.VIEW_CONTRACT,)
 
     def get(self, request, pk):
         return _ops_detail(request, contract_get(actor=request.user, pk=pk))
 
 
 class _OpsContractActionView(ObjectActionMixin, OpsView):
-    permission_required = ("merchants.manage_contracts",)
+    permission_required = (roles.MANAGE_CONTRACTS,)
     redirect_to = redirect_to_detail("ops:contract-detail")
 
     def get_object(self, request, pk):
@@ -191,7 +192,7 @@ class OpsContractWithdrawView(_OpsContractActionView):
 
 
 class OpsContractAmendView(OpsView):
-    permission_required = ("merchants.manage_contracts",)
+    permission_required = (roles.MANAGE_CONTRACTS,)
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -212,7 +213,7 @@ class OpsContractAmendView(OpsView):
 
 
 class OpsContractPdfView(OpsView):
-    permission_required = ("merchants.view_contract",)
+    permission_required = (roles.VIEW_CONTRACT,)
 
     def get(self, request, pk):
         return _pdf_response(request, contract_get(actor=request.user, pk=pk))

@@ -12,12 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from acquirer import policy
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.views.actions import flash_form_errors
-from merchants.forms_documents import DocumentDecisionForm, DocumentUploadForm
-from merchants.selectors import merchant_for_user, merchant_get
-from merchants.selectors_documents import document_get, document_list
+from merchants import roles
+from merchants.forms.documents import DocumentDecisionForm, DocumentUploadForm
+from merchants.policy import DECIDE_DOCUMENT
+from merchants.selectors.documents import document_get, document_list
+from merchants.selectors.merchants import merchant_for_user, merchant_get
 from merchants.services import documents as svc
 
 EXPIRY_WARNING_DAYS = 30
@@ -85,13 +88,13 @@ class PortalDocumentDownloadView(PortalView, _DownloadMixin):
 
 class OpsDocumentListView(OpsView, TemplateView):
     template_name = "merchants/documents/staff_list.html"
-    permission_required = ("merchants.view_merchantdocument",)
+    permission_required = (roles.VIEW_DOCUMENT,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
         ctx.update(_overview(actor, merchant_get(actor=actor, pk=self.kwargs["merchant_pk"])))
-        if actor.has_perm("merchants.review_merchant"):
+        if policy.allows(actor, DECIDE_DOCUMENT):
             for document in ctx["documents"]:
                 if not document.superseded:
                     document.decision_form = DocumentDecisionForm(auto_id=f"doc{document.pk}_%s")
@@ -102,7 +105,7 @@ class OpsDocumentUploadView(OpsView, TemplateView):
     """A reviewer uploads a document received from the merchant (then may not approve the application)."""
 
     template_name = "merchants/documents/upload.html"
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
 
     def get_context_data(self, form=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -120,7 +123,7 @@ class OpsDocumentUploadView(OpsView, TemplateView):
 
 class OpsDocumentDecideView(OpsView):
     http_method_names = ["post"]
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
 
     def post(self, request, pk):
         document = document_get(actor=request.user, pk=pk)
@@ -139,7 +142,7 @@ class OpsDocumentDecideView(OpsView):
 
 
 class OpsDocumentDownloadView(OpsView, _DownloadMixin):
-    permission_required = ("merchants.view_merchantdocument",)
+    permission_required = (roles.VIEW_DOCUMENT,)
 
 
 # --- audit -------------------------------------------------------------------------------------

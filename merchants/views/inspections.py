@@ -12,9 +12,10 @@ from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
-from merchants.forms_documents import InspectionForm
-from merchants.selectors import merchant_get
-from merchants.selectors_documents import inspection_list, inspection_photo_get, inspection_plan
+from merchants import roles
+from merchants.forms.documents import InspectionForm
+from merchants.selectors.documents import inspection_list, inspection_photo_get, inspection_plan
+from merchants.selectors.merchants import merchant_get
 from merchants.services import inspections as svc
 
 RECENT = 50
@@ -42,12 +43,12 @@ class _PhotoMixin:
 
 
 class OpsInspectionListView(OpsView, _PlanMixin, TemplateView):
-    permission_required = ("merchants.view_inspection",)
+    permission_required = (roles.VIEW_INSPECTION,)
 
 
 class OpsInspectionCreateView(OpsView, TemplateView):
     template_name = "merchants/inspections/create.html"
-    permission_required = ("merchants.inspect_merchant",)
+    permission_required = (roles.INSPECT,)
 
     def get_context_data(self, form=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -76,7 +77,7 @@ class OpsInspectionCreateView(OpsView, TemplateView):
 
 
 class OpsInspectionPhotoView(OpsView, _PhotoMixin):
-    permission_required = ("merchants.view_inspection",)
+    permission_required = (roles.VIEW_INSPECTION,)
 
 
 class AuditInspectionListView(AuditorView, _PlanMixin, TemplateView):

@@ -2,10 +2,10 @@ from django.views.generic import ListView, TemplateView
 
 from acquirer.access import OpsView
 from merchants import roles
-from merchants.forms import NoteForm, ReasonForm, RiskOverrideForm
+from merchants.forms.merchants import NoteForm, ReasonForm, RiskOverrideForm
 from merchants.models import Merchant
 from merchants.policy import OPEN_APPLICATION, merchant_actions
-from merchants.selectors import reviewer_list
+from merchants.selectors.merchants import reviewer_list
 from merchants.services.applications import application_gaps, sla_age_days
 from merchants.views.common import MerchantDetailMixin, MerchantListMixin
 
@@ -14,14 +14,14 @@ M = Merchant.Status
 
 class MerchantListView(OpsView, MerchantListMixin, ListView):
     template_name = "merchants/ops/merchant_list.html"
-    permission_required = ("merchants.view_merchant",)
+    permission_required = (roles.VIEW,)
 
 
 class MerchantDetailView(OpsView, MerchantDetailMixin, TemplateView):
     """The merchant "360" page with the review decisions the actor may take now."""
 
     template_name = "merchants/ops/merchant_detail.html"
-    permission_required = ("merchants.view_merchant",)
+    permission_required = (roles.VIEW,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -5,9 +5,9 @@ from django.views.generic import TemplateView
 
 from acquirer.access import PortalView
 from acquirer.selectors import audit_event_list
-from merchants.selectors import membership_list, merchant_for_user
-from merchants.selectors_contracts import contract_list, settlement_account_list
-from merchants.selectors_documents import document_list
+from merchants.selectors.contracts import contract_list, settlement_account_list
+from merchants.selectors.documents import document_list
+from merchants.selectors.merchants import membership_list, merchant_for_user
 
 EXPIRY_WARNING_DAYS = 30
 

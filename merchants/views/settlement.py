@@ -10,9 +10,10 @@ from django.views.generic import TemplateView
 from acquirer.access import OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.views.actions import ObjectActionMixin
-from merchants.forms_contracts import SettlementAccountForm
-from merchants.selectors import merchant_for_user, merchant_get
-from merchants.selectors_contracts import settlement_account_get, settlement_account_list, settlement_queue
+from merchants import roles
+from merchants.forms.contracts import SettlementAccountForm
+from merchants.selectors.contracts import settlement_account_get, settlement_account_list, settlement_queue
+from merchants.selectors.merchants import merchant_for_user, merchant_get
 from merchants.services.settlement import (
     expected_account,
     settlement_account_approve,
@@ -73,19 +74,19 @@ class PortalSettlementRequestView(PortalView):
 
 class OpsSettlementQueueView(OpsView, TemplateView):
     template_name = "merchants/settlement/ops_queue.html"
-    permission_required = ("merchants.view_settlementaccount",)
+    permission_required = (roles.VIEW_SETTLEMENT,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(accounts=settlement_queue(actor=self.request.user),
-                   can_decide=self.request.user.has_perm("merchants.approve_settlement_account"))
+                   can_decide=self.request.user.has_perm(roles.APPROVE_SETTLEMENT))
         return ctx
 
 
 class OpsSettlementRequestView(OpsView):
     """A reviewer enters the account on the merchant's behalf (and so may not approve the merchant)."""
 
-    permission_required = ("merchants.review_merchant",)
+    permission_required = (roles.REVIEW,)
 
     def get(self, request, merchant_pk):
         merchant = merchant_get(actor=request.user, pk=merchant_pk)
@@ -101,7 +102,7 @@ class OpsSettlementRequestView(OpsView):
 
 
 class _OpsSettlementActionView(ObjectActionMixin, OpsView):
-    permission_required = ("merchants.approve_settlement_account",)
+    permission_required = (roles.APPROVE_SETTLEMENT,)
 
     def get_object(self, request, pk):
         return settlement_account_get(actor=request.user, pk=pk)

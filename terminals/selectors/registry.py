@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from acquirer.access import get_scoped, scope
 from merchants.models import Merchant
-from merchants.services.contracts import contract_in_force
+from merchants.selectors.contracts import contract_in_force
 from terminals.models import DepositMovement, IntakeBatch, RentCharge, Terminal, TerminalModel, Ticket
 
 OPEN_TICKET = [Ticket.Status.OPEN, Ticket.Status.DIAGNOSING, Ticket.Status.DISPATCHED]

@@ -27,7 +27,7 @@ from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.workflow import advance
 from merchants.models import Contract, Merchant
-from merchants.services.contracts import contract_in_force
+from merchants.selectors.contracts import contract_in_force
 from terminals.models import (
     Communication,
     Installation,

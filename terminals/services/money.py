@@ -19,8 +19,8 @@ from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.services.notifications import notify
 from acquirer.workflow import advance
-from merchants.selectors import merchant_owner
-from merchants.services.contracts import contract_for_period, contract_in_force
+from merchants.selectors.contracts import contract_for_period, contract_in_force
+from merchants.selectors.merchants import merchant_owner
 from terminals.models import DepositMovement, RentCharge, Terminal
 from terminals.workflow import RENT_MOVES, TERMINAL_MOVES
 

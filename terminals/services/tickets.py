@@ -25,7 +25,7 @@ from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
-from merchants.selectors import merchant_owner
+from merchants.selectors.merchants import merchant_owner
 from terminals.models import Installation, SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
 from terminals.photos import check_photos, photo_download
 from terminals.sla import add_business_hours

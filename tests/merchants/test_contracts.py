@@ -21,9 +21,9 @@ from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
 from acquirer.models import AuditEvent, Notification
 from acquirer.workflow import advance
 from merchants.contract_pdf import contract_pdf
-from merchants.forms_contracts import ContractAcceptForm, ContractForm
+from merchants.forms.contracts import ContractAcceptForm, ContractForm
 from merchants.models import Contract, ContractFee, Merchant
-from merchants.selectors_contracts import contract_get, contract_list
+from merchants.selectors.contracts import contract_get, contract_in_force, contract_list
 from merchants.services import contracts as svc
 from merchants.workflow import CONTRACT_MOVES
 from tests.factories import make_merchant, make_merchant_user, make_user
@@ -463,7 +463,7 @@ def test_countersigning_puts_the_accepted_contract_in_force(clients, users, acce
     contract = Contract.objects.get(pk=accepted.pk)
     assert contract.status == C.ACTIVE and contract.countersigned_by == users[roles.OPERATIONS_MANAGER]
     assert contract.countersigned_at is not None
-    assert svc.contract_in_force(contract.merchant) == contract
+    assert contract_in_force(contract.merchant) == contract
     assert actions(contract)[-1] == "contract.countersigned"
     assert Notification.objects.filter(recipient=users["merchant_a"], kind="contract.countersigned").exists()
 
@@ -510,7 +510,7 @@ def test_an_amendment_is_a_new_draft_version_and_the_old_one_stays_in_force_unti
     event = AuditEvent.objects.get(action="contract.amended", target_id=str(v2.pk))
     assert event.data["amends"] == active.pk and event.data["amends_version"] == 1
     assert Contract.objects.get(pk=active.pk).status == C.ACTIVE
-    assert svc.contract_in_force(active.merchant).pk == active.pk
+    assert contract_in_force(active.merchant).pk == active.pk
 
     svc.contract_offer(actor=manager, contract=v2)
     v2.refresh_from_db()
@@ -564,7 +564,7 @@ def test_terminating_records_the_reason(clients, users, active):
     assert response.status_code == 302
     contract = Contract.objects.get(pk=active.pk)
     assert contract.status == C.TERMINATED and contract.termination_reason == "Merchant ceased trading"
-    assert contract.terminated_at is not None and svc.contract_in_force(contract.merchant) is None
+    assert contract.terminated_at is not None and contract_in_force(contract.merchant) is None
     event = AuditEvent.objects.get(action="contract.terminated", target_id=str(active.pk))
     assert event.data["reason"] == "Merchant ceased trading"
     assert Notification.objects.filter(recipient=users["merchant_a"], kind="contract.terminated").exists()

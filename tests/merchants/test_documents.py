@@ -575,7 +575,7 @@ def test_ops_list_offers_decisions_only_to_reviewers(clients, doc_a, merchant_a)
 def test_document_panel_renders_for_the_merchant_page(users, doc_a, merchant_a, rf):
     from django.template.loader import render_to_string
 
-    from merchants.selectors_documents import document_list
+    from merchants.selectors.documents import document_list
 
     for area, prefix in (("ops", "/ops/documents/"), ("audit", "/audit/documents/")):
         html = render_to_string("merchants/documents/_panel.html", {

@@ -9,7 +9,7 @@ from django.utils import timezone
 from stdnum import luhn
 from stdnum.cn import ric
 
-from merchants.forms_kyc import BankAccountField, BlacklistEntryForm, ResidentIDField, USCCField
+from merchants.forms.kyc import BankAccountField, BlacklistEntryForm, ResidentIDField, USCCField
 from merchants.identifiers import validate_bank_account, validate_resident_id, validate_uscc
 
 VALID_USCC = "91110000600037341L"

@@ -300,7 +300,7 @@ def test_photo_download_refuses_merchants_and_roles_without_permission(clients, 
 def test_inspection_panel_renders_for_the_merchant_page(users, active_a, inspector):
     from django.template.loader import render_to_string
 
-    from merchants.selectors_documents import inspection_list
+    from merchants.selectors.documents import inspection_list
 
     record(inspector, active_a, checklist=dict(ALL_MET, receipt_printing_ok=False), outcome="issues",
            findings="Printer out of paper", photos=[photo()])

@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from acquirer import roles
 from merchants import data as codes
-from merchants.forms import BusinessForm
+from merchants.forms.merchants import BusinessForm
 from merchants.models import Merchant
 
 BUSINESS = {"mcc": "5812", "industry": "餐饮", "region_code": "2900", "address": "上海市黄浦区中山东一路1号",

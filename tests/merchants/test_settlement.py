@@ -18,7 +18,7 @@ from acquirer.models import AuditEvent, Notification
 from acquirer.secrets import keyed_hash, mask
 from acquirer.workflow import advance
 from merchants.models import Merchant, SettlementAccount
-from merchants.selectors_contracts import settlement_account_get, settlement_account_list
+from merchants.selectors.contracts import settlement_account_active, settlement_account_get, settlement_account_list
 from merchants.services import settlement as svc
 from merchants.workflow import SETTLEMENT_MOVES
 from tests.factories import make_merchant, make_user
@@ -259,7 +259,7 @@ def test_an_account_is_verified_then_approved_by_a_different_person(users, manag
     approved = svc.settlement_account_approve(actor=second_manager, account=verified)
     stored = SettlementAccount.objects.get(pk=pending.pk)
     assert approved.status == stored.status == S.ACTIVE and stored.approved_by == second_manager
-    assert svc.settlement_account_active(pending.merchant) == stored
+    assert settlement_account_active(pending.merchant) == stored
     assert actions(pending) == ["settlement_account.requested", "settlement_account.verified",
                                 "settlement_account.approved"]
     assert Notification.objects.filter(recipient=users["merchant_a"], kind="settlement_account.approved").exists()
@@ -307,7 +307,7 @@ def test_approving_a_new_account_replaces_the_one_in_use(users, manager, second_
     assert SettlementAccount.objects.get(pk=new.pk).status == S.ACTIVE
     assert SettlementAccount.objects.get(pk=active.pk).status == S.REPLACED
     assert SettlementAccount.objects.filter(merchant=enterprise_a, status=S.ACTIVE).count() == 1
-    assert svc.settlement_account_active(enterprise_a).pk == new.pk
+    assert settlement_account_active(enterprise_a).pk == new.pk
     replaced = AuditEvent.objects.get(action="settlement_account.replaced", target_id=str(active.pk))
     assert replaced.data["replaced_by"] == new.pk and replaced.after == {"status": "replaced"}
     approved = AuditEvent.objects.get(action="settlement_account.approved", target_id=str(new.pk))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from merchants import data as codes
-from merchants.forms_kyc import ResidentIDField, USCCField
+from merchants.forms.kyc import ResidentIDField, USCCField
 from merchants.models import Merchant
 
 DATE = forms.DateInput(attrs={"type": "date"})

@@ -1,4 +1,7 @@
-"""Reads of contracts and settlement accounts, always through ``acquirer.access.scope``."""
+"""Reads of contracts and settlement accounts: what a person sees goes through ``acquirer.access.scope``;
+the lookups the services (and terminals) need about a merchant they already hold are not scoped."""
+
+from datetime import date
 
 from django.db.models import Prefetch
 
@@ -43,3 +46,20 @@ def settlement_queue(*, actor):
     return (scope(SettlementAccount.objects.select_related("merchant", "requested_by", "verified_by"), actor)
             .filter(status__in=[SettlementAccount.Status.PENDING, SettlementAccount.Status.VERIFIED])
             .order_by("requested_at", "id"))
+
+
+def contract_in_force(merchant: Merchant) -> Contract | None:
+    """The countersigned contract of the merchant, if any."""
+    return (Contract.objects.filter(merchant_id=merchant.pk, status=Contract.Status.ACTIVE)
+            .order_by("-version").first())
+
+
+def contract_for_period(merchant_id: int, start: date, end: date) -> Contract | None:
+    """The countersigned contract whose term (start and end dates included) overlaps ``start``..``end``."""
+    return (Contract.objects.filter(merchant_id=merchant_id, status=Contract.Status.ACTIVE, start_date__lte=end,
+                                    end_date__gte=start).order_by("-version").first())
+
+
+def settlement_account_active(merchant: Merchant) -> SettlementAccount | None:
+    """The approved account the merchant is settled to, if any."""
+    return SettlementAccount.objects.filter(merchant_id=merchant.pk, status=SettlementAccount.Status.ACTIVE).first()

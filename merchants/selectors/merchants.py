@@ -1,3 +1,6 @@
+"""Reads of merchants and their users, through ``acquirer.access.scope`` (``merchant_owner`` aside: services
+that already hold the merchant ask it)."""
+
 from django.db.models import Count, Q
 
 from acquirer.access import get_scoped, scope

@@ -1,0 +1,1 @@
+"""Reads about merchants, one module per subdomain (merchants, blacklist, contracts, documents)."""
