@@ -14,7 +14,7 @@ from acquirer.policy import Action, permitted
 from merchants.models import Merchant
 from terminals import roles
 from terminals.models import Terminal
-from terminals.workflow import OPEN_TICKET_STATUSES, TERMINAL_MOVES
+from terminals.workflow import LIVE, OPEN_TICKET_STATUSES, TERMINAL_MOVES
 
 EVERYONE = frozenset(User.Kind.values)
 
@@ -38,6 +38,9 @@ FROM = {
     "retire": {status for status, targets in TERMINAL_MOVES.items() if T.RETIRED in targets},
     "delete": {T.IN_STOCK},
 }
+# Parameters are edited directly until the terminal goes live, then changed through a request (the services
+# refuse the other statuses with their own sentences).
+PARAMETER_FROM = {"parameters": EDITABLE, "parameter_request": LIVE}
 WHAT = {
     "allocate": gettext_lazy("allocation to a merchant"),
     "survey": gettext_lazy("a site survey"),
@@ -63,7 +66,8 @@ PERMS = {
     "delete": roles.MANAGE_STOCK, "serial": roles.MANAGE_STOCK,
 }
 ACTIONS = {
-    name: Action(name=name, permission=permission, from_statuses=frozenset(FROM.get(name, ())),
+    name: Action(name=name, permission=permission,
+                 from_statuses=frozenset(FROM.get(name) or PARAMETER_FROM.get(name, ())),
                  what=WHAT.get(name, ""), audit_action=f"terminal.{name}")
     for name, permission in PERMS.items()
 }
@@ -72,6 +76,14 @@ ACTIONS = {
 def may(actor, action: str) -> bool:
     """Whether ``actor``'s role allows the lifecycle ``action`` (status aside)."""
     return permitted(actor, ACTIONS[action])
+
+
+def may_read(actor, model) -> bool:
+    """Whether the terminal page shows ``model``'s records to ``actor``: staff need its view permission;
+    auditors see everything and merchant users their own rows (``scope`` narrows them)."""
+    if actor.kind == User.Kind.STAFF:
+        return actor.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    return True
 
 
 def _reader(permission: str, refusal, *, merchants: bool = False, linked: str = ""):
