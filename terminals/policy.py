@@ -104,8 +104,7 @@ def _reader(permission: str, refusal, *, merchants: bool = False, linked: str = 
     return rule
 
 
-PHOTO_DOWNLOAD = Action("photo_download", kinds=EVERYONE, what=gettext_lazy("seeing a terminal photo"),
-                        audit_action="terminal.photo_downloaded",
+PHOTO_DOWNLOAD = Action("photo_download", kinds=EVERYONE, audit_action="terminal.photo_downloaded",
                         rule=_reader(roles.VIEW_PHOTO, gettext_lazy("You may not see terminal photos.")))
 
 
@@ -137,26 +136,17 @@ def _swap(actor, ticket) -> str | None:
 
 
 TICKET_ACTIONS = {action.name: action for action in (
-    Action("report", kinds=frozenset({User.Kind.MERCHANT}), what=gettext_lazy("reporting a fault"),
-           audit_action="ticket.raised", rule=_merchant_of_terminal),
-    Action("record_call", roles.HANDLE_TICKET, what=gettext_lazy("recording a fault reported by phone"),
-           audit_action="ticket.raised"),
-    Action("assign", roles.HANDLE_TICKET, what=gettext_lazy("assigning the ticket"), audit_action="ticket.assigned",
-           rule=_open),
-    Action("diagnose", roles.HANDLE_TICKET, what=gettext_lazy("remote diagnosis"), audit_action="ticket.diagnosing"),
-    Action("dispatch", roles.HANDLE_TICKET, what=gettext_lazy("dispatching an engineer"),
-           audit_action="ticket.dispatched"),
-    Action("add_part", roles.HANDLE_TICKET, what=gettext_lazy("recording a spare part"),
-           audit_action="ticket.part_used", rule=_open),
-    Action("resolve", roles.HANDLE_TICKET, what=gettext_lazy("resolving the ticket"), audit_action="ticket.resolved"),
-    Action("swap", roles.HANDLE_TICKET, what=gettext_lazy("swapping the terminal"), audit_action="ticket.swapped",
-           rule=_swap),
-    Action("confirm", kinds=EVERYONE, what=gettext_lazy("confirming the fix"), audit_action="ticket.closed",
-           rule=_merchant_of_ticket),
-    Action("reopen", kinds=EVERYONE, what=gettext_lazy("reopening the ticket"), audit_action="ticket.reopened",
-           rule=_merchant_of_ticket),
-    Action("photo_download", kinds=EVERYONE, what=gettext_lazy("seeing a ticket photo"),
-           audit_action="ticket.photo_downloaded",
+    Action("report", kinds=frozenset({User.Kind.MERCHANT}), audit_action="ticket.raised", rule=_merchant_of_terminal),
+    Action("record_call", roles.HANDLE_TICKET, audit_action="ticket.raised"),
+    Action("assign", roles.HANDLE_TICKET, audit_action="ticket.assigned", rule=_open),
+    Action("diagnose", roles.HANDLE_TICKET, audit_action="ticket.diagnosing"),
+    Action("dispatch", roles.HANDLE_TICKET, audit_action="ticket.dispatched"),
+    Action("add_part", roles.HANDLE_TICKET, audit_action="ticket.part_used", rule=_open),
+    Action("resolve", roles.HANDLE_TICKET, audit_action="ticket.resolved"),
+    Action("swap", roles.HANDLE_TICKET, audit_action="ticket.swapped", rule=_swap),
+    Action("confirm", kinds=EVERYONE, audit_action="ticket.closed", rule=_merchant_of_ticket),
+    Action("reopen", kinds=EVERYONE, audit_action="ticket.reopened", rule=_merchant_of_ticket),
+    Action("photo_download", kinds=EVERYONE, audit_action="ticket.photo_downloaded",
            rule=_reader(roles.VIEW_TICKET, gettext_lazy("You may not see this photo."), merchants=True)),
 )}
 # Who a ticket may be given to, and who may be sent on site or install a replacement.
@@ -172,17 +162,12 @@ def _assigned_engineer(actor, work_order) -> None:
 
 
 WORK_ORDER_ACTIONS = {action.name: action for action in (
-    Action("create", roles.DISPATCH, what=gettext_lazy("creating a work order"), audit_action="work_order.created"),
-    Action("assign", roles.DISPATCH, what=gettext_lazy("assigning the work order"),
-           audit_action="work_order.assigned"),
-    Action("cancel", roles.DISPATCH, what=gettext_lazy("cancelling the work order"),
-           audit_action="work_order.cancelled"),
-    Action("start", roles.FIELD_WORK, what=gettext_lazy("starting the job"), audit_action="work_order.started",
-           rule=_assigned_engineer),
-    Action("complete", roles.FIELD_WORK, what=gettext_lazy("completing the job"),
-           audit_action="work_order.completed", rule=_assigned_engineer),
-    Action("photo_download", kinds=EVERYONE, what=gettext_lazy("seeing a work-order photo"),
-           audit_action="work_order.photo_downloaded",
+    Action("create", roles.DISPATCH, audit_action="work_order.created"),
+    Action("assign", roles.DISPATCH, audit_action="work_order.assigned"),
+    Action("cancel", roles.DISPATCH, audit_action="work_order.cancelled"),
+    Action("start", roles.FIELD_WORK, audit_action="work_order.started", rule=_assigned_engineer),
+    Action("complete", roles.FIELD_WORK, audit_action="work_order.completed", rule=_assigned_engineer),
+    Action("photo_download", kinds=EVERYONE, audit_action="work_order.photo_downloaded",
            rule=_reader(roles.VIEW_WORK_ORDER, gettext_lazy("You may not see work-order photos."),
                         linked="work_order_id")),
 )}
@@ -196,5 +181,4 @@ def _follows_up(actor, flag) -> None:
         raise NotPermitted(_("Your role does not allow this action."))
 
 
-HEALTH_FLAG_CLEAR = Action("clear", what=gettext_lazy("clearing the flag"), audit_action="health.cleared",
-                           rule=_follows_up)
+HEALTH_FLAG_CLEAR = Action("clear", audit_action="health.cleared", rule=_follows_up)

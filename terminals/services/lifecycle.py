@@ -56,6 +56,8 @@ MAX_TEST_AMOUNT = Decimal("1000.00")
 CENT = Decimal("0.01")
 
 
+# --- helpers ----------------------------------------------------------------------------------
+
 def _check_day(day, field: str, label: str) -> date:
     if not isinstance(day, date):
         raise LifecycleError(_("Give the %(what)s.") % {"what": label}, field)
