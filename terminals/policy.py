@@ -1,14 +1,22 @@
-"""Who may do what with a terminal, as data (``acquirer/policy.py``): each lifecycle move's permission, the
-statuses it starts from and how it is called. The services guard every move with ``policy.require`` and the
-terminal page shows the moves ``policy.available_actions`` returns."""
+"""Who may do what with terminals, tickets and work orders, as data (``acquirer/policy.py``): each action's
+permission, the kinds of user, the statuses it starts from, its extra rule and how it is called. The services
+guard every action with ``policy.require`` and the pages ask the same actions.
 
+A rule about the object returns the refusal a person reads (a ``DomainError``); a rule about who the actor is
+raises ``NotPermitted`` with its sentence, so that callers and tests see the same refusal as before."""
+
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from acquirer.exceptions import NotPermitted
+from acquirer.models import User
 from acquirer.policy import Action, permitted
 from merchants.models import Merchant
 from terminals import roles
 from terminals.models import Terminal
-from terminals.workflow import TERMINAL_MOVES
+from terminals.workflow import LIVE, OPEN_TICKET_STATUSES, TERMINAL_MOVES
+
+EVERYONE = frozenset(User.Kind.values)
 
 T = Terminal.Status
 ALLOCATABLE_MERCHANTS = {Merchant.Status.APPROVED, Merchant.Status.ACTIVE}
@@ -30,6 +38,9 @@ FROM = {
     "retire": {status for status, targets in TERMINAL_MOVES.items() if T.RETIRED in targets},
     "delete": {T.IN_STOCK},
 }
+# Parameters are edited directly until the terminal goes live, then changed through a request (the services
+# refuse the other statuses with their own sentences).
+PARAMETER_FROM = {"parameters": EDITABLE, "parameter_request": LIVE}
 WHAT = {
     "allocate": gettext_lazy("allocation to a merchant"),
     "survey": gettext_lazy("a site survey"),
@@ -55,7 +66,8 @@ PERMS = {
     "delete": roles.MANAGE_STOCK, "serial": roles.MANAGE_STOCK,
 }
 ACTIONS = {
-    name: Action(name=name, permission=permission, from_statuses=frozenset(FROM.get(name, ())),
+    name: Action(name=name, permission=permission,
+                 from_statuses=frozenset(FROM.get(name) or PARAMETER_FROM.get(name, ())),
                  what=WHAT.get(name, ""), audit_action=f"terminal.{name}")
     for name, permission in PERMS.items()
 }
@@ -64,3 +76,109 @@ ACTIONS = {
 def may(actor, action: str) -> bool:
     """Whether ``actor``'s role allows the lifecycle ``action`` (status aside)."""
     return permitted(actor, ACTIONS[action])
+
+
+def may_read(actor, model) -> bool:
+    """Whether the terminal page shows ``model``'s records to ``actor``: staff need its view permission;
+    auditors see everything and merchant users their own rows (``scope`` narrows them)."""
+    if actor.kind == User.Kind.STAFF:
+        return actor.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    return True
+
+
+def _reader(permission: str, refusal, *, merchants: bool = False, linked: str = ""):
+    """A rule for reading files: staff need ``permission``, auditors read everything, merchant users (when
+    ``merchants``) read their own rows; anyone else, or a row not linked to its record (``linked``, a field
+    name), is refused with ``refusal``."""
+    def rule(actor, obj) -> None:
+        if linked and getattr(obj, linked) is None:
+            allowed = False
+        elif actor.kind == User.Kind.STAFF:
+            allowed = actor.has_perm(permission)
+        elif actor.kind == User.Kind.MERCHANT:
+            allowed = merchants and actor.merchant_id is not None and actor.merchant_id == obj.merchant_id
+        else:
+            allowed = actor.kind == User.Kind.AUDITOR
+        if not allowed:
+            raise NotPermitted(str(refusal))
+    return rule
+
+
+PHOTO_DOWNLOAD = Action("photo_download", kinds=EVERYONE, audit_action="terminal.photo_downloaded",
+                        rule=_reader(roles.VIEW_PHOTO, gettext_lazy("You may not see terminal photos.")))
+
+
+# --- tickets ------------------------------------------------------------------------------------
+
+def _open(actor, ticket) -> str | None:
+    if ticket.status not in OPEN_TICKET_STATUSES:
+        return (_("Ticket %(number)s is %(status)s: it can no longer be worked on.")
+                % {"number": ticket.number, "status": ticket.get_status_display()})
+    return None
+
+
+def _merchant_of_ticket(actor, ticket) -> None:
+    if not (actor.kind == User.Kind.MERCHANT and actor.merchant_id is not None
+            and actor.merchant_id == ticket.merchant_id):
+        raise NotPermitted(_("Only the merchant who has the terminal can confirm or reopen its ticket."))
+
+
+def _merchant_of_terminal(actor, terminal) -> None:
+    if actor.merchant_id is None or actor.merchant_id != terminal.merchant_id:
+        raise NotPermitted(_("You can report faults only on your own terminals."))
+
+
+def _swap(actor, ticket) -> str | None:
+    """A swap is ticket handling and field work (both permissions), on a ticket still open."""
+    if not actor.has_perm(roles.FIELD_WORK):
+        raise NotPermitted(_("Your role does not allow this action."))
+    return _open(actor, ticket)
+
+
+TICKET_ACTIONS = {action.name: action for action in (
+    Action("report", kinds=frozenset({User.Kind.MERCHANT}), audit_action="ticket.raised", rule=_merchant_of_terminal),
+    Action("record_call", roles.HANDLE_TICKET, audit_action="ticket.raised"),
+    Action("assign", roles.HANDLE_TICKET, audit_action="ticket.assigned", rule=_open),
+    Action("diagnose", roles.HANDLE_TICKET, audit_action="ticket.diagnosing"),
+    Action("dispatch", roles.HANDLE_TICKET, audit_action="ticket.dispatched"),
+    Action("add_part", roles.HANDLE_TICKET, audit_action="ticket.part_used", rule=_open),
+    Action("resolve", roles.HANDLE_TICKET, audit_action="ticket.resolved"),
+    Action("swap", roles.HANDLE_TICKET, audit_action="ticket.swapped", rule=_swap),
+    Action("confirm", kinds=EVERYONE, audit_action="ticket.closed", rule=_merchant_of_ticket),
+    Action("reopen", kinds=EVERYONE, audit_action="ticket.reopened", rule=_merchant_of_ticket),
+    Action("photo_download", kinds=EVERYONE, audit_action="ticket.photo_downloaded",
+           rule=_reader(roles.VIEW_TICKET, gettext_lazy("You may not see this photo."), merchants=True)),
+)}
+# Who a ticket may be given to, and who may be sent on site or install a replacement.
+HANDLES_TICKETS = Action("handles_tickets", roles.HANDLE_TICKET)
+DOES_FIELD_WORK = Action("does_field_work", roles.FIELD_WORK)
+
+
+# --- work orders --------------------------------------------------------------------------------
+
+def _assigned_engineer(actor, work_order) -> None:
+    if work_order.engineer_id != actor.pk:
+        raise NotPermitted(_("Only the engineer assigned to %(number)s can do this.") % {"number": work_order.number})
+
+
+WORK_ORDER_ACTIONS = {action.name: action for action in (
+    Action("create", roles.DISPATCH, audit_action="work_order.created"),
+    Action("assign", roles.DISPATCH, audit_action="work_order.assigned"),
+    Action("cancel", roles.DISPATCH, audit_action="work_order.cancelled"),
+    Action("start", roles.FIELD_WORK, audit_action="work_order.started", rule=_assigned_engineer),
+    Action("complete", roles.FIELD_WORK, audit_action="work_order.completed", rule=_assigned_engineer),
+    Action("photo_download", kinds=EVERYONE, audit_action="work_order.photo_downloaded",
+           rule=_reader(roles.VIEW_WORK_ORDER, gettext_lazy("You may not see work-order photos."),
+                        linked="work_order_id")),
+)}
+
+
+# --- health flags -------------------------------------------------------------------------------
+
+def _follows_up(actor, flag) -> None:
+    """Staff who activate terminals or do field work follow flags up (either permission)."""
+    if not (actor.has_perm(roles.ACTIVATE) or actor.has_perm(roles.FIELD_WORK)):
+        raise NotPermitted(_("Your role does not allow this action."))
+
+
+HEALTH_FLAG_CLEAR = Action("clear", audit_action="health.cleared", rule=_follows_up)

@@ -13,6 +13,13 @@ MANAGE_MONEY = "terminals.manage_terminal_money"
 RETIRE = "terminals.retire_terminal"
 DISPATCH = "terminals.dispatch_work_order"
 HANDLE_TICKET = "terminals.handle_ticket"
+VIEW_TERMINAL = "terminals.view_terminal"
+VIEW_PHOTO = "terminals.view_terminalphoto"
+VIEW_WORK_ORDER = "terminals.view_workorder"
+VIEW_TICKET = "terminals.view_ticket"
+VIEW_FIRMWARE = "terminals.view_firmwareversion"
+VIEW_RENT = "terminals.view_rentcharge"
+VIEW_HEALTH = "terminals.view_healthflag"
 
 READ = ["view_terminalmodel", "view_terminal", "view_terminalphoto", "view_intakebatch", "view_sitesurvey",
         "view_shipment", "view_installation", "view_terminaltest", "view_parameterchange", "view_workorder",

@@ -27,9 +27,9 @@ from acquirer.models import AuditEvent
 from merchants.models import Merchant, MerchantDocument
 from merchants.services.documents import document_download, document_upload
 from merchants.services.inspections import CHECKLIST, inspection_photo_download, inspection_record
-from terminals import photos as terminal_photos
 from terminals.models import TerminalPhoto
 from terminals.services import lifecycle as terminal_svc
+from terminals.services import photos as terminal_photos
 from tests.merchants.kyc_data import image_bytes, pdf_bytes
 from tests.terminals.factories import make_live_merchant, make_terminal
 

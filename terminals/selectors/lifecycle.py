@@ -4,7 +4,8 @@ audit timeline, always through ``acquirer.access.scope`` (another merchant's ter
 from django.db.models import Q
 
 from acquirer.access import get_scoped, scope
-from acquirer.models import AuditEvent, User
+from acquirer.models import AuditEvent
+from acquirer.policy import available_actions
 from merchants.models import Merchant
 from terminals.models import (
     HealthFlag,
@@ -18,10 +19,12 @@ from terminals.models import (
     Ticket,
     WorkOrder,
 )
-from terminals.policy import ALLOCATABLE_MERCHANTS, EDITABLE, FROM, may
-from terminals.workflow import LIVE
+from terminals.policy import ACTIONS, ALLOCATABLE_MERCHANTS, may_read
 
 T = Terminal.Status
+# The moves the terminal page offers, in the order it shows them.
+PAGE_MOVES = ("allocate", "survey", "ship", "deliver", "install", "test", "parameters", "activate", "suspend",
+              "reactivate", "parameter_request", "repair", "return", "retire", "delete")
 # Page sections: key -> (model, related rows to load with it)
 RECORDS = {
     "surveys": (SiteSurvey, ("engineer",)),
@@ -53,12 +56,6 @@ def allocatable_merchants(*, actor):
     return scope(Merchant.objects.filter(status__in=ALLOCATABLE_MERCHANTS), actor).order_by("legal_name", "pk")
 
 
-def _may_view(actor, model) -> bool:
-    if actor.kind == User.Kind.STAFF:
-        return actor.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
-    return True  # auditors see everything, merchant users their own rows (scope)
-
-
 def terminal_events(*, actor, terminal: Terminal):
     """Audit events about the terminal (target) or naming it in their data, newest first."""
     mentions = Q(data__terminal=terminal.pk) | Q(data__terminal=str(terminal.pk))
@@ -72,7 +69,7 @@ def terminal_timeline(*, actor, terminal: Terminal) -> dict:
     per section, whatever the number of rows."""
     timeline = {"events": list(terminal_events(actor=actor, terminal=terminal))}
     for key, (model, related) in RECORDS.items():
-        if not _may_view(actor, model):
+        if not may_read(actor, model):
             timeline[key] = None  # not shown to this role
             continue
         qs = scope(model.objects.select_related(*related), actor).filter(terminal_id=terminal.pk)
@@ -92,25 +89,16 @@ def pending_changes(timeline: dict) -> list[ParameterChange]:
 
 
 def terminal_actions(*, actor, terminal: Terminal, timeline: dict) -> list[str]:
-    """The moves the page offers this actor now (the services check again)."""
-    status = terminal.status
-    placed = bool(timeline.get("installations") or timeline.get("shipments"))
+    """The moves the page offers this actor now, in page order: those the policy allows (role and status),
+    less those the terminal's records rule out (the services check again)."""
     test = latest_test(timeline)
-    offered = {
-        "allocate": status in FROM["allocate"],
-        "survey": status in FROM["survey"],
-        "ship": status in FROM["ship"],
-        "deliver": status in FROM["deliver"],
-        "install": status in FROM["install"],
-        "test": status in FROM["test"],
-        "parameters": status in EDITABLE,
-        "activate": status in FROM["activate"] and test is not None and test.passed,
-        "suspend": status in FROM["suspend"],
-        "reactivate": status in FROM["reactivate"] and terminal.merchant_id is not None,
-        "parameter_request": status in LIVE and not pending_changes(timeline),
-        "repair": status in FROM["repair"],
-        "return": status in FROM["return"],
-        "retire": status in FROM["retire"],
-        "delete": status in FROM["delete"] and not placed and timeline.get("installations") is not None,
+    ruled_out = {
+        "activate": test is None or not test.passed,
+        "reactivate": terminal.merchant_id is None,
+        "parameter_request": bool(pending_changes(timeline)),
+        # only a terminal never placed, and only for a reader who sees its installations
+        "delete": bool(timeline.get("installations") or timeline.get("shipments"))
+        or timeline.get("installations") is None,
     }
-    return [action for action, ok in offered.items() if ok and may(actor, action)]
+    allowed = available_actions(actor, terminal, (ACTIONS[name] for name in PAGE_MOVES))
+    return [name for name in PAGE_MOVES if name in allowed and not ruled_out.get(name)]

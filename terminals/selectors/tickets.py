@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 
 from acquirer.access import get_scoped, scope
 from acquirer.models import User
+from terminals import roles
 from terminals.models import SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
 from terminals.workflow import OPEN_TICKET_STATUSES as OPEN_STATUSES
 from terminals.workflow import TICKET_PLACED as PLACED
@@ -84,7 +85,10 @@ def ticket_terminal_lookup(*, actor, query: str) -> Terminal | None:
     return ticket_terminal_choices(actor=actor).filter(Q(serial_number=query) | Q(tid=query.upper())).first()
 
 
-def _staff_with(actor, app_label: str, codename: str):
+def staff_with(*, actor, permission: str):
+    """Active staff holding ``permission`` ("app.codename", e.g. ``roles.FIELD_WORK``) through a role, directly
+    or as superusers."""
+    app_label, codename = permission.split(".")
     perms = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
     return (scope(User.objects.filter(kind=User.Kind.STAFF, is_active=True), actor)
             .filter(Q(groups__permissions__in=perms) | Q(user_permissions__in=perms) | Q(is_superuser=True))
@@ -93,12 +97,12 @@ def _staff_with(actor, app_label: str, codename: str):
 
 def ticket_assignee_choices(*, actor):
     """Staff who handle tickets."""
-    return _staff_with(actor, "terminals", "handle_ticket")
+    return staff_with(actor=actor, permission=roles.HANDLE_TICKET)
 
 
 def ticket_engineer_choices(*, actor):
     """Staff who do field work (engineers dispatched or swapping terminals)."""
-    return _staff_with(actor, "terminals", "field_work")
+    return staff_with(actor=actor, permission=roles.FIELD_WORK)
 
 
 def ticket_replacement_choices(*, actor, ticket: Ticket):

@@ -6,9 +6,10 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
-from acquirer.models import User
 from merchants.models import Merchant
+from terminals import roles
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
+from terminals.selectors.tickets import staff_with
 
 W = WorkOrder.Status
 ACTIVE_JOBS = (W.ASSIGNED, W.IN_PROGRESS)
@@ -77,12 +78,7 @@ def work_order_photo_get(*, actor, pk: int) -> TerminalPhoto:
 
 def engineer_list(*, actor):
     """Active staff who do field work (for assignment and the board's filter)."""
-    permission = (Q(groups__permissions__codename="field_work",
-                    groups__permissions__content_type__app_label="terminals")
-                  | Q(user_permissions__codename="field_work",
-                      user_permissions__content_type__app_label="terminals") | Q(is_superuser=True))
-    return (scope(User.objects.all(), actor).filter(permission, kind=User.Kind.STAFF, is_active=True)
-            .distinct().order_by("username"))
+    return staff_with(actor=actor, permission=roles.FIELD_WORK)
 
 
 def merchant_search(*, actor, term: str, limit: int = 20):

@@ -18,12 +18,12 @@ from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.workflow import advance
 from terminals.models import CampaignTarget, FirmwareCampaign, FirmwareVersion, Terminal, TerminalModel
+from terminals.roles import MANAGE_FIRMWARE
 from terminals.selectors.firmware import CAMPAIGNABLE
 from terminals.workflow import CAMPAIGN_MOVES
 
 F = FirmwareCampaign.Status
 OUT = CampaignTarget.Outcome
-PERM = "terminals.manage_firmware"
 VERSION_FORMAT = re.compile(r"^\d{1,6}(\.\d{1,6}){0,5}$")
 REPORT_COLUMNS = ("serial_number", "outcome", "detail")
 RECORDABLE = {OUT.SUCCEEDED, OUT.FAILED}
@@ -42,7 +42,7 @@ def _lock(campaign: FirmwareCampaign) -> FirmwareCampaign:
 def firmware_version_add(*, actor: User, model: TerminalModel, version: str, released_on: date,
                          release_notes: str = "") -> FirmwareVersion:
     """Register a firmware version of a terminal model (digits and dots, unique per model)."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_FIRMWARE)
     version = (version or "").strip()
     if not VERSION_FORMAT.match(version):
         raise DomainError(_("“%(version)s” is not a firmware version: use digits separated by dots, e.g. 2.1.0.")
@@ -73,7 +73,7 @@ def campaign_create(*, actor: User, name: str, firmware: FirmwareVersion, window
                     window_end: datetime, terminals) -> FirmwareCampaign:
     """A planned campaign with one pending target per terminal (of the firmware's model, in stock or
     placed at a merchant, not retired); the terminal's merchant is copied onto the target."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_FIRMWARE)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Give the campaign a name."))
@@ -113,7 +113,7 @@ def campaign_create(*, actor: User, name: str, firmware: FirmwareVersion, window
 
 @transaction.atomic
 def campaign_start(*, actor: User, campaign: FirmwareCampaign) -> FirmwareCampaign:
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_FIRMWARE)
     campaign = _lock(campaign)
     if campaign.status == F.PLANNED and campaign.window_end <= timezone.now():
         raise DomainError(_("The upgrade window of this campaign has already ended: plan a new campaign."))
@@ -124,7 +124,7 @@ def campaign_start(*, actor: User, campaign: FirmwareCampaign) -> FirmwareCampai
 @transaction.atomic
 def campaign_finish(*, actor: User, campaign: FirmwareCampaign) -> FirmwareCampaign:
     """Close a running campaign; targets still pending stay pending (recorded in the event)."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_FIRMWARE)
     campaign = _lock(campaign)
     counts = {outcome: 0 for outcome in OUT.values}
     for outcome in campaign.targets.values_list("outcome", flat=True):
@@ -135,7 +135,7 @@ def campaign_finish(*, actor: User, campaign: FirmwareCampaign) -> FirmwareCampa
 
 @transaction.atomic
 def campaign_cancel(*, actor: User, campaign: FirmwareCampaign, reason: str = "") -> FirmwareCampaign:
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_FIRMWARE)
     campaign = _lock(campaign)
     return advance(campaign, to=F.CANCELLED, moves=CAMPAIGN_MOVES, actor=actor, action="campaign.cancelled",
                    data={"reason": (reason or "").strip()})
@@ -178,7 +178,7 @@ def _apply_outcome(*, actor: User, campaign: FirmwareCampaign, target: CampaignT
 @transaction.atomic
 def campaign_record_outcome(*, actor: User, target: CampaignTarget, outcome: str, detail: str = "") -> CampaignTarget:
     """Record by hand how one terminal's upgrade went; a success sets the terminal's firmware version."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_FIRMWARE)
     campaign = _lock(target.campaign)
     if campaign.status != F.RUNNING:
         raise DomainError(_("Outcomes can only be recorded while the campaign is running (it is %(status)s).")
@@ -258,7 +258,7 @@ def _read_csv(uploaded_file) -> tuple[list[dict] | None, list[str]]:
 def campaign_import_report(*, actor: User, campaign: FirmwareCampaign, uploaded_file) -> ImportReport:
     """Apply the management system's report (CSV: serial_number, outcome, detail). Every row is checked
     (unknown serial, terminal not in this campaign, bad outcome, repeated row); one bad row saves nothing."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_FIRMWARE)
     campaign = _lock(campaign)
     report = ImportReport()
     if campaign.status != F.RUNNING:

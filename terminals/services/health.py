@@ -14,15 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, roles
-from acquirer.exceptions import DomainError, NotPermitted
+from acquirer import audit, policy, roles
+from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.services.notifications import notify_role
 from terminals.models import HealthFlag, Terminal
+from terminals.policy import HEALTH_FLAG_CLEAR
 
 T = Terminal.Status
 K = HealthFlag.Kind
-CLEAR_PERMS = ("terminals.activate_terminal", "terminals.field_work")
 EARTH_RADIUS_KM = 6371.0088
 ACTIVITY_KINDS = {"transaction": "last_transaction_at", "sign_in": "last_sign_in_at"}
 
@@ -161,9 +161,7 @@ def terminal_report_activity(*, terminal: Terminal, at: datetime, latitude=None,
 @transaction.atomic
 def health_flag_clear(*, actor: User, flag: HealthFlag, note: str) -> HealthFlag:
     """Close an open flag after following it up (staff who activate terminals or do field work)."""
-    if not (actor is not None and actor.is_authenticated and actor.kind == User.Kind.STAFF
-            and any(actor.has_perm(perm) for perm in CLEAR_PERMS)):
-        raise NotPermitted(_("Your role does not allow this action."))
+    policy.require(actor, HEALTH_FLAG_CLEAR, flag)
     note = (note or "").strip()
     if len(note) < 3:
         raise DomainError(_("Say how the flag was followed up (at least 3 characters)."))

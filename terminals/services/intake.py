@@ -26,8 +26,8 @@ from acquirer import audit, policy
 from acquirer.exceptions import DomainError
 from acquirer.models import User
 from terminals.models import Capability, Communication, FormFactor, IntakeBatch, Terminal, TerminalModel
+from terminals.roles import MANAGE_STOCK
 
-PERM = "terminals.manage_stock"
 SERIAL_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 FIRMWARE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,29}$")
 KCV_RE = re.compile(r"^[0-9A-F]{6}$")
@@ -156,7 +156,7 @@ def _check_unique_model(brand: str, name: str, exclude_pk: int | None = None) ->
 @transaction.atomic
 def terminal_model_create(*, actor: User, brand: str, name: str, form_factor: str, communications: list[str],
                           capabilities: list[str], min_firmware: str = "") -> TerminalModel:
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_STOCK)
     values = _model_values(brand=brand, name=name, form_factor=form_factor, communications=communications,
                            capabilities=capabilities, min_firmware=min_firmware)
     _check_unique_model(values["brand"], values["name"])
@@ -174,7 +174,7 @@ def terminal_model_create(*, actor: User, brand: str, name: str, form_factor: st
 def terminal_model_update(*, actor: User, model: TerminalModel, brand: str, name: str, form_factor: str,
                           communications: list[str], capabilities: list[str], min_firmware: str = "",
                           active: bool = True) -> TerminalModel:
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_STOCK)
     model = TerminalModel.objects.select_for_update().get(pk=model.pk)
     values = _model_values(brand=brand, name=name, form_factor=form_factor, communications=communications,
                            capabilities=capabilities, min_firmware=min_firmware)
@@ -204,7 +204,7 @@ def terminal_model_update(*, actor: User, model: TerminalModel, brand: str, name
 def terminal_receive(*, actor: User, model: TerminalModel, serial_number: str, firmware_version: str,
                      key_check_value: str = "", key_injected_on: date | None = None) -> Terminal:
     """Receive one terminal into stock (warehouse)."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_STOCK)
     serial = normalise_serial(serial_number)
     firmware = (firmware_version or "").strip()
     kcv = (key_check_value or "").strip().upper()
@@ -466,7 +466,7 @@ def intake_parse(uploaded_file) -> IntakeReport:
 def intake_commit(*, actor: User, supplier: str, delivery_note: str, uploaded_file) -> IntakeBatch:
     """Receive every terminal of a supplier delivery file into stock, or none: raises ``IntakeRejected``
     (with the report of every bad row) when any row is bad."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_STOCK)
     supplier, delivery_note = (supplier or "").strip(), (delivery_note or "").strip()
     if not supplier:
         raise DomainError(_("Give the supplier's name."))

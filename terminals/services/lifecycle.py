@@ -6,8 +6,8 @@ in stock → retired; deletion only while in stock and never placed.
 
 Every service locks the terminal (``select_for_update``), checks the actor's permission and the guards,
 moves through ``acquirer.workflow.advance`` with ``TERMINAL_MOVES`` and audits with ``target=terminal``.
-Parameters of a live (active or suspended) terminal change only through a ``ParameterChange`` approved
-by another person. The terminal admin password is stored only as a hash and never audited.
+Parameters are cleaned and changed in ``terminals.services.parameters``, photos stored through
+``terminals.services.photos``. The terminal admin password is stored only as a hash and never audited.
 """
 
 import re
@@ -18,76 +18,45 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acquirer import audit, files, policy
-from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
+from acquirer import audit, policy
+from acquirer.exceptions import DomainError, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.workflow import advance
-from merchants.models import Contract, Merchant
+from merchants.models import Merchant
 from merchants.selectors.contracts import contract_in_force
-from terminals.models import (
-    Communication,
-    Installation,
-    ParameterChange,
-    Shipment,
-    SiteSurvey,
-    Terminal,
-    TerminalPhoto,
-    TerminalTest,
+from terminals.models import Installation, Shipment, SiteSurvey, Terminal, TerminalTest
+from terminals.policy import ACTIONS, ALLOCATABLE_MERCHANTS, FROM
+from terminals.services.checks import (
+    LifecycleError,
+    LifecycleErrors,
+    clean_note,
+    clean_text,
+    lock_terminal,
+    raise_all,
 )
-from terminals.photos import check_photos, photo_download
-from terminals.policy import ACTIONS, ALLOCATABLE_MERCHANTS, EDITABLE, FROM, WHAT, may  # noqa: F401 (re-exported)
-from terminals.workflow import LIVE, PARAMETER_CHANGE_MOVES, TERMINAL_MOVES
+from terminals.services.parameters import (
+    clean_address,
+    clean_comm,
+    clean_settlement_method,
+    clean_tid,
+    save_parameters,
+)
+from terminals.services.photos import check_photos, discard_photos, store_photos
+from terminals.workflow import LIVE, TERMINAL_MOVES
 
 T = Terminal.Status
-P = ParameterChange.Status
 FOLDER = "terminals"
 MAX_PHOTOS = 12
-TID_PATTERN = re.compile(r"^[0-9A-Z]{8}$")
 TRACKING_PATTERN = re.compile(r"^[0-9A-Za-z-]{4,60}$")
-HOST_PATTERN = re.compile(r"^[0-9A-Za-z.-]{1,100}$")
-PARAMETERS = ("tid", "settlement_method", "comm_settings", "install_address")
-COMM_KEYS = ("network", "host", "port", "apn")
 ADMIN_PASSWORD_MIN, ADMIN_PASSWORD_MAX = 6, 64
 MAX_TEST_AMOUNT = Decimal("1000.00")
 CENT = Decimal("0.01")
-class LifecycleError(DomainError):
-    """A refusal that belongs next to one form field (``field``), or to the whole form (None)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class LifecycleErrors(LifecycleError):
-    """Several refusals found together (``errors``, each next to its own field), so that a person sees every
-    problem of a submission at once instead of one per attempt."""
-
-    def __init__(self, errors: list[LifecycleError]):
-        super().__init__(" ".join(str(error) for error in errors))
-        self.errors = list(errors)
-
-
-def _raise_all(problems: list[LifecycleError]) -> None:
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise LifecycleErrors(problems)
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-def _lock(terminal: Terminal) -> Terminal:
-    return (Terminal.objects.select_for_update(of=("self",)).select_related("merchant", "model")
-            .get(pk=terminal.pk))
-
-
-def _text(value, *, limit: int) -> str:
-    return (value or "").strip()[:limit]
-
 
 def _check_day(day, field: str, label: str) -> date:
     if not isinstance(day, date):
@@ -102,119 +71,6 @@ def _check_photos(photos) -> list:
         return check_photos(photos, limit=MAX_PHOTOS)
     except DomainError as error:
         raise LifecycleError(str(error), "photos") from error
-
-
-def _store_photos(checked, *, actor, terminal, stored: list, **link) -> int:
-    for photo, info in checked:
-        name = files.store_upload(photo, folder=FOLDER)
-        stored.append(name)
-        TerminalPhoto.objects.create(terminal=terminal, merchant=terminal.merchant, stored_name=name,
-                                     original_name=(photo.name or "photo")[-200:], content_type=info.content_type,
-                                     size=info.size, sha256=info.sha256, uploaded_by=actor, **link)
-    return len(checked)
-
-
-def _discard(stored: list) -> None:
-    for name in stored:
-        files.delete_stored(name)
-
-
-def _clean_tid(value, *, terminal: Terminal) -> str:
-    tid = (value or "").strip().upper()
-    if not TID_PATTERN.match(tid):
-        raise LifecycleError(_("The terminal ID (TID) is exactly 8 characters: digits and capital letters "
-                               "(e.g. 29005812)."), "tid")
-    holder = Terminal.objects.filter(tid=tid).exclude(pk=terminal.pk).values_list("serial_number", flat=True).first()
-    if holder:
-        raise LifecycleError(_("TID %(tid)s is already used by terminal %(serial)s; every terminal needs its own "
-                               "TID.") % {"tid": tid, "serial": holder}, "tid")
-    return tid
-
-
-def _clean_settlement_method(value) -> str:
-    if value not in Contract.Method.values:
-        raise LifecycleError(_("Choose a settlement method: %(choices)s.")
-                             % {"choices": ", ".join(str(label) for label in Contract.Method.labels)},
-                             "settlement_method")
-    return value
-
-
-def _clean_address(value) -> str:
-    address = (value or "").strip()
-    if len(address) < 5:
-        raise LifecycleError(_("Give the full installation address."), "install_address")
-    if len(address) > 300:
-        raise LifecycleError(_("The installation address is at most 300 characters."), "install_address")
-    return address
-
-
-def _clean_comm(value, *, terminal: Terminal) -> dict:
-    """Communication settings: network (one the model supports), host, port and an optional APN; every problem
-    is reported at once."""
-    if not isinstance(value, dict):
-        raise LifecycleError(_("Give the communication settings."), "comm_network")
-    unknown = sorted(set(value) - set(COMM_KEYS))
-    if unknown:
-        raise LifecycleError(_("Unknown communication settings: %(keys)s.") % {"keys": ", ".join(unknown)},
-                             "comm_network")
-    problems = []
-    network = value.get("network")
-    supported = terminal.model.communications or Communication.values
-    if network not in supported:
-        problems.append(LifecycleError(_("Model %(model)s supports only: %(networks)s.")
-                                       % {"model": terminal.model,
-                                          "networks": ", ".join(str(Communication(n).label) for n in supported)},
-                                       "comm_network"))
-    host = str(value.get("host") or "").strip()
-    if not HOST_PATTERN.match(host):
-        problems.append(LifecycleError(_("Give the host name or IP address of the payment host."), "comm_host"))
-    try:
-        port = int(value.get("port"))
-    except (TypeError, ValueError):
-        port = 0
-    if not 1 <= port <= 65535:
-        problems.append(LifecycleError(_("The port is a number from 1 to 65535."), "comm_port"))
-    cleaned = {"network": network, "host": host, "port": port}
-    apn = str(value.get("apn") or "").strip()
-    if apn:
-        if network != Communication.CELLULAR:
-            problems.append(LifecycleError(_("An APN is set only for a 4G connection."), "comm_apn"))
-        elif len(apn) > 60:
-            problems.append(LifecycleError(_("The APN is at most 60 characters."), "comm_apn"))
-        cleaned["apn"] = apn
-    _raise_all(problems)
-    return cleaned
-
-
-def _clean_changes(terminal: Terminal, changes: dict) -> dict:
-    """The requested parameter values that differ from the terminal's, validated."""
-    unknown = sorted(set(changes or {}) - set(PARAMETERS))
-    if unknown:
-        raise LifecycleError(_("Only the TID, settlement method, communication settings and installation address "
-                               "can change; not: %(fields)s.") % {"fields": ", ".join(unknown)})
-    cleaners = {"tid": lambda v: _clean_tid(v, terminal=terminal), "settlement_method": _clean_settlement_method,
-                "comm_settings": lambda v: _clean_comm(v, terminal=terminal), "install_address": _clean_address}
-    cleaned = {}
-    for name in PARAMETERS:
-        if name in changes:
-            value = cleaners[name](changes[name])
-            if value != getattr(terminal, name):
-                cleaned[name] = value
-    if not cleaned:
-        raise LifecycleError(_("Nothing to change: the values given are the terminal's current parameters."))
-    return cleaned
-
-
-def _save_parameters(terminal: Terminal, values: dict) -> None:
-    """Apply parameter values; a TID taken by a concurrent installation is a clear refusal."""
-    for name, value in values.items():
-        setattr(terminal, name, value)
-    try:
-        with transaction.atomic():
-            terminal.save(update_fields=list(values))
-    except IntegrityError as error:
-        raise LifecycleError(_("TID %(tid)s is already used by another terminal.") % {"tid": values.get("tid")},
-                             "tid") from error
 
 
 def _clear_placement(terminal: Terminal) -> list[str]:
@@ -260,13 +116,14 @@ def _merchant_for_live(terminal: Terminal) -> Merchant:
     return merchant
 
 
+
 # --- allocation, survey, shipping, delivery ---------------------------------------------------
 
 @transaction.atomic
 def terminal_allocate(*, actor: User, terminal: Terminal, merchant: Merchant) -> Terminal:
     """Allocate a stock terminal to an approved or active merchant with a countersigned contract."""
     policy.require(actor, ACTIONS["allocate"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     if terminal.status in LIVE:
         raise TransitionNotAllowed(_("An active terminal cannot be re-allocated: retrieve it to stock first."))
     policy.require_status(ACTIONS["allocate"], terminal)
@@ -300,14 +157,14 @@ def terminal_survey_record(*, actor: User, terminal: Terminal, surveyed_on: date
                            photos=()) -> SiteSurvey:
     """Record the site survey: feasible → surveyed; infeasible → back to stock (the reason is audited)."""
     policy.require(actor, ACTIONS["survey"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["survey"], terminal)
     _check_day(surveyed_on, "surveyed_on", _("survey date"))
     if network_type not in SiteSurvey.Network.values:
         raise LifecycleError(_("Choose the network available at the site."), "network_type")
     if signal_bars is not None and not 0 <= int(signal_bars) <= 5:
         raise LifecycleError(_("The signal is 0 to 5 bars."), "signal_bars")
-    notes = _text(notes, limit=5000)
+    notes = clean_text(notes, limit=5000)
     if feasible and not power_ok:
         raise LifecycleError(_("A site without power cannot be feasible."), "feasible")
     if feasible and network_type == SiteSurvey.Network.NONE:
@@ -320,8 +177,9 @@ def terminal_survey_record(*, actor: User, terminal: Terminal, surveyed_on: date
         survey = SiteSurvey.objects.create(
             terminal=terminal, merchant=terminal.merchant, surveyed_on=surveyed_on, engineer=actor,
             power_ok=bool(power_ok), network_type=network_type, signal_bars=signal_bars,
-            counter_position=_text(counter_position, limit=200), feasible=bool(feasible), notes=notes)
-        count = _store_photos(checked, actor=actor, terminal=terminal, stored=stored, survey=survey)
+            counter_position=clean_text(counter_position, limit=200), feasible=bool(feasible), notes=notes)
+        count = store_photos(checked, actor=actor, folder=FOLDER, stored=stored, terminal=terminal,
+                             merchant=terminal.merchant, survey=survey)
         data = {"survey": survey.pk, "surveyed_on": surveyed_on, "power_ok": bool(power_ok), "network": network_type,
                 "signal_bars": signal_bars, "counter_position": survey.counter_position, "photos": count}
         if feasible:
@@ -331,7 +189,7 @@ def terminal_survey_record(*, actor: User, terminal: Terminal, surveyed_on: date
             _back_to_stock(terminal, actor=actor, action="terminal.survey_infeasible",
                            data={**data, "feasible": False, "reason": notes})
     except BaseException:
-        _discard(stored)
+        discard_photos(stored)
         raise
     return survey
 
@@ -340,9 +198,9 @@ def terminal_survey_record(*, actor: User, terminal: Terminal, surveyed_on: date
 def terminal_ship(*, actor: User, terminal: Terminal, carrier: str, tracking_number: str) -> Shipment:
     """Hand a surveyed terminal to a carrier."""
     policy.require(actor, ACTIONS["ship"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["ship"], terminal)
-    carrier = _text(carrier, limit=60)
+    carrier = clean_text(carrier, limit=60)
     if len(carrier) < 2:
         raise LifecycleError(_("Give the carrier."), "carrier")
     tracking_number = (tracking_number or "").strip()
@@ -363,9 +221,9 @@ def terminal_deliver(*, actor: User, terminal: Terminal, arrival_ok: bool, arriv
                      photos=()) -> Shipment:
     """Arrival inspection: undamaged → delivered (the merchant holds it); damaged → returned to stock."""
     policy.require(actor, ACTIONS["deliver"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["deliver"], terminal)
-    notes = _text(arrival_notes, limit=5000)
+    notes = clean_text(arrival_notes, limit=5000)
     if not arrival_ok and len(notes) < 5:
         raise LifecycleError(_("Describe the damage found at arrival (at least 5 characters)."), "arrival_notes")
     shipment = (Shipment.objects.select_for_update().filter(terminal=terminal, delivered_at__isnull=True)
@@ -379,7 +237,8 @@ def terminal_deliver(*, actor: User, terminal: Terminal, arrival_ok: bool, arriv
         shipment.arrival_ok = bool(arrival_ok)
         shipment.arrival_notes = notes
         shipment.save(update_fields=["delivered_at", "arrival_ok", "arrival_notes"])
-        count = _store_photos(checked, actor=actor, terminal=terminal, stored=stored, shipment=shipment)
+        count = store_photos(checked, actor=actor, folder=FOLDER, stored=stored, terminal=terminal,
+                             merchant=terminal.merchant, shipment=shipment)
         data = {"shipment": shipment.pk, "arrival_ok": bool(arrival_ok), "arrival_notes": notes, "photos": count}
         if arrival_ok:
             terminal.custodian = Terminal.Custodian.MERCHANT
@@ -389,9 +248,10 @@ def terminal_deliver(*, actor: User, terminal: Terminal, arrival_ok: bool, arriv
         else:
             _back_to_stock(terminal, actor=actor, action="terminal.returned_damaged", data=data)
     except BaseException:
-        _discard(stored)
+        discard_photos(stored)
         raise
     return shipment
+
 
 
 # --- installation, test, go-live --------------------------------------------------------------
@@ -431,11 +291,11 @@ def _install_checked(*, terminal: Terminal, values: dict, skip=()) -> tuple[dict
     method = values.get("settlement_method") or (contract.settlement_method if contract else None)
     checks = {
         "installed_on": lambda: _check_day(values.get("installed_on"), "installed_on", _("installation date")),
-        "tid": lambda: _clean_tid(values.get("tid"), terminal=terminal),
+        "tid": lambda: clean_tid(values.get("tid"), terminal=terminal),
         # without a method given nor a contract in force, the missing contract is the problem already reported
-        "settlement_method": lambda: _clean_settlement_method(method) if method else None,
-        "comm_settings": lambda: _clean_comm(values.get("comm_settings"), terminal=terminal),
-        "install_address": lambda: _clean_address(values.get("install_address")),
+        "settlement_method": lambda: clean_settlement_method(method) if method else None,
+        "comm_settings": lambda: clean_comm(values.get("comm_settings"), terminal=terminal),
+        "install_address": lambda: clean_address(values.get("install_address")),
         "admin_password": lambda: _check_password(values.get("admin_password")),
         "coordinates": lambda: _check_coordinates(values.get("latitude"), values.get("longitude")),
         "photos": lambda: _check_photos(values.get("photos") or ()),
@@ -468,14 +328,14 @@ def terminal_install(*, actor: User, terminal: Terminal, installed_on: date, tid
     communication settings and the admin password (kept only as a hash). Every problem is reported at once
     (``LifecycleErrors`` when there are several)."""
     policy.require(actor, ACTIONS["install"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["install"], terminal)
     merchant = terminal.merchant
     cleaned, problems = _install_checked(terminal=terminal, values={
         "installed_on": installed_on, "tid": tid, "settlement_method": settlement_method,
         "comm_settings": comm_settings, "install_address": install_address, "admin_password": admin_password,
         "latitude": latitude, "longitude": longitude, "photos": photos})
-    _raise_all(problems)
+    raise_all(problems)
     tid, method, comm = cleaned["tid"], cleaned["settlement_method"], cleaned["comm_settings"]
     address, checked = cleaned["install_address"], cleaned["photos"]
     stored = []
@@ -483,10 +343,11 @@ def terminal_install(*, actor: User, terminal: Terminal, installed_on: date, tid
         installation = Installation.objects.create(
             terminal=terminal, merchant=merchant, engineer=actor, installed_on=installed_on, mid=merchant.mid,
             tid=tid, settlement_method=method, comm_settings=comm)
-        count = _store_photos(checked, actor=actor, terminal=terminal, stored=stored, installation=installation)
+        count = store_photos(checked, actor=actor, folder=FOLDER, stored=stored, terminal=terminal,
+                             merchant=terminal.merchant, installation=installation)
         rent_start = installed_on
         maintenance = installed_on + timedelta(days=settings.ACQUIRER_MAINTENANCE_INTERVAL_DAYS)
-        _save_parameters(terminal, {
+        save_parameters(terminal, {
             "tid": tid, "mid": merchant.mid, "settlement_method": method, "comm_settings": comm,
             "install_address": address, "admin_password_hash": make_password(admin_password),
             "rent_start": rent_start, "next_maintenance_due": maintenance,
@@ -498,7 +359,7 @@ def terminal_install(*, actor: User, terminal: Terminal, installed_on: date, tid
                       "admin_password_set": True, "rent_start": rent_start, "next_maintenance_due": maintenance,
                       "photos": count})
     except BaseException:
-        _discard(stored)
+        discard_photos(stored)
         raise
     return installation
 
@@ -525,11 +386,11 @@ def terminal_test_record(*, actor: User, terminal: Terminal, sign_in_ok: bool, s
     """Record the go-live test (sign-in, a test sale and its void). Passed only if all three succeeded:
     installed → tested; a failed test keeps (or puts back) the terminal in "installed"."""
     policy.require(actor, ACTIONS["test"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["test"], terminal)
     amount = _amount(sale_amount)
-    reference = _text(sale_reference, limit=40)
-    notes = _text(notes, limit=5000)
+    reference = clean_text(sale_reference, limit=40)
+    notes = clean_text(notes, limit=5000)
     if sale_ok and not reference:
         raise LifecycleError(_("Give the reference of the approved test sale."), "sale_reference")
     if void_ok and not sale_ok:
@@ -556,7 +417,7 @@ def terminal_test_record(*, actor: User, terminal: Terminal, sign_in_ok: bool, s
 def terminal_activate(*, actor: User, terminal: Terminal) -> Terminal:
     """Go live: only a tested terminal whose latest test passed."""
     policy.require(actor, ACTIONS["activate"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     latest = terminal.tests.order_by("-tested_at", "-id").first()
     if terminal.status != T.TESTED or latest is None or not latest.passed:
         if terminal.status in LIVE:
@@ -582,11 +443,11 @@ def terminal_suspend(*, actor: User | None, terminal: Terminal, reason: str, not
     """Stop an active terminal taking payments. ``actor=None`` is the system (the rent job: unpaid rent)."""
     if actor is not None or reason != Terminal.SuspendReason.UNPAID_RENT:
         policy.require(actor, ACTIONS["suspend"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["suspend"], terminal)
     if reason not in Terminal.SuspendReason.values:
         raise LifecycleError(_("Choose why the terminal is suspended."), "reason")
-    note = _text(note, limit=2000)
+    note = clean_text(note, limit=2000)
     if len(note) < 3:
         raise LifecycleError(_("Please give a note of at least 3 characters."), "note")
     terminal.suspend_reason = reason
@@ -599,7 +460,7 @@ def terminal_suspend(*, actor: User | None, terminal: Terminal, reason: str, not
 def terminal_reactivate(*, actor: User, terminal: Terminal) -> Terminal:
     """Back to active: a suspended terminal, or one repaired while its TID was not taken over by a replacement."""
     policy.require(actor, ACTIONS["reactivate"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["reactivate"], terminal)
     _merchant_for_live(terminal)
     data = {"from": terminal.status, "suspend_reason_cleared": terminal.suspend_reason}
@@ -629,22 +490,16 @@ def terminal_reactivate(*, actor: User, terminal: Terminal) -> Terminal:
     return terminal
 
 
+
 # --- repair, return, retirement, deletion -----------------------------------------------------
-
-def _note(note) -> str:
-    note = _text(note, limit=2000)
-    if len(note) < 3:
-        raise LifecycleError(_("Please give a note of at least 3 characters."), "note")
-    return note
-
 
 @transaction.atomic
 def terminal_send_to_repair(*, actor: User, terminal: Terminal, note: str) -> Terminal:
     """Send a live terminal to the repair bench; its TID is released (a replacement may take it over)."""
     policy.require(actor, ACTIONS["repair"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["repair"], terminal)
-    note = _note(note)
+    note = clean_note(note)
     released = terminal.tid
     terminal.tid = None
     terminal.suspend_reason = ""
@@ -661,9 +516,9 @@ def terminal_return_to_stock(*, actor: User, terminal: Terminal, note: str) -> T
     """Retrieved, lost and found, or refurbished: back to the warehouse with merchant, TID, parameters and
     admin password cleared."""
     policy.require(actor, ACTIONS["return"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["return"], terminal)
-    note = _note(note)
+    note = clean_note(note)
     return _back_to_stock(terminal, actor=actor, action="terminal.returned_to_stock",
                           data={"note": note, "from": terminal.status})
 
@@ -672,9 +527,9 @@ def terminal_return_to_stock(*, actor: User, terminal: Terminal, note: str) -> T
 def terminal_retire(*, actor: User, terminal: Terminal, note: str) -> Terminal:
     """Scrap a stock terminal or one that cannot be repaired."""
     policy.require(actor, ACTIONS["retire"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     policy.require_status(ACTIONS["retire"], terminal)
-    note = _note(note)
+    note = clean_note(note)
     merchant = terminal.merchant_id
     advance(terminal, to=T.RETIRED, moves=TERMINAL_MOVES, actor=actor, action="terminal.retired",
             data={"note": note, "merchant": merchant})
@@ -686,7 +541,7 @@ def terminal_retire(*, actor: User, terminal: Terminal, note: str) -> Terminal:
 def terminal_delete(*, actor: User, terminal: Terminal) -> None:
     """Delete a terminal entered by mistake: only while in stock and never placed at a merchant."""
     policy.require(actor, ACTIONS["delete"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     if terminal.status in LIVE:
         raise TransitionNotAllowed(_("An active terminal cannot be deleted: suspend it, retrieve it to stock or "
                                      "retire it instead."))
@@ -708,7 +563,7 @@ def terminal_delete(*, actor: User, terminal: Terminal) -> None:
 def terminal_serial_correct(*, actor: User, terminal: Terminal, serial_number: str, reason: str) -> Terminal:
     """Correct a mistyped serial number; never while the terminal is live."""
     policy.require(actor, ACTIONS["serial"])
-    terminal = _lock(terminal)
+    terminal = lock_terminal(terminal)
     if terminal.status in LIVE:
         raise TransitionNotAllowed(_("The serial number of an active terminal cannot change."))
     serial = (serial_number or "").strip().upper()
@@ -717,7 +572,7 @@ def terminal_serial_correct(*, actor: User, terminal: Terminal, serial_number: s
     if Terminal.objects.filter(serial_number=serial).exclude(pk=terminal.pk).exists():
         raise LifecycleError(_("Serial number %(serial)s is already registered.") % {"serial": serial},
                              "serial_number")
-    reason = _note(reason)
+    reason = clean_note(reason)
     before = terminal.serial_number
     terminal.serial_number = serial
     terminal.save(update_fields=["serial_number"])
@@ -725,122 +580,3 @@ def terminal_serial_correct(*, actor: User, terminal: Terminal, serial_number: s
                  after={"serial_number": serial}, data={"reason": reason})
     return terminal
 
-
-# --- parameters -------------------------------------------------------------------------------
-
-@transaction.atomic
-def terminal_parameters_edit(*, actor: User, terminal: Terminal, changes: dict) -> Terminal:
-    """Edit the parameters of an installed terminal before it goes live (a tested one must be tested again).
-    A live terminal's parameters change only through an approved parameter-change request."""
-    policy.require(actor, ACTIONS["parameters"])
-    terminal = _lock(terminal)
-    if terminal.status in LIVE:
-        raise TransitionNotAllowed(_("The parameters of an active terminal cannot be edited directly: use a "
-                                     "parameter-change request, which another person approves."))
-    if terminal.status not in EDITABLE:
-        raise TransitionNotAllowed(_("Parameters are set at installation; terminal %(serial)s is “%(status)s”.")
-                                   % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
-    values = _clean_changes(terminal, changes)
-    before = {name: getattr(terminal, name) for name in values}
-    _save_parameters(terminal, values)
-    audit.record("terminal.parameters_edited", actor=actor, target=terminal, before=before, after=values)
-    if terminal.status == T.TESTED:
-        advance(terminal, to=T.INSTALLED, moves=TERMINAL_MOVES, actor=actor, action="terminal.retest_required",
-                data={"changed": sorted(values)})
-    return terminal
-
-
-@transaction.atomic
-def parameter_change_request(*, actor: User, terminal: Terminal, changes: dict, reason: str) -> ParameterChange:
-    """Ask for a change of a live terminal's parameters; another person approves it."""
-    policy.require(actor, ACTIONS["parameter_request"])
-    terminal = _lock(terminal)
-    if terminal.status not in LIVE:
-        raise TransitionNotAllowed(_("Parameter-change requests are for active or suspended terminals; terminal "
-                                     "%(serial)s is “%(status)s”.")
-                                   % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
-    if terminal.parameter_changes.filter(status=P.PENDING).exists():
-        raise LifecycleError(_("A parameter change of terminal %(serial)s is already waiting for approval.")
-                             % {"serial": terminal.serial_number})
-    reason = _text(reason, limit=2000)
-    if len(reason) < 5:
-        raise LifecycleError(_("Give the reason for the change (at least 5 characters)."), "reason")
-    after = _clean_changes(terminal, changes)
-    before = {name: getattr(terminal, name) for name in after}
-    change = ParameterChange.objects.create(terminal=terminal, merchant=terminal.merchant, before=before, after=after,
-                                            reason=reason, requested_by=actor)
-    audit.record("terminal.parameter_change_requested", actor=actor, target=terminal, before=before, after=after,
-                 data={"change": change.pk, "reason": reason})
-    return change
-
-
-def _lock_change(change: ParameterChange) -> tuple[Terminal, ParameterChange]:
-    terminal = _lock(Terminal(pk=change.terminal_id))
-    change = ParameterChange.objects.select_for_update().select_related("requested_by").get(pk=change.pk)
-    return terminal, change
-
-
-@transaction.atomic
-def parameter_change_approve(*, actor: User, change: ParameterChange, note: str = "") -> ParameterChange:
-    """Four eyes: someone other than the requester approves; the change is applied and audited."""
-    policy.require(actor, ACTIONS["parameter_decide"])
-    terminal, change = _lock_change(change)
-    if change.requested_by_id == actor.pk:
-        raise NotPermitted(_("Four eyes: a parameter change must be approved by someone other than the person "
-                             "who requested it."))
-    if change.status != P.PENDING:
-        raise TransitionNotAllowed(_("This parameter change is already “%(status)s”.")
-                                   % {"status": change.get_status_display()})
-    if terminal.status not in LIVE:
-        raise TransitionNotAllowed(_("Terminal %(serial)s is no longer live (“%(status)s”): reject this request.")
-                                   % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
-    current = {name: getattr(terminal, name) for name in change.before}
-    if current != change.before:
-        raise LifecycleError(_("The terminal's parameters changed since this request was made: reject it and "
-                               "request again."))
-    values = _clean_changes(terminal, change.after)
-    _save_parameters(terminal, values)
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.decision_note = _text(note, limit=2000)
-    advance(change, to=P.APPROVED, moves=PARAMETER_CHANGE_MOVES, actor=actor, action="parameter_change.approved",
-            data={"terminal": terminal.pk, "note": change.decision_note},
-            extra_fields=("decided_by", "decided_at", "decision_note"))
-    audit.record("terminal.parameters_changed", actor=actor, target=terminal, before=change.before, after=values,
-                 data={"change": change.pk, "requested_by": change.requested_by.get_username(),
-                       "reason": change.reason})
-    return change
-
-
-@transaction.atomic
-def parameter_change_reject(*, actor: User, change: ParameterChange, note: str) -> ParameterChange:
-    policy.require(actor, ACTIONS["parameter_decide"])
-    terminal, change = _lock_change(change)
-    note = _note(note)
-    if change.status != P.PENDING:
-        raise TransitionNotAllowed(_("This parameter change is already “%(status)s”.")
-                                   % {"status": change.get_status_display()})
-    change.decided_by = actor
-    change.decided_at = timezone.now()
-    change.decision_note = note
-    advance(change, to=P.REJECTED, moves=PARAMETER_CHANGE_MOVES, actor=actor, action="parameter_change.rejected",
-            data={"terminal": terminal.pk, "note": note}, extra_fields=("decided_by", "decided_at", "decision_note"))
-    return change
-
-
-# --- photos -----------------------------------------------------------------------------------
-
-def _may_read_photos(actor) -> bool:
-    if not (actor is not None and actor.is_authenticated and actor.is_active):
-        return False
-    if actor.kind == User.Kind.STAFF:
-        return actor.has_perm("terminals.view_terminalphoto")
-    return actor.kind == User.Kind.AUDITOR
-
-
-@transaction.atomic
-def terminal_photo_download(*, actor: User, photo: TerminalPhoto) -> FileResponse:
-    """A lifecycle photo as an attachment; the download is audited on its terminal."""
-    if not _may_read_photos(actor):
-        raise NotPermitted(_("You may not see terminal photos."))
-    return photo_download(actor=actor, photo=photo, action="terminal.photo_downloaded", target=photo.terminal or photo)

@@ -22,12 +22,12 @@ from acquirer.workflow import advance
 from merchants.selectors.contracts import contract_for_period, contract_in_force
 from merchants.selectors.merchants import merchant_owner
 from terminals.models import DepositMovement, RentCharge, Terminal
+from terminals.roles import MANAGE_MONEY
 from terminals.workflow import RENT_MOVES, TERMINAL_MOVES
 
 T = Terminal.Status
 D = Terminal.Deposit
 R = RentCharge.Status
-PERM = "terminals.manage_terminal_money"
 CENT = Decimal("0.01")
 RENT_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # At (or on the way to) a merchant: a deposit can be taken.
@@ -110,7 +110,7 @@ def deposit_expected(terminal: Terminal) -> tuple[Decimal, str] | None:
 @transaction.atomic
 def deposit_take(*, actor: User, terminal: Terminal, amount: Decimal, reference: str = "") -> DepositMovement:
     """Record the deposit paid for a terminal placed at a merchant: exactly the contract's amount."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_MONEY)
     terminal = _lock_terminal(terminal)
     if terminal.status not in PLACED or terminal.merchant_id is None:
         raise DomainError(_("A deposit is taken only for a terminal placed at a merchant (this one is %(status)s).")
@@ -149,7 +149,7 @@ def deposit_take(*, actor: User, terminal: Terminal, amount: Decimal, reference:
 def deposit_refund(*, actor: User, terminal: Terminal, condition_ok: bool, reference: str = "") -> DepositMovement:
     """Settle the held deposit of a terminal returned to stock: refunded when it came back in good condition,
     forfeited otherwise."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_MONEY)
     terminal = _lock_terminal(terminal)
     if terminal.deposit_state != D.HELD:
         raise DomainError(_("No deposit is held for terminal %(serial)s.") % {"serial": terminal.serial_number})
@@ -277,7 +277,7 @@ def _reactivate_if_clear(*, actor: User, terminal_id: int, today: date) -> bool:
 def rent_mark_paid(*, actor: User, charge: RentCharge, reference: str) -> RentCharge:
     """Record the payment of a rent charge; paying the last overdue charge reactivates a terminal that was
     suspended for unpaid rent."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_MONEY)
     reference = (reference or "").strip()
     if not reference:
         raise DomainError(_("Give the payment reference (bank transfer or receipt number)."))
@@ -292,7 +292,7 @@ def rent_mark_paid(*, actor: User, charge: RentCharge, reference: str) -> RentCh
 @transaction.atomic
 def rent_waive(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
     """Waive a rent charge (with a reason); like a payment it can lift a suspension for unpaid rent."""
-    policy.require_permission(actor, PERM)
+    policy.require_permission(actor, MANAGE_MONEY)
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise DomainError(_("Please give a reason of at least 3 characters."))
@@ -309,7 +309,7 @@ def rent_waive(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
 def rent_credit(*, actor: User, charge: RentCharge, reason: str) -> RentCharge:
     """Credit back a charge created wrongly (due: it is no longer owed; paid: the amount is owed back to the
     merchant). Operations managers only, with a reason; the merchant's owner is told."""
-    policy.require_permission(actor, PERM)  # terminals.manage_terminal_money: operations managers
+    policy.require_permission(actor, MANAGE_MONEY)  # operations managers
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise DomainError(_("Give the reason for the credit (at least 5 characters)."))

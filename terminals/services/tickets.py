@@ -1,5 +1,5 @@
 """Maintenance tickets (faults): raised by the merchant in the portal or by customer service from a
-phone call; SLA clocks in business hours (``terminals.sla``) with breach detection and escalation to
+phone call; SLA clocks in business hours (``terminals.services.sla``) with breach detection and escalation to
 the operations managers; remote diagnosis, on-site dispatch as a repair work order, spare parts,
 resolution code, confirmation or reopening by the merchant; and the swap of a faulty terminal for a
 stock terminal that takes over the same parameters.
@@ -20,23 +20,22 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, files, roles
-from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
+from acquirer import audit, policy, roles
+from acquirer.exceptions import DomainError, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
 from merchants.selectors.merchants import merchant_owner
 from terminals.models import Installation, SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
-from terminals.photos import check_photos, photo_download
-from terminals.sla import add_business_hours
+from terminals.policy import DOES_FIELD_WORK, HANDLES_TICKETS, TICKET_ACTIONS
+from terminals.services.photos import check_photos, discard_photos, photo_download, store_photos
+from terminals.services.sla import add_business_hours
 from terminals.workflow import OPEN_TICKET_STATUSES as OPEN_STATUSES
 from terminals.workflow import TERMINAL_MOVES, TICKET_MOVES
 from terminals.workflow import TICKET_PLACED as PLACED
 
 K = Ticket.Status
 T = Terminal.Status
-PERM = "terminals.handle_ticket"
-FIELD_PERM = "terminals.field_work"
 FOLDER = "tickets"
 MAX_PHOTOS = 6
 MAX_QUANTITY = 99
@@ -62,22 +61,6 @@ CLOCKS = {"response": gettext_lazy("response"), "resolution": gettext_lazy("reso
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _is_staff(user, *perms: str) -> bool:
-    return (user is not None and user.is_authenticated and user.is_active and user.kind == User.Kind.STAFF
-            and user.has_perms(perms))
-
-
-def _require_staff(actor, *perms: str) -> None:
-    if not _is_staff(actor, *(perms or (PERM,))):
-        raise NotPermitted(_("Your role does not allow this action."))
-
-
-def _require_merchant_of(actor, ticket: Ticket) -> None:
-    if not (actor is not None and actor.is_authenticated and actor.is_active and actor.kind == User.Kind.MERCHANT
-            and actor.merchant_id is not None and actor.merchant_id == ticket.merchant_id):
-        raise NotPermitted(_("Only the merchant who has the terminal can confirm or reopen its ticket."))
-
-
 def _lock(ticket: Ticket) -> Ticket:
     return (Ticket.objects.select_for_update(of=("self",)).select_related("merchant", "terminal")
             .get(pk=ticket.pk))
@@ -98,12 +81,6 @@ def _respond(ticket: Ticket, now: datetime) -> list[str]:
         ticket.responded_at = now
         return ["responded_at"]
     return []
-
-
-def _require_open(ticket: Ticket) -> None:
-    if ticket.status not in OPEN_STATUSES:
-        raise DomainError(_("Ticket %(number)s is %(status)s: it can no longer be worked on.")
-                          % {"number": ticket.number, "status": ticket.get_status_display()})
 
 
 def _check_move(ticket: Ticket, to: str) -> None:
@@ -162,15 +139,15 @@ def ticket_raise(*, actor: User, terminal: Terminal, category: str, severity: st
     came in (``raised_at``). The SLA clocks start at ``raised_at``.
     """
     now = timezone.now()
-    if actor is not None and actor.is_authenticated and actor.kind == User.Kind.MERCHANT:
-        if not actor.is_active or actor.merchant_id is None or actor.merchant_id != terminal.merchant_id:
-            raise NotPermitted(_("You can report faults only on your own terminals."))
+    by_merchant = actor is not None and actor.is_authenticated and actor.kind == User.Kind.MERCHANT
+    if by_merchant:
+        policy.require(actor, TICKET_ACTIONS["report"], terminal)
         if channel != Ticket.Channel.PORTAL:
             raise DomainError(_("Merchants report faults through the portal."))
         if raised_at is not None:
             raise DomainError(_("A fault reported in the portal is raised now."))
     else:
-        _require_staff(actor, PERM)
+        policy.require(actor, TICKET_ACTIONS["record_call"])
         if channel != Ticket.Channel.PHONE:
             raise DomainError(_("Staff record faults reported by phone."))
     raised_at = raised_at or now
@@ -182,8 +159,8 @@ def ticket_raise(*, actor: User, terminal: Terminal, category: str, severity: st
         raise DomainError(_("Choose the severity of the fault."))
     description = _clean_text(description, _("Describe the fault (at least 5 characters)."))
     terminal = Terminal.objects.select_for_update().get(pk=terminal.pk)
-    if actor.kind == User.Kind.MERCHANT and actor.merchant_id != terminal.merchant_id:  # moved meanwhile
-        raise NotPermitted(_("You can report faults only on your own terminals."))
+    if by_merchant:  # the terminal may have moved meanwhile
+        policy.require(actor, TICKET_ACTIONS["report"], terminal)
     if terminal.status not in PLACED or terminal.merchant_id is None:
         raise DomainError(_("Terminal %(serial)s is %(status)s: faults are reported on terminals installed at a "
                             "merchant.") % {"serial": terminal.serial_number, "status": terminal.get_status_display()})
@@ -197,21 +174,15 @@ def ticket_raise(*, actor: User, terminal: Terminal, category: str, severity: st
             status=K.OPEN, status_changed_at=now,
             response_due=add_business_hours(raised_at, response_hours),
             resolution_due=add_business_hours(raised_at, resolution_hours))
-        for photo, info in checked:
-            name = files.store_upload(photo, folder=FOLDER)
-            stored.append(name)
-            TerminalPhoto.objects.create(terminal=terminal, merchant_id=terminal.merchant_id, ticket=ticket,
-                                         stored_name=name, original_name=(photo.name or "photo")[-200:],
-                                         content_type=info.content_type, size=info.size, sha256=info.sha256,
-                                         uploaded_by=actor)
+        store_photos(checked, actor=actor, folder=FOLDER, stored=stored, terminal=terminal,
+                     merchant_id=terminal.merchant_id, ticket=ticket)
         audit.record("ticket.raised", actor=actor, target=ticket,
                      after={"status": K.OPEN, "response_due": ticket.response_due,
                             "resolution_due": ticket.resolution_due},
                      data=_data(ticket, channel=channel, category=category, severity=severity,
                                 raised_at=raised_at, photos=len(stored)))
     except BaseException:
-        for name in stored:
-            files.delete_stored(name)
+        discard_photos(stored)
         raise
     notify_role(role=roles.CUSTOMER_SERVICE, kind="ticket.raised",
                 title=gettext_lazy("New ticket %(number)s: %(severity)s fault on terminal %(serial)s"),
@@ -229,10 +200,9 @@ def ticket_raise(*, actor: User, terminal: Terminal, category: str, severity: st
 @transaction.atomic
 def ticket_assign(*, actor: User, ticket: Ticket, assignee: User) -> Ticket:
     """Give the ticket to a member of staff who handles tickets (the status does not change)."""
-    _require_staff(actor, PERM)
     ticket = _lock(ticket)
-    _require_open(ticket)
-    if not _is_staff(assignee, PERM):
+    policy.require(actor, TICKET_ACTIONS["assign"], ticket)
+    if not policy.permitted(assignee, HANDLES_TICKETS):
         raise DomainError(_("%(user)s cannot handle tickets.") % {"user": assignee})
     before = ticket.assignee_id
     ticket.assignee = assignee
@@ -252,7 +222,7 @@ def ticket_assign(*, actor: User, ticket: Ticket, assignee: User) -> Ticket:
 @transaction.atomic
 def ticket_diagnose(*, actor: User, ticket: Ticket, note: str) -> Ticket:
     """Start remote diagnosis (open -> diagnosing); the ticket goes to the actor if nobody has it."""
-    _require_staff(actor, PERM)
+    policy.require(actor, TICKET_ACTIONS["diagnose"], ticket)
     ticket = _lock(ticket)
     note = _clean_text(note, _("Write what you checked or asked the merchant (at least 5 characters)."))
     now = timezone.now()
@@ -269,10 +239,10 @@ def ticket_diagnose(*, actor: User, ticket: Ticket, note: str) -> Ticket:
 def ticket_dispatch(*, actor: User, ticket: Ticket, engineer: User, window_start: datetime,
                     window_end: datetime) -> WorkOrder:
     """Send an engineer on site: a repair work order assigned to ``engineer``; the ticket is dispatched."""
-    _require_staff(actor, PERM)
+    policy.require(actor, TICKET_ACTIONS["dispatch"], ticket)
     ticket = _lock(ticket)
     _check_move(ticket, K.DISPATCHED)
-    if not _is_staff(engineer, FIELD_PERM):
+    if not policy.permitted(engineer, DOES_FIELD_WORK):
         raise DomainError(_("%(user)s is not a field engineer.") % {"user": engineer})
     if window_start is None or window_end is None or window_end <= window_start:
         raise DomainError(_("The visit window must end after it starts."))
@@ -309,9 +279,8 @@ def ticket_dispatch(*, actor: User, ticket: Ticket, engineer: User, window_start
 @transaction.atomic
 def ticket_add_part(*, actor: User, ticket: Ticket, part: str, quantity: int) -> SparePartUse:
     """Record a spare part used on the ticket's terminal."""
-    _require_staff(actor, PERM)
     ticket = _lock(ticket)
-    _require_open(ticket)
+    policy.require(actor, TICKET_ACTIONS["add_part"], ticket)
     part = _clean_text(part, _("Name the spare part."), minimum=2)[:100]
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         raise DomainError(_("The quantity must be a whole number from 1 to %(max)d.") % {"max": MAX_QUANTITY})
@@ -327,7 +296,7 @@ def ticket_add_part(*, actor: User, ticket: Ticket, part: str, quantity: int) ->
 @transaction.atomic
 def ticket_resolve(*, actor: User, ticket: Ticket, resolution_code: str, notes: str) -> Ticket:
     """Resolve the fault with a resolution code; the merchant is asked to confirm (or reopen)."""
-    _require_staff(actor, PERM)
+    policy.require(actor, TICKET_ACTIONS["resolve"], ticket)
     ticket = _lock(ticket)
     if resolution_code not in RESOLUTION_CODES:
         raise DomainError(_("Choose a resolution code."))
@@ -361,7 +330,7 @@ def ticket_resolve(*, actor: User, ticket: Ticket, resolution_code: str, notes: 
 @transaction.atomic
 def ticket_confirm(*, actor: User, ticket: Ticket) -> Ticket:
     """The merchant confirms the fix: the ticket is closed."""
-    _require_merchant_of(actor, ticket)
+    policy.require(actor, TICKET_ACTIONS["confirm"], ticket)
     ticket = _lock(ticket)
     ticket.closed_at = timezone.now()
     advance(ticket, to=K.CLOSED, moves=TICKET_MOVES, actor=actor, action="ticket.closed",
@@ -372,7 +341,7 @@ def ticket_confirm(*, actor: User, ticket: Ticket) -> Ticket:
 @transaction.atomic
 def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     """The fault persists: the ticket opens again with a new resolution clock from now."""
-    _require_merchant_of(actor, ticket)
+    policy.require(actor, TICKET_ACTIONS["reopen"], ticket)
     ticket = _lock(ticket)
     reason = _clean_text(reason, _("Tell us what is still wrong (at least 3 characters)."), minimum=3)
     now = timezone.now()
@@ -414,10 +383,9 @@ def terminal_swap(*, actor: User, ticket: Ticket, replacement: Terminal, enginee
     merchant with the faulty one's MID, TID, settlement method, communication settings, address and admin
     password hash. It still has to be tested and put live by the lifecycle services.
     """
-    _require_staff(actor, PERM, FIELD_PERM)
     ticket = _lock(ticket)
-    _require_open(ticket)
-    if not _is_staff(engineer, FIELD_PERM):
+    policy.require(actor, TICKET_ACTIONS["swap"], ticket)
+    if not policy.permitted(engineer, DOES_FIELD_WORK):
         raise DomainError(_("%(user)s is not a field engineer.") % {"user": engineer})
     if not isinstance(installed_on, date) or installed_on > timezone.localdate():
         raise DomainError(_("The installation date cannot be in the future."))
@@ -483,13 +451,9 @@ def ticket_photo_download(*, actor: User, photo: TerminalPhoto) -> FileResponse:
     """A ticket photo as an attachment; audited. The caller scoped ``photo``."""
     if photo.ticket_id is None:
         raise DomainError(_("This photo does not belong to a ticket."))
-    allowed = (_is_staff(actor, "terminals.view_ticket")
-               or (actor.is_authenticated and actor.is_active and actor.kind == User.Kind.MERCHANT
-                   and actor.merchant_id == photo.merchant_id)
-               or (actor.is_authenticated and actor.is_active and actor.kind == User.Kind.AUDITOR))
-    if not allowed:
-        raise NotPermitted(_("You may not see this photo."))
-    return photo_download(actor=actor, photo=photo, action="ticket.photo_downloaded", target=photo.ticket)
+    action = TICKET_ACTIONS["photo_download"]
+    policy.require(actor, action, photo)
+    return photo_download(actor=actor, photo=photo, action=action.audit_action, target=photo.ticket)
 
 
 # --- the SLA job ------------------------------------------------------------------------------

@@ -19,20 +19,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acquirer import audit, files, policy, roles
-from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
+from acquirer import audit, policy, roles
+from acquirer.exceptions import DomainError, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
 from acquirer.workflow import advance
 from merchants.models import Merchant
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
-from terminals.photos import check_photos, photo_download
+from terminals.policy import DOES_FIELD_WORK, WORK_ORDER_ACTIONS
+from terminals.services.photos import check_photos, discard_photos, photo_download, store_photos
 from terminals.workflow import WORK_ORDER_MOVES
 
 W = WorkOrder.Status
 K = WorkOrder.Kind
-DISPATCH = "terminals.dispatch_work_order"
-FIELD_WORK = "terminals.field_work"
 FOLDER = "terminals"
 MAX_PHOTOS = 12
 MAX_MINUTES = 24 * 60
@@ -85,8 +84,6 @@ CHECKLISTS = {
 
 # --- helpers ----------------------------------------------------------------------------------
 
-
-
 def _lock(work_order: WorkOrder) -> WorkOrder:
     return (WorkOrder.objects.select_for_update(of=("self",)).select_related("merchant", "terminal", "engineer")
             .get(pk=work_order.pk))
@@ -107,10 +104,6 @@ def _check_window(window_start: datetime | None, window_end: datetime | None, *,
         raise DomainError(_("The time window must end after it starts (from %(start)s until %(end)s).")
                           % {"start": timezone.localtime(window_start).strftime("%Y-%m-%d %H:%M"),
                              "end": timezone.localtime(window_end).strftime("%Y-%m-%d %H:%M")})
-
-
-def is_field_engineer(user: User | None) -> bool:
-    return bool(user is not None and user.is_active and user.kind == User.Kind.STAFF and user.has_perm(FIELD_WORK))
 
 
 def next_number(day: date) -> str:
@@ -160,7 +153,7 @@ def work_order_create(*, actor: User, kind: str, merchant: Merchant, terminal: T
                       window_end: datetime | None = None, instructions: str = "") -> WorkOrder:
     """A new, open work order (numbered per day). The address defaults to the terminal's installation
     address, then the merchant's business address; a ticket's terminal is taken when none is given."""
-    policy.require_permission(actor, DISPATCH)
+    policy.require(actor, WORK_ORDER_ACTIONS["create"])
     return _create(actor=actor, kind=kind, merchant=merchant, terminal=terminal, ticket=ticket, address=address,
                    window_start=window_start, window_end=window_end, instructions=instructions)
 
@@ -170,9 +163,9 @@ def work_order_assign(*, actor: User, work_order: WorkOrder, engineer: User, win
                       window_end: datetime | None = None) -> WorkOrder:
     """Assign an open work order to a field engineer with a window (open -> assigned), or re-assign an
     assigned one (engineer and/or window change, the status stays)."""
-    policy.require_permission(actor, DISPATCH)
+    policy.require(actor, WORK_ORDER_ACTIONS["assign"])
     work_order = _lock(work_order)
-    if not is_field_engineer(engineer):
+    if not policy.permitted(engineer, DOES_FIELD_WORK):
         raise DomainError(_("%(user)s is not an active field engineer.") % {"user": engineer.get_username()})
     window_start = window_start or work_order.window_start
     window_end = window_end or work_order.window_end
@@ -207,7 +200,7 @@ def work_order_assign(*, actor: User, work_order: WorkOrder, engineer: User, win
 
 @transaction.atomic
 def work_order_cancel(*, actor: User, work_order: WorkOrder, reason: str) -> WorkOrder:
-    policy.require_permission(actor, DISPATCH)
+    policy.require(actor, WORK_ORDER_ACTIONS["cancel"])
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise DomainError(_("Please give a reason of at least 3 characters."))
@@ -218,18 +211,11 @@ def work_order_cancel(*, actor: User, work_order: WorkOrder, reason: str) -> Wor
 
 # --- field work ---------------------------------------------------------------------------------
 
-def _require_engineer(actor: User, work_order: WorkOrder) -> None:
-    policy.require_permission(actor, FIELD_WORK)
-    if work_order.engineer_id != actor.pk:
-        raise NotPermitted(_("Only the engineer assigned to %(number)s can do this.")
-                           % {"number": work_order.number})
-
-
 @transaction.atomic
 def work_order_start(*, actor: User, work_order: WorkOrder) -> WorkOrder:
     """The assigned engineer arrives on site: assigned -> in progress."""
     work_order = _lock(work_order)
-    _require_engineer(actor, work_order)
+    policy.require(actor, WORK_ORDER_ACTIONS["start"], work_order)
     return advance(work_order, to=W.IN_PROGRESS, moves=WORK_ORDER_MOVES, actor=actor, action="work_order.started",
                    data=_data(work_order))
 
@@ -264,7 +250,7 @@ def work_order_complete(*, actor: User, work_order: WorkOrder, checklist: dict, 
     visit plans the terminal's next preventive maintenance.
     """
     work_order = _lock(work_order)
-    _require_engineer(actor, work_order)
+    policy.require(actor, WORK_ORDER_ACTIONS["complete"], work_order)
     if W.DONE not in WORK_ORDER_MOVES.get(work_order.status, ()):
         raise TransitionNotAllowed(_("Only a work order in progress can be completed (%(number)s is %(status)s).")
                                    % {"number": work_order.number, "status": work_order.get_status_display()})
@@ -284,13 +270,8 @@ def work_order_complete(*, actor: User, work_order: WorkOrder, checklist: dict, 
     checked = _check_photos(photos)
     stored = []
     try:
-        for photo, info in checked:
-            name = files.store_upload(photo, folder=FOLDER)
-            stored.append(name)
-            TerminalPhoto.objects.create(work_order=work_order, merchant=work_order.merchant,
-                                         terminal=work_order.terminal, stored_name=name,
-                                         original_name=(photo.name or "photo")[-200:], content_type=info.content_type,
-                                         size=info.size, sha256=info.sha256, uploaded_by=actor)
+        store_photos(checked, actor=actor, folder=FOLDER, stored=stored, work_order=work_order,
+                     merchant=work_order.merchant, terminal=work_order.terminal)
         work_order.checklist = answers
         work_order.signed_off_by = signed_off_by
         work_order.minutes_spent = minutes_spent
@@ -303,8 +284,7 @@ def work_order_complete(*, actor: User, work_order: WorkOrder, checklist: dict, 
         if work_order.kind == K.MAINTENANCE and work_order.terminal_id:
             _plan_next_maintenance(actor=actor, work_order=work_order)
     except BaseException:
-        for name in stored:
-            files.delete_stored(name)
+        discard_photos(stored)
         raise
     return work_order
 
@@ -323,20 +303,12 @@ def _plan_next_maintenance(*, actor: User, work_order: WorkOrder) -> None:
 
 # --- photos ---------------------------------------------------------------------------------------
 
-def _may_read(actor: User) -> bool:
-    if not (actor is not None and actor.is_authenticated and actor.is_active):
-        return False
-    if actor.kind == User.Kind.STAFF:
-        return actor.has_perm("terminals.view_workorder")
-    return actor.kind == User.Kind.AUDITOR
-
-
 @transaction.atomic
 def work_order_photo_download(*, actor: User, photo: TerminalPhoto) -> FileResponse:
     """A work order's photo as an attachment; every download is audited."""
-    if not _may_read(actor) or photo.work_order_id is None:
-        raise NotPermitted(_("You may not see work-order photos."))
-    return photo_download(actor=actor, photo=photo, action="work_order.photo_downloaded", target=photo.work_order)
+    action = WORK_ORDER_ACTIONS["photo_download"]
+    policy.require(actor, action, photo)
+    return photo_download(actor=actor, photo=photo, action=action.audit_action, target=photo.work_order)
 
 
 # --- preventive maintenance ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
 from acquirer.views.actions import ObjectActionMixin, flash_form_errors, redirect_to_detail
 from acquirer.workflow import allowed_moves
-from terminals.forms_firmware import CampaignForm, FirmwareVersionForm, OutcomeForm, ReportImportForm
+from terminals.forms.firmware import CampaignForm, FirmwareVersionForm, OutcomeForm, ReportImportForm
 from terminals.models import FirmwareCampaign
 from terminals.selectors.firmware import (
     campaign_eligible_terminals,

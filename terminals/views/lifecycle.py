@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.views.actions import flash_form_errors
-from terminals import forms_lifecycle as f
-from terminals.policy import PERMS
+from terminals.forms import lifecycle as f
+from terminals.policy import PERMS, may
 from terminals.selectors.lifecycle import (
     allocatable_merchants,
     parameter_change_get,
@@ -27,6 +27,8 @@ from terminals.selectors.lifecycle import (
     terminal_timeline,
 )
 from terminals.services import lifecycle as svc
+from terminals.services import parameters as params
+from terminals.services.photos import terminal_photo_download
 
 PAGE = "terminals/lifecycle/terminal_detail.html"
 
@@ -120,7 +122,7 @@ def render_page(request, terminal, *, area: str, bound: dict | None = None):
         for key, form in bound.items():
             if key not in offered and not isinstance(key, tuple):
                 flash_form_errors(request, form)
-        if svc.may(actor, "parameter_decide"):
+        if may(actor, "parameter_decide"):
             for change in pending_changes(timeline):
                 approve, reject = _decision_forms(change, bound)
                 decisions.append({"change": change, "approve_form": approve, "reject_form": reject,
@@ -150,7 +152,7 @@ class _PhotoMixin:
     def get(self, request, pk):
         photo = terminal_photo_get(actor=request.user, pk=pk)
         try:
-            return svc.terminal_photo_download(actor=request.user, photo=photo)
+            return terminal_photo_download(actor=request.user, photo=photo)
         except DomainError as error:
             raise Http404(str(error)) from error
 
@@ -251,7 +253,7 @@ def _test(actor, terminal, form):
 
 
 def _parameters(actor, terminal, form):
-    svc.terminal_parameters_edit(actor=actor, terminal=terminal, changes=form.changes())
+    params.terminal_parameters_edit(actor=actor, terminal=terminal, changes=form.changes())
     return _("Parameters saved.")
 
 
@@ -271,8 +273,8 @@ def _reactivate(actor, terminal, form):
 
 
 def _parameter_request(actor, terminal, form):
-    svc.parameter_change_request(actor=actor, terminal=terminal, changes=form.changes(),
-                                 reason=form.cleaned_data["reason"])
+    params.parameter_change_request(actor=actor, terminal=terminal, changes=form.changes(),
+                                    reason=form.cleaned_data["reason"])
     return _("Parameter change requested: another person must approve it.")
 
 
@@ -335,10 +337,10 @@ class _ParameterDecisionView(OpsView):
         if form.is_valid():
             try:
                 if self.decision == "approve":
-                    svc.parameter_change_approve(actor=request.user, change=change, note=form.cleaned_data["note"])
+                    params.parameter_change_approve(actor=request.user, change=change, note=form.cleaned_data["note"])
                     message = _("Parameter change approved and applied to the terminal.")
                 else:
-                    svc.parameter_change_reject(actor=request.user, change=change, note=form.cleaned_data["note"])
+                    params.parameter_change_reject(actor=request.user, change=change, note=form.cleaned_data["note"])
                     message = _("Parameter change rejected.")
             except DomainError as error:
                 messages.error(request, str(error))

@@ -13,7 +13,7 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.views.actions import flash_form_errors
-from terminals.forms_money import (
+from terminals.forms.money import (
     DepositRefundForm,
     DepositTakeForm,
     HealthClearForm,

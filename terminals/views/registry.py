@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from merchants.selectors.merchants import merchant_for_user
-from terminals.forms_registry import (
+from terminals.forms.registry import (
     IntakeUploadForm,
     TerminalFilterForm,
     TerminalModelEditForm,

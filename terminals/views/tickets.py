@@ -19,7 +19,7 @@ from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
 from acquirer.views.actions import flash_form_errors
 from acquirer.workflow import allowed_moves
-from terminals.forms_tickets import (
+from terminals.forms.tickets import (
     AssignForm,
     DiagnoseForm,
     DispatchForm,
@@ -43,7 +43,7 @@ from terminals.selectors.tickets import (
     ticket_terminal_search,
 )
 from terminals.services import tickets as svc
-from terminals.sla import clock
+from terminals.services.sla import clock
 from terminals.workflow import TICKET_MOVES
 
 K = Ticket.Status

@@ -19,7 +19,7 @@ from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
 from acquirer.views.actions import flash_form_errors
 from acquirer.workflow import allowed_moves
-from terminals.forms_workorders import (
+from terminals.forms.workorders import (
     MerchantSearchForm,
     WorkOrderAssignForm,
     WorkOrderCompleteForm,

@@ -3,7 +3,8 @@
 from django.utils import timezone
 
 from acquirer import roles
-from terminals.services.lifecycle import parameter_change_request, terminal_survey_record
+from terminals.services.lifecycle import terminal_survey_record
+from terminals.services.parameters import parameter_change_request
 from terminals.workflow import T
 from tests.merchants.kyc_data import png_file
 from tests.terminals.factories import make_model, make_terminal

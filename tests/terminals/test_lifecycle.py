@@ -22,8 +22,10 @@ from acquirer.models import AuditEvent
 from acquirer.workflow import advance
 from merchants.models import Merchant
 from terminals.models import Installation, ParameterChange, Shipment, SiteSurvey, Terminal, TerminalPhoto
+from terminals.policy import FROM
 from terminals.selectors.lifecycle import terminal_get, terminal_timeline
 from terminals.services import lifecycle as svc
+from terminals.services import parameters
 from terminals.workflow import TERMINAL_MOVES
 from tests.merchants.kyc_data import png_file
 from tests.terminals.factories import make_live_merchant, make_model, make_terminal
@@ -240,7 +242,7 @@ def _call(action, terminal, users, merchant):
     return calls[action]()
 
 
-REFUSALS = [(action, status) for action in svc.FROM for status in STATUSES if status not in svc.FROM[action]]
+REFUSALS = [(action, status) for action in FROM for status in STATUSES if status not in FROM[action]]
 
 
 @pytest.mark.django_db
@@ -258,8 +260,8 @@ def test_each_service_refuses_statuses_it_does_not_start_from(users, live_a, act
 
 SIMPLE_MOVES = [("suspend", T.ACTIVE, T.SUSPENDED), ("reactivate", T.SUSPENDED, T.ACTIVE),
                 *[("repair", s, T.UNDER_REPAIR) for s in (T.ACTIVE, T.SUSPENDED)],
-                *[("return", s, T.IN_STOCK) for s in sorted(svc.FROM["return"])],
-                *[("retire", s, T.RETIRED) for s in sorted(svc.FROM["retire"])]]
+                *[("return", s, T.IN_STOCK) for s in sorted(FROM["return"])],
+                *[("retire", s, T.RETIRED) for s in sorted(FROM["retire"])]]
 
 
 @pytest.mark.django_db
@@ -331,16 +333,16 @@ def test_editing_the_parameters_of_an_active_terminal_is_refused(clients, users,
 def test_parameters_are_edited_directly_before_go_live_and_a_tested_terminal_needs_a_new_test(users, live_a,
                                                                                               engineer):
     terminal = make_terminal(status=T.TESTED, merchant=live_a, comm_settings=dict(COMM))
-    svc.terminal_parameters_edit(actor=engineer, terminal=terminal, changes={"tid": "29D00001"})
+    parameters.terminal_parameters_edit(actor=engineer, terminal=terminal, changes={"tid": "29D00001"})
     terminal.refresh_from_db()
     assert terminal.tid == "29D00001" and terminal.status == T.INSTALLED
     edited = events(terminal, "terminal.parameters_edited").get()
     assert edited.after == {"tid": "29D00001"} and edited.before["tid"] != "29D00001"
     with pytest.raises(DomainError, match="Nothing to change"):
-        svc.terminal_parameters_edit(actor=engineer, terminal=terminal, changes={"tid": "29D00001"})
+        parameters.terminal_parameters_edit(actor=engineer, terminal=terminal, changes={"tid": "29D00001"})
     stock = make_terminal()
     with pytest.raises(TransitionNotAllowed, match="set at installation"):
-        svc.terminal_parameters_edit(actor=engineer, terminal=stock, changes={"tid": "29D00002"})
+        parameters.terminal_parameters_edit(actor=engineer, terminal=stock, changes={"tid": "29D00002"})
 
 
 @pytest.mark.django_db
@@ -541,11 +543,12 @@ def test_parameter_change_needs_approval_by_another_person(clients, users, live_
     terminal.refresh_from_db()
     assert terminal.tid == "29A00001"  # nothing applied yet
     with pytest.raises(DomainError, match="already waiting"):
-        svc.parameter_change_request(actor=engineer, terminal=terminal, changes={"tid": "29G00002"}, reason="again!")
+        parameters.parameter_change_request(actor=engineer, terminal=terminal, changes={"tid": "29G00002"},
+                                            reason="again!")
     assert post(clients[roles.FIELD_ENGINEER], "parameter-change-approve", change.pk).status_code == 403
 
     own = make_terminal(status=T.ACTIVE, merchant=live_a, comm_settings=dict(COMM))
-    mine = svc.parameter_change_request(actor=manager, terminal=own, changes={"settlement_method": "manual"},
+    mine = parameters.parameter_change_request(actor=manager, terminal=own, changes={"settlement_method": "manual"},
                                         reason="merchant asked in writing")
     body = page(clients[roles.OPERATIONS_MANAGER], own).content.decode()
     assert "another person must approve it" in body
@@ -573,19 +576,19 @@ def test_parameter_change_needs_approval_by_another_person(clients, users, live_
     own.refresh_from_db()
     assert mine.status == ParameterChange.Status.REJECTED and own.settlement_method == "auto"
     with pytest.raises(TransitionNotAllowed, match="already"):
-        svc.parameter_change_approve(actor=users[roles.OPERATIONS_MANAGER], change=change)
+        parameters.parameter_change_approve(actor=users[roles.OPERATIONS_MANAGER], change=change)
 
 
 @pytest.mark.django_db
 def test_a_stale_parameter_change_is_refused(users, live_a, engineer, manager):
     terminal = make_terminal(status=T.ACTIVE, merchant=live_a, comm_settings=dict(COMM))
-    change = svc.parameter_change_request(actor=engineer, terminal=terminal, changes={"tid": "29H00001"},
+    change = parameters.parameter_change_request(actor=engineer, terminal=terminal, changes={"tid": "29H00001"},
                                           reason="re-keying")
     Terminal.objects.filter(pk=terminal.pk).update(tid="29H00009")
     with pytest.raises(DomainError, match="changed since this request"):
-        svc.parameter_change_approve(actor=manager, change=change)
+        parameters.parameter_change_approve(actor=manager, change=change)
     with pytest.raises(TransitionNotAllowed, match="active or suspended"):
-        svc.parameter_change_request(actor=engineer, terminal=make_terminal(), changes={"tid": "29H00002"},
+        parameters.parameter_change_request(actor=engineer, terminal=make_terminal(), changes={"tid": "29H00002"},
                                      reason="not live")
 
 
@@ -640,10 +643,10 @@ def test_terminal_page_keeps_a_constant_number_of_queries_as_the_timeline_grows(
         for i in range(start, start + n):
             svc.terminal_suspend(actor=manager, terminal=terminal, reason="fault", note=f"fault {i}")
             svc.terminal_reactivate(actor=manager, terminal=terminal)
-            change = svc.parameter_change_request(actor=engineer, terminal=terminal,
+            change = parameters.parameter_change_request(actor=engineer, terminal=terminal,
                                                   changes={"install_address": f"上海市黄浦区中山东一路{i + 2}号"},
                                                   reason="address corrected")
-            svc.parameter_change_approve(actor=manager, change=change)
+            parameters.parameter_change_approve(actor=manager, change=change)
 
     grow(0, 1)
     with CaptureQueriesContext(connection) as few:
@@ -659,7 +662,7 @@ def test_terminal_page_keeps_a_constant_number_of_queries_as_the_timeline_grows(
 
 @pytest.mark.django_db
 def test_demo_reaches_every_state_through_the_services_and_is_idempotent(users, merchant_a, merchant_b, manager):
-    from terminals import demo_lifecycle
+    from terminals.demo import lifecycle as demo_lifecycle
 
     make_live_merchant(merchant_a, manager)
     make_live_merchant(merchant_b, manager)

@@ -431,14 +431,14 @@ def _demo_staff(users) -> dict:
 
 
 def test_demo_creates_nothing_without_terminals(users, merchant_a, merchant_b):
-    from terminals import demo_money
+    from terminals.demo import money as demo_money
 
     demo_money.seed(staff=_demo_staff(users), merchant_a=merchant_a, merchant_b=merchant_b)
     assert not FirmwareVersion.objects.exists() and not RentCharge.objects.exists()
 
 
 def test_demo_builds_firmware_money_and_health_data_once(users, live_a, merchant_b, manager):
-    from terminals import demo_money
+    from terminals.demo import money as demo_money
     from tests.terminals.factories import make_model
 
     model = make_model(brand="PAX", name="A920", min_firmware="9.2.0")

@@ -674,7 +674,7 @@ def test_firmware_versions_compare_by_their_numbers():
 
 @pytest.mark.django_db
 def test_demo_seed_receives_one_delivery_through_intake_and_is_idempotent(users, merchant_a, merchant_b):
-    from terminals.demo_registry import DELIVERY_NOTE, seed
+    from terminals.demo.registry import DELIVERY_NOTE, seed
 
     staff = {"ops": users[MANAGER]}
     seed(staff=staff, merchant_a=merchant_a, merchant_b=merchant_b)

@@ -17,8 +17,8 @@ from acquirer import roles
 from acquirer.exceptions import DomainError, NotPermitted, TransitionNotAllowed
 from acquirer.models import AuditEvent, Notification
 from acquirer.workflow import advance
-from terminals import sla
 from terminals.models import Installation, SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
+from terminals.services import sla
 from terminals.services import tickets as svc
 from terminals.workflow import TERMINAL_MOVES, TICKET_MOVES
 from tests.factories import make_merchant_user, make_user
@@ -711,7 +711,7 @@ def test_ops_queue_and_portal_list_keep_a_constant_query_count(users, clients, t
 
 @pytest.mark.django_db
 def test_demo_creates_tickets_in_every_status_with_breaches_once(users, merchant_a, merchant_b):
-    from terminals.demo_tickets import seed
+    from terminals.demo.tickets import seed
 
     staff = {"ops": users[roles.OPERATIONS_MANAGER], "reviewer": users[roles.ONBOARDING_REVIEWER],
              "engineer": users[roles.FIELD_ENGINEER], "risk": users[roles.RISK_ANALYST],

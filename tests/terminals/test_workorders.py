@@ -538,14 +538,14 @@ def test_auditors_read_work_orders_but_cannot_change_them(clients, manager, live
 # --- demo -----------------------------------------------------------------------------------------------
 
 def test_demo_creates_nothing_without_active_terminals(manager, engineer, live_a, merchant_b):
-    from terminals.demo_workorders import seed
+    from terminals.demo.workorders import seed
 
     seed(staff={"ops": manager, "engineer": engineer}, merchant_a=live_a, merchant_b=merchant_b)
     assert not WorkOrder.objects.exists()
 
 
 def test_demo_covers_every_status_and_is_idempotent(manager, engineer, live_a, merchant_b):
-    from terminals.demo_workorders import seed
+    from terminals.demo.workorders import seed
 
     Merchant.objects.filter(pk=merchant_b.pk).update(status=Merchant.Status.ACTIVE)
     merchant_b.refresh_from_db()

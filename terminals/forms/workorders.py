@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from acquirer import files
 from acquirer.forms import MultipleFileField
 from terminals.models import WorkOrder
-from terminals.photos import PHOTO_TYPES
+from terminals.services.photos import PHOTO_TYPES
 from terminals.services.workorders import CHECKLISTS, MAX_MINUTES, MAX_PHOTOS
 
 DATE = forms.DateInput(attrs={"type": "date"})

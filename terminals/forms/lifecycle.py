@@ -12,16 +12,16 @@ from acquirer import files
 from acquirer.forms import MultipleFileField
 from merchants.models import Contract
 from terminals.models import Communication, SiteSurvey, Terminal
-from terminals.photos import PHOTO_TYPES
 from terminals.services import lifecycle as svc
 from terminals.services.lifecycle import (
     ADMIN_PASSWORD_MAX,
     ADMIN_PASSWORD_MIN,
     MAX_PHOTOS,
     MAX_TEST_AMOUNT,
-    TID_PATTERN,
     TRACKING_PATTERN,
 )
+from terminals.services.parameters import TID_PATTERN
+from terminals.services.photos import PHOTO_TYPES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

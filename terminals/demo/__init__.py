@@ -13,12 +13,12 @@ STAFF = {"ops": "ops", "reviewer": "reviewer", "engineer": "engineer", "risk": "
 
 
 def seed(*, password: str, force_password: bool) -> list[tuple[str, str]]:
-    from terminals import demo_lifecycle, demo_money, demo_registry, demo_tickets, demo_workorders
+    from terminals.demo import lifecycle, money, registry, tickets, workorders
 
     staff = {key: User.objects.get(username=username) for key, username in STAFF.items()}
     owners = {username: User.objects.get(username=username) for username in ("merchant", "merchant2")}
     merchant_a = Merchant.objects.get(pk=owners["merchant"].merchant_id)
     merchant_b = Merchant.objects.get(pk=owners["merchant2"].merchant_id)
-    for module in (demo_registry, demo_lifecycle, demo_workorders, demo_tickets, demo_money):
+    for module in (registry, lifecycle, workorders, tickets, money):
         module.seed(staff=staff, merchant_a=merchant_a, merchant_b=merchant_b)
     return []

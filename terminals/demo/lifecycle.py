@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from terminals.models import Terminal, TerminalModel
 from terminals.services import lifecycle as svc
+from terminals.services import parameters
 from terminals.services.intake import terminal_model_create, terminal_receive
 
 # brand, model, form factor, communications, capabilities, minimum firmware, demo firmware
@@ -136,13 +137,13 @@ def _parameter_changes(staff) -> None:
     ops, engineer = staff["ops"], staff["engineer"]
     approved = Terminal.objects.filter(serial_number="DEMOLC-A02", status=Terminal.Status.ACTIVE).first()
     if approved is not None and not approved.parameter_changes.exists():
-        change = svc.parameter_change_request(
+        change = parameters.parameter_change_request(
             actor=engineer, terminal=approved, changes={"comm_settings": {**approved.comm_settings, "port": 9443}},
             reason="收单主机端口变更 / host port changed to TLS")
-        svc.parameter_change_approve(actor=ops, change=change, note="已核对 / checked")
+        parameters.parameter_change_approve(actor=ops, change=change, note="已核对 / checked")
     pending = Terminal.objects.filter(serial_number="DEMOLC-A01", status=Terminal.Status.ACTIVE).first()
     if pending is not None and not pending.parameter_changes.exists():
-        svc.parameter_change_request(
+        parameters.parameter_change_request(
             actor=engineer, terminal=pending,
             changes={"install_address": f"{pending.install_address}（二号收银台 / till 2）"[:300]},
             reason="商户将终端移至二号收银台 / merchant moved the terminal to till 2")
