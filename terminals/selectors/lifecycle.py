@@ -18,10 +18,8 @@ from terminals.models import (
     Ticket,
     WorkOrder,
 )
-from terminals.policy import ALLOCATABLE_MERCHANTS, EDITABLE, FROM, may
-from terminals.workflow import LIVE
+from terminals.policy import ALLOCATABLE_MERCHANTS
 
-T = Terminal.Status
 # Page sections: key -> (model, related rows to load with it)
 RECORDS = {
     "surveys": (SiteSurvey, ("engineer",)),
@@ -82,35 +80,5 @@ def terminal_timeline(*, actor, terminal: Terminal) -> dict:
     return timeline
 
 
-def latest_test(timeline: dict) -> TerminalTest | None:
-    tests = timeline.get("tests") or []
-    return tests[0] if tests else None
-
-
 def pending_changes(timeline: dict) -> list[ParameterChange]:
     return [c for c in timeline.get("parameter_changes") or [] if c.status == ParameterChange.Status.PENDING]
-
-
-def terminal_actions(*, actor, terminal: Terminal, timeline: dict) -> list[str]:
-    """The moves the page offers this actor now (the services check again)."""
-    status = terminal.status
-    placed = bool(timeline.get("installations") or timeline.get("shipments"))
-    test = latest_test(timeline)
-    offered = {
-        "allocate": status in FROM["allocate"],
-        "survey": status in FROM["survey"],
-        "ship": status in FROM["ship"],
-        "deliver": status in FROM["deliver"],
-        "install": status in FROM["install"],
-        "test": status in FROM["test"],
-        "parameters": status in EDITABLE,
-        "activate": status in FROM["activate"] and test is not None and test.passed,
-        "suspend": status in FROM["suspend"],
-        "reactivate": status in FROM["reactivate"] and terminal.merchant_id is not None,
-        "parameter_request": status in LIVE and not pending_changes(timeline),
-        "repair": status in FROM["repair"],
-        "return": status in FROM["return"],
-        "retire": status in FROM["retire"],
-        "delete": status in FROM["delete"] and not placed and timeline.get("installations") is not None,
-    }
-    return [action for action, ok in offered.items() if ok and may(actor, action)]
