@@ -30,9 +30,9 @@ FROM = {
     "return": {status for status, targets in TERMINAL_MOVES.items() if T.IN_STOCK in targets},
     "retire": {status for status, targets in TERMINAL_MOVES.items() if T.RETIRED in targets},
     "delete": {T.IN_STOCK},
-    "parameters": EDITABLE,
-    "parameter_request": LIVE,
 }
+# Edits that are not status moves, open only in some statuses.
+OPEN_IN = {"parameters": EDITABLE, "parameter_request": LIVE}
 WHAT = {
     "allocate": gettext_lazy("allocation to a merchant"),
     "survey": gettext_lazy("a site survey"),
@@ -110,7 +110,7 @@ def _never_placed(actor, terminal):
 RULES = {"activate": _tested, "reactivate": _has_merchant, "parameter_request": _no_pending_change,
          "delete": _never_placed}
 ACTIONS = {
-    name: Action(name=name, permission=permission, from_statuses=frozenset(FROM.get(name, ())),
+    name: Action(name=name, permission=permission, from_statuses=frozenset(FROM.get(name) or OPEN_IN.get(name, ())),
                  label=LABELS.get(name, ""), what=WHAT.get(name, ""), audit_action=f"terminal.{name}",
                  rule=RULES.get(name))
     for name, permission in PERMS.items()
