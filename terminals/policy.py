@@ -13,7 +13,7 @@ from acquirer.models import User
 from acquirer.policy import Action, permitted
 from merchants.models import Merchant
 from terminals import roles
-from terminals.models import Terminal
+from terminals.models import ParameterChange, Terminal
 from terminals.workflow import LIVE, OPEN_TICKET_STATUSES, TERMINAL_MOVES
 
 EVERYONE = frozenset(User.Kind.values)
@@ -65,10 +65,63 @@ PERMS = {
     "repair": roles.RETIRE, "return": roles.RETIRE, "retire": roles.RETIRE,
     "delete": roles.MANAGE_STOCK, "serial": roles.MANAGE_STOCK,
 }
+# What the terminal page calls each move (the heading of its form).
+LABELS = {
+    "allocate": gettext_lazy("Allocate to a merchant"),
+    "survey": gettext_lazy("Record the site survey"),
+    "ship": gettext_lazy("Ship to the merchant"),
+    "deliver": gettext_lazy("Record the delivery (arrival inspection)"),
+    "install": gettext_lazy("Record the installation"),
+    "test": gettext_lazy("Record the go-live test"),
+    "parameters": gettext_lazy("Edit the parameters (before go-live)"),
+    "activate": gettext_lazy("Go live"),
+    "suspend": gettext_lazy("Suspend"),
+    "reactivate": gettext_lazy("Reactivate"),
+    "parameter_request": gettext_lazy("Request a parameter change"),
+    "repair": gettext_lazy("Send to repair"),
+    "return": gettext_lazy("Return to stock"),
+    "retire": gettext_lazy("Retire / scrap"),
+    "delete": gettext_lazy("Delete (entered by mistake)"),
+}
+
+
+# Rules beyond status (actor, terminal) -> refusal or None, in the services' words. The services check them
+# again on the locked row.
+def _tested(actor, terminal):
+    latest = terminal.tests.order_by("-tested_at", "-id").first()
+    if latest is None or not latest.passed:
+        return _("Activating an untested terminal is refused: terminal %(serial)s needs a passed test (sign-in, "
+                 "test sale and void) after its installation.") % {"serial": terminal.serial_number}
+    return None
+
+
+def _has_merchant(actor, terminal):
+    if terminal.merchant_id is None:
+        return _("Terminal %(serial)s has no merchant.") % {"serial": terminal.serial_number}
+    return None
+
+
+def _no_pending_change(actor, terminal):
+    if terminal.parameter_changes.filter(status=ParameterChange.Status.PENDING).exists():
+        return _("A parameter change of terminal %(serial)s is already waiting for approval.") % {
+            "serial": terminal.serial_number}
+    return None
+
+
+def _never_placed(actor, terminal):
+    if terminal.installations.exists() or terminal.shipments.exists():
+        return _("Only a terminal in stock that was never placed at a merchant can be deleted; retire terminal "
+                 "%(serial)s instead.") % {"serial": terminal.serial_number}
+    return None
+
+
+RULES = {"activate": _tested, "reactivate": _has_merchant, "parameter_request": _no_pending_change,
+         "delete": _never_placed}
 ACTIONS = {
     name: Action(name=name, permission=permission,
                  from_statuses=frozenset(FROM.get(name) or PARAMETER_FROM.get(name, ())),
-                 what=WHAT.get(name, ""), audit_action=f"terminal.{name}")
+                 label=LABELS.get(name, ""), what=WHAT.get(name, ""), audit_action=f"terminal.{name}",
+                 rule=RULES.get(name))
     for name, permission in PERMS.items()
 }
 

@@ -6,9 +6,7 @@ Its URL patterns live here and are included under /ops/calendar/ by one line in 
 from datetime import date
 
 from django import forms
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +23,9 @@ from acquirer.calendar import (
     year_entries,
     year_known,
 )
-from acquirer.exceptions import DomainError
 from acquirer.models import WorkingDayOverride
 from acquirer.services.calendar import working_day_override_add, working_day_override_remove
+from acquirer.views.actions import ActionView
 
 VIEW = "acquirer.view_workingdayoverride"
 MANAGE = "acquirer.manage_calendar"
@@ -42,6 +40,13 @@ class OverrideForm(forms.Form):
                            help_text=gettext_lazy("Where it was announced, e.g. the State Council notice."))
 
 
+CHOOSE_ENTRY = gettext_lazy("Choose a calendar entry to remove.")
+
+
+class RemoveForm(forms.Form):
+    override = forms.IntegerField(error_messages={"required": CHOOSE_ENTRY, "invalid": CHOOSE_ENTRY})
+
+
 def _year(request) -> int:
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
@@ -52,8 +57,8 @@ def _year(request) -> int:
     return year
 
 
-def _to_year(year: int):
-    return redirect(f"{reverse('ops:calendar')}?year={year}")
+def _year_url(year: int) -> str:
+    return f"{reverse('ops:calendar')}?year={year}"
 
 
 class CalendarView(OpsView, TemplateView):
@@ -75,45 +80,41 @@ class CalendarView(OpsView, TemplateView):
         return ctx
 
 
-class CalendarOverrideAddView(CalendarView):
-    permission_required = (MANAGE,)
-    http_method_names = ["post"]
+class CalendarOverrideAddView(ActionView, CalendarView):
+    """A refused entry shows the year it was meant for, with the form and the reason."""
 
-    def post(self, request):
-        form = OverrideForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                override = working_day_override_add(actor=request.user, day=data["day"], kind=data["kind"],
-                                                    name=data["name"], note=data["note"])
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("%(entry)s added to the calendar.") % {"entry": override})
-                return _to_year(override.date.year)
+    permission_required = (MANAGE,)
+    template_name = CalendarView.template_name
+    form_class = OverrideForm
+
+    def render_form(self, form):
         year = form.cleaned_data["day"].year if form.cleaned_data.get("day") else timezone.localdate().year
         return self.render_to_response(self.get_context_data(form=form, year=year))
 
+    def perform(self, form, obj):
+        data = form.cleaned_data
+        self.object = working_day_override_add(actor=self.request.user, day=data["day"], kind=data["kind"],
+                                               name=data["name"], note=data["note"])
+        return _("%(entry)s added to the calendar.") % {"entry": self.object}
 
-class CalendarOverrideRemoveView(OpsView):
+    def get_success_url(self, override):
+        return _year_url(override.date.year)
+
+
+class CalendarOverrideRemoveView(ActionView, OpsView):
+    """The entry to remove comes in the POST body; without one the calendar says so."""
+
     permission_required = (MANAGE,)
-    http_method_names = ["post"]
+    form_class = RemoveForm
 
-    def post(self, request):
-        try:
-            pk = int(request.POST.get("override", ""))
-        except ValueError:
-            messages.error(request, _("Choose a calendar entry to remove."))
-            return redirect("ops:calendar")
-        override = working_day_override_get(actor=request.user, pk=pk)
-        entry, year = str(override), override.date.year
-        try:
-            working_day_override_remove(actor=request.user, override=override)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("%(entry)s removed from the calendar.") % {"entry": entry})
-        return _to_year(year)
+    def perform(self, form, obj):
+        self.object = override = working_day_override_get(actor=self.request.user, pk=form.cleaned_data["override"])
+        entry = str(override)
+        working_day_override_remove(actor=self.request.user, override=override)
+        return _("%(entry)s removed from the calendar.") % {"entry": entry}
+
+    def get_success_url(self, override):
+        return _year_url(override.date.year) if override is not None else reverse("ops:calendar")
 
 
 urlpatterns = [

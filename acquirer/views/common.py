@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -20,10 +21,12 @@ from acquirer.outbox import outbox_backlog
 from acquirer.selectors import job_overview, notification_get, notification_list
 from acquirer.services.notifications import notification_mark_read, notifications_mark_all_read
 from acquirer.services.users import user_set_language
+from acquirer.views.actions import ActionView
 
 
 class LanguageSwitchView(PublicView):
-    """Django's language switch; a signed-in user's choice is also saved for e-mails and next logins."""
+    """Django's language switch; a signed-in user's choice is also saved for e-mails and next logins. Not an
+    ``ActionView``: Django's ``set_language`` reads the POST and chooses where to go back to."""
 
     http_method_names = ["post"]
 
@@ -58,23 +61,29 @@ class NotificationListView(UserView, ListView):
         return notification_list(actor=self.request.user)
 
 
-class NotificationReadView(UserView):
-    http_method_names = ["post"]
+class NotificationReadView(ActionView, UserView):
+    """Mark one notification read and open what it is about (a page of ours only)."""
 
-    def post(self, request, pk):
-        notification = notification_get(actor=request.user, pk=pk)
-        notification_mark_read(actor=request.user, notification=notification)
+    def get_object(self, pk):
+        return notification_get(actor=self.request.user, pk=pk)
+
+    def perform(self, form, notification):
+        notification_mark_read(actor=self.request.user, notification=notification)
+        return ""
+
+    def get_success_url(self, notification):
         if notification.url and notification.url.startswith("/"):
-            return redirect(notification.url)
-        return redirect("notifications")
+            return notification.url
+        return reverse("notifications")
 
 
-class NotificationReadAllView(UserView):
-    http_method_names = ["post"]
+class NotificationReadAllView(ActionView, UserView):
+    def perform(self, form, obj):
+        notifications_mark_all_read(actor=self.request.user)
+        return ""
 
-    def post(self, request):
-        notifications_mark_all_read(actor=request.user)
-        return redirect("notifications")
+    def get_success_url(self, obj):
+        return reverse("notifications")
 
 
 def _broker_ok() -> bool:

@@ -1,12 +1,11 @@
 """Staff area (/ops/): dashboard, scheduled jobs, user accounts."""
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
 from acquirer.access import OpsView
-from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.schedule import job_title
 from acquirer.selectors import (
@@ -21,7 +20,7 @@ from acquirer.selectors import (
 )
 from acquirer.services.jobs import job_run_request
 from acquirer.services.users import user_disable, user_enable, user_unlock
-from acquirer.views.actions import ObjectActionMixin, redirect_to_detail
+from acquirer.views.actions import ActionView
 
 
 class OpsHomeView(OpsView, TemplateView):
@@ -48,23 +47,23 @@ class JobListView(OpsView, TemplateView):
         return ctx
 
 
-class JobRunNowView(OpsView):
+class JobRunNowView(ActionView, OpsView):
     permission_required = ("acquirer.run_job",)
-    http_method_names = ["post"]
 
-    def post(self, request, job):
-        try:
-            message = job_run_request(actor=request.user, job=job)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            if message.sent_at:
-                messages.success(request, _("Job %(job)s queued; its run will appear below.")
-                                 % {"job": job_title(job)})
-            else:  # the broker did not take it: the outbox relay sends it once the task queue is back
-                messages.warning(request, _("The task queue is unreachable right now. Job %(job)s is saved and "
-                                            "will start as soon as the queue is back.") % {"job": job_title(job)})
-        return redirect("ops:job-list")
+    def get_object(self, job):
+        return job
+
+    def perform(self, form, job):
+        message = job_run_request(actor=self.request.user, job=job)
+        if message.sent_at:
+            return _("Job %(job)s queued; its run will appear below.") % {"job": job_title(job)}
+        # the broker did not take it: the outbox relay sends it once the task queue is back
+        messages.warning(self.request, _("The task queue is unreachable right now. Job %(job)s is saved and will "
+                                         "start as soon as the queue is back.") % {"job": job_title(job)})
+        return ""
+
+    def get_success_url(self, job):
+        return reverse("ops:job-list")
 
 
 class BackupListView(OpsView, ListView):
@@ -111,30 +110,32 @@ class UserDetailView(OpsView, TemplateView):
         return ctx
 
 
-class _UserActionView(ObjectActionMixin, OpsView):
+class _UserActionView(ActionView, OpsView):
     permission_required = ("acquirer.manage_users",)
-    needs_reason = True
-    redirect_to = redirect_to_detail("ops:user-detail")
+    form_class = ReasonForm
 
-    def get_object(self, request, pk):
-        return user_get(actor=request.user, pk=pk)
+    def get_object(self, pk):
+        return user_get(actor=self.request.user, pk=pk)
+
+    def get_success_url(self, subject):
+        return reverse("ops:user-detail", kwargs={"pk": subject.pk})
 
 
 class UserDisableView(_UserActionView):
-    def act(self, actor, subject, reason):
-        user_disable(actor=actor, user=subject, reason=reason)
+    def perform(self, form, subject):
+        user_disable(actor=self.request.user, user=subject, reason=form.cleaned_data["reason"])
         return _("Account %(user)s disabled; its sessions were ended.") % {"user": subject.username}
 
 
 class UserEnableView(_UserActionView):
-    def act(self, actor, subject, reason):
-        user_enable(actor=actor, user=subject, reason=reason)
+    def perform(self, form, subject):
+        user_enable(actor=self.request.user, user=subject, reason=form.cleaned_data["reason"])
         return _("Account %(user)s enabled.") % {"user": subject.username}
 
 
 class UserUnlockView(_UserActionView):
-    needs_reason = False
+    form_class = None
 
-    def act(self, actor, subject, reason):
-        user_unlock(actor=actor, user=subject)
+    def perform(self, form, subject):
+        user_unlock(actor=self.request.user, user=subject)
         return _("Account %(user)s unlocked.") % {"user": subject.username}

@@ -11,7 +11,7 @@ from acquirer.access import OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.selectors import user_list
-from acquirer.views.actions import flash_form_errors
+from acquirer.views.actions import ActionView
 from merchants import roles
 from merchants.forms.merchants import STEPS, NoteForm, QueueFilterForm, ReasonForm, RepresentativeForm, RiskOverrideForm
 from merchants.models import MerchantDocument, SettlementAccount
@@ -41,12 +41,11 @@ def _save_step(actor, merchant, step: str, form) -> None:
                                         data={name: form.cleaned_data[name] for name in form.Meta.fields})
 
 
-def _flash(request, error: DomainError) -> None:
-    messages.error(request, str(error))
-
-
 class _StepMixin:
-    """GET shows one step of the application; POST saves it (save as draft) and goes to the next."""
+    """GET shows one step of the application; POST saves it (save as draft) and goes to the next.
+
+    Not an ``ActionView``: one handler serves GET and POST of a wizard whose form, template context and next
+    page all depend on the step in the URL, and a saved step carries the form's warnings on."""
 
     template_name = "merchants/application/step.html"
     area = "portal"
@@ -67,7 +66,7 @@ class _StepMixin:
                 try:
                     _save_step(request.user, merchant, step, form)
                 except DomainError as error:
-                    _flash(request, error)
+                    messages.error(request, str(error))
                 else:
                     messages.success(request, _("Saved."))
                     for warning in getattr(form.fields.get("legal_rep_id"), "warnings", []):
@@ -123,18 +122,16 @@ class ApplicationStepView(PortalView, _StepMixin, TemplateView):
         return self.dispatch_step(request, step)
 
 
-class ApplicationSubmitView(PortalView):
-    http_method_names = ["post"]
+class ApplicationSubmitView(ActionView, PortalView):
+    def get_object(self):
+        return merchant_for_user(actor=self.request.user)
 
-    def post(self, request):
-        merchant = merchant_for_user(actor=request.user)
-        try:
-            svc.merchant_submit(actor=request.user, merchant=merchant)
-        except DomainError as error:
-            _flash(request, error)
-        else:
-            messages.success(request, _("Your application was submitted. We will tell you when it has been reviewed."))
-        return redirect("portal:application")
+    def perform(self, form, merchant):
+        svc.merchant_submit(actor=self.request.user, merchant=merchant)
+        return _("Your application was submitted. We will tell you when it has been reviewed.")
+
+    def get_success_url(self, merchant):
+        return reverse("portal:application")
 
 
 # --- ops ---------------------------------------------------------------------------------------
@@ -174,133 +171,118 @@ class StaffStepView(OpsView, _StepMixin, TemplateView):
         return self.dispatch_step(request, step)
 
 
-class _MerchantActionView(OpsView):
-    """POST-only review actions on one merchant; the service checks the actor's rights again."""
+class _MerchantActionView(ActionView, OpsView):
+    """Review actions on one merchant; they go back to the merchant page (the service checks the rights again)."""
 
-    http_method_names = ["post"]
     permission_required = (roles.VIEW,)
-    form_class = None
-    success = ""
 
-    def act(self, actor, merchant, data):
-        raise NotImplementedError
+    def get_object(self, pk):
+        return merchant_get(actor=self.request.user, pk=pk)
 
-    def post(self, request, pk):
-        merchant = merchant_get(actor=request.user, pk=pk)
-        data = {}
-        if self.form_class is not None:
-            form = self.form_class(request.POST)
-            if not form.is_valid():
-                flash_form_errors(request, form)
-                return redirect("ops:merchant-detail", pk=pk)
-            data = form.cleaned_data
-        try:
-            self.act(request.user, merchant, data)
-        except DomainError as error:
-            _flash(request, error)
-        else:
-            messages.success(request, self.success)
-        return redirect("ops:merchant-detail", pk=pk)
+    def get_success_url(self, merchant):
+        return reverse("ops:merchant-detail", kwargs={"pk": merchant.pk})
 
 
 class MerchantSubmitView(_MerchantActionView):
     permission_required = (roles.REVIEW,)
-    success = _("Application submitted on the merchant's behalf.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_submit(actor=actor, merchant=merchant)
+    def perform(self, form, merchant):
+        svc.merchant_submit(actor=self.request.user, merchant=merchant)
+        return _("Application submitted on the merchant's behalf.")
 
 
 class MerchantAssignView(_MerchantActionView):
     permission_required = (roles.REVIEW,)
-    success = _("Reviewer assigned.")
 
-    def act(self, actor, merchant, data):
+    def perform(self, form, merchant):
+        actor = self.request.user
         reviewer_id = self.request.POST.get("reviewer")
         reviewer = next((u for u in user_list(actor=actor).filter(kind=User.Kind.STAFF)
                          if str(u.pk) == reviewer_id), None)
         if reviewer is None:
             raise DomainError(_("Choose a reviewer."))
         svc.merchant_assign(actor=actor, merchant=merchant, reviewer=reviewer)
+        return _("Reviewer assigned.")
 
 
 class MerchantStartReviewView(_MerchantActionView):
     permission_required = (roles.REVIEW,)
-    success = _("Review started.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_start_review(actor=actor, merchant=merchant)
+    def perform(self, form, merchant):
+        svc.merchant_start_review(actor=self.request.user, merchant=merchant)
+        return _("Review started.")
 
 
 class MerchantRequestInfoView(_MerchantActionView):
     permission_required = (roles.REVIEW,)
     form_class = ReasonForm
-    success = _("The merchant was asked for more information.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_request_info(actor=actor, merchant=merchant, note=data["reason"])
+    def perform(self, form, merchant):
+        svc.merchant_request_info(actor=self.request.user, merchant=merchant, note=form.cleaned_data["reason"])
+        return _("The merchant was asked for more information.")
 
 
 class MerchantApproveView(_MerchantActionView):
     permission_required = (roles.REVIEW,)
     form_class = NoteForm
-    success = _("Approval recorded.")
 
-    def act(self, actor, merchant, data):
-        merchant = svc.merchant_approve(actor=actor, merchant=merchant, note=data.get("note", ""))
+    def perform(self, form, merchant):
+        merchant = svc.merchant_approve(actor=self.request.user, merchant=merchant,
+                                        note=form.cleaned_data.get("note", ""))
         if merchant.status != "approved":
-            self.success = _("First approval recorded; an operations manager must give the second approval.")
+            return _("First approval recorded; an operations manager must give the second approval.")
+        return _("Approval recorded.")
 
 
 class MerchantRejectView(_MerchantActionView):
     permission_required = (roles.REVIEW,)
     form_class = ReasonForm
-    success = _("Application rejected.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_reject(actor=actor, merchant=merchant, reason=data["reason"])
+    def perform(self, form, merchant):
+        svc.merchant_reject(actor=self.request.user, merchant=merchant, reason=form.cleaned_data["reason"])
+        return _("Application rejected.")
 
 
 class MerchantActivateView(_MerchantActionView):
-    success = _("Merchant is active.")
-
-    def act(self, actor, merchant, data):
-        svc.merchant_activate(actor=actor, merchant=merchant)
+    def perform(self, form, merchant):
+        svc.merchant_activate(actor=self.request.user, merchant=merchant)
+        return _("Merchant is active.")
 
 
 class MerchantSuspendView(_MerchantActionView):
     permission_required = (roles.SUSPEND,)
     form_class = ReasonForm
-    success = _("Merchant suspended.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_suspend(actor=actor, merchant=merchant, reason=data["reason"])
+    def perform(self, form, merchant):
+        svc.merchant_suspend(actor=self.request.user, merchant=merchant, reason=form.cleaned_data["reason"])
+        return _("Merchant suspended.")
 
 
 class MerchantTerminateView(_MerchantActionView):
     permission_required = (roles.TERMINATE,)
     form_class = ReasonForm
-    success = _("Merchant relationship terminated.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_terminate(actor=actor, merchant=merchant, reason=data["reason"])
+    def perform(self, form, merchant):
+        svc.merchant_terminate(actor=self.request.user, merchant=merchant, reason=form.cleaned_data["reason"])
+        return _("Merchant relationship terminated.")
 
 
 class MerchantRiskOverrideView(_MerchantActionView):
     permission_required = (roles.OVERRIDE_RISK,)
     form_class = RiskOverrideForm
-    success = _("Risk rating overridden.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_risk_override(actor=actor, merchant=merchant, level=data["level"], reason=data["reason"])
+    def perform(self, form, merchant):
+        svc.merchant_risk_override(actor=self.request.user, merchant=merchant, level=form.cleaned_data["level"],
+                                   reason=form.cleaned_data["reason"])
+        return _("Risk rating overridden.")
 
 
 class MerchantRiskRefreshView(_MerchantActionView):
     permission_required = (roles.REVIEW,)
-    success = _("Risk rating recomputed.")
 
-    def act(self, actor, merchant, data):
-        svc.merchant_risk_refresh(actor=actor, merchant=merchant)
+    def perform(self, form, merchant):
+        svc.merchant_risk_refresh(actor=self.request.user, merchant=merchant)
+        return _("Risk rating recomputed.")
 
 
 class MerchantExportView(OpsView):

@@ -3,17 +3,15 @@ encrypted KYC value. URL lists are wired into merchants/urls.py under ops: and a
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
 from acquirer.access import AuditorView, OpsView
-from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
-from acquirer.views.actions import flash_form_errors
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants import roles
 from merchants.forms.kyc import BlacklistEntryForm, BlacklistSearchForm
 from merchants.selectors.blacklist import blacklist_get, blacklist_list
@@ -52,53 +50,44 @@ class AuditBlacklistListView(AuditorView, BlacklistListMixin, ListView):
     pass
 
 
-class BlacklistAddView(OpsView, TemplateView):
+class BlacklistAddView(ActionView, OpsView):
+    http_method_names = PAGE_METHODS
     template_name = "merchants/ops/blacklist_add.html"
     permission_required = (roles.MANAGE_BLACKLIST,)
+    form_class = BlacklistEntryForm
 
-    def get(self, request):
-        return self.render_to_response(self.get_context_data(form=BlacklistEntryForm()))
+    def perform(self, form, obj):
+        data = form.cleaned_data
+        entry = blacklist_add(actor=self.request.user, uscc=data["uscc"], person_id=data["person_id"],
+                              name=data["name"], reason=data["reason"], source=data["source"])
+        for warning in form.fields["person_id"].warnings:
+            messages.warning(self.request, warning)
+        return _("Blacklist entry %(id)s added; %(count)d active merchant(s) suspended.") % {
+            "id": entry.pk, "count": len(entry.suspended_merchant_ids)}
 
-    def post(self, request):
-        form = BlacklistEntryForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                entry = blacklist_add(actor=request.user, uscc=data["uscc"], person_id=data["person_id"],
-                                      name=data["name"], reason=data["reason"], source=data["source"])
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                for warning in form.fields["person_id"].warnings:
-                    messages.warning(request, warning)
-                messages.success(request, _("Blacklist entry %(id)s added; %(count)d active merchant(s) suspended.")
-                                 % {"id": entry.pk, "count": len(entry.suspended_merchant_ids)})
-                return redirect("ops:blacklist-list")
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_url(self, obj):
+        return reverse("ops:blacklist-list")
 
 
-class BlacklistRemoveView(OpsView):
+class BlacklistRemoveView(ActionView, OpsView):
     permission_required = (roles.MANAGE_BLACKLIST,)
-    http_method_names = ["post"]
+    form_class = ReasonForm
 
-    def post(self, request, pk):
-        entry = blacklist_get(actor=request.user, pk=pk)
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-            return redirect("ops:blacklist-list")
-        try:
-            blacklist_remove(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("Blacklist entry %(id)s removed.") % {"id": entry.pk})
-        return redirect("ops:blacklist-list")
+    def get_object(self, pk):
+        return blacklist_get(actor=self.request.user, pk=pk)
+
+    def perform(self, form, entry):
+        blacklist_remove(actor=self.request.user, entry=entry, reason=form.cleaned_data["reason"])
+        return _("Blacklist entry %(id)s removed.") % {"id": entry.pk}
+
+    def get_success_url(self, entry):
+        return reverse("ops:blacklist-list")
 
 
 @method_decorator(never_cache, name="dispatch")
 class SecretRevealView(OpsView, TemplateView):
-    """The clear value of one encrypted field, on its own uncached page; every viewing is audited."""
+    """The clear value of one encrypted field, on its own uncached page; every viewing is audited. Not an
+    ``ActionView``: its POST answers with the page that shows the value, not with a redirect and a message."""
 
     template_name = "merchants/ops/secret_reveal.html"
     permission_required = (roles.VIEW_SECRETS,)

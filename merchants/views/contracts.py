@@ -3,18 +3,17 @@ terminate and withdraw them; auditors read them. Every PDF download is audited (
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView, PortalView
-from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.middleware import client_ip
 from acquirer.selectors import audit_history
-from acquirer.views.actions import ObjectActionMixin, flash_form_errors, redirect_to_detail
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
 from merchants import roles
 from merchants.forms.contracts import ContractAcceptForm, ContractForm
@@ -71,25 +70,31 @@ class PortalContractDetailView(PortalView):
         return _portal_detail(request, contract_get(actor=request.user, pk=pk))
 
 
-class PortalContractAcceptView(PortalView):
+class PortalContractAcceptView(ActionView, PortalView):
     """Accept exactly the text shown: the page posts the SHA-256 it displayed."""
 
-    http_method_names = ["post"]
+    template_name = DETAIL
+    form_class = ContractAcceptForm
 
-    def post(self, request, pk):
-        contract = contract_get(actor=request.user, pk=pk)
-        form = ContractAcceptForm(request.POST)
-        if not form.is_valid():
-            return _portal_detail(request, contract, form)
-        try:
-            contract_accept(actor=request.user, contract=contract, sha256=form.cleaned_data["sha256"],
-                            ip=client_ip(request))
-        except DomainError as error:
-            messages.error(request, str(error))
-            return _portal_detail(request, contract_get(actor=request.user, pk=pk))
-        messages.success(request, _("Thank you: you accepted contract version %(version)s. It takes effect when "
-                                    "we countersign it.") % {"version": contract.version})
-        return redirect("portal:contract-detail", pk=contract.pk)
+    def get_object(self, pk):
+        return contract_get(actor=self.request.user, pk=pk)
+
+    def render_form(self, form):
+        return _portal_detail(self.request, self.object, form)
+
+    def perform(self, form, contract):
+        contract_accept(actor=self.request.user, contract=contract, sha256=form.cleaned_data["sha256"],
+                        ip=client_ip(self.request))
+        return _("Thank you: you accepted contract version %(version)s. It takes effect when we countersign "
+                 "it.") % {"version": contract.version}
+
+    def refused(self, form, error):
+        """The refusal as a message above the contract as it is now (it may have changed meanwhile)."""
+        messages.error(self.request, str(error))
+        return _portal_detail(self.request, contract_get(actor=self.request.user, pk=self.object.pk))
+
+    def get_success_url(self, contract):
+        return reverse("portal:contract-detail", kwargs={"pk": contract.pk})
 
 
 class PortalContractPdfView(PortalView):
@@ -110,28 +115,28 @@ class OpsContractListView(OpsView, TemplateView):
         return ctx
 
 
-class OpsContractCreateView(OpsView):
+class OpsContractCreateView(ActionView, OpsView):
+    http_method_names = PAGE_METHODS
     permission_required = (roles.MANAGE_CONTRACTS,)
     template_name = "merchants/contracts/ops_form.html"
+    form_class = ContractForm
 
-    def get(self, request, merchant_pk):
-        merchant = merchant_get(actor=request.user, pk=merchant_pk)
-        form = ContractForm(initial=ContractForm.initial_for(today=timezone.localdate()))
-        return render(request, self.template_name, {"merchant": merchant, "form": form})
+    def get_object(self, merchant_pk):
+        return merchant_get(actor=self.request.user, pk=merchant_pk)
 
-    def post(self, request, merchant_pk):
-        merchant = merchant_get(actor=request.user, pk=merchant_pk)
-        form = ContractForm(request.POST)
-        if form.is_valid():
-            try:
-                contract = contract_draft(actor=request.user, merchant=merchant, **form.terms())
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Contract version %(version)s drafted. Check it, then offer it to the "
-                                            "merchant.") % {"version": contract.version})
-                return redirect("ops:contract-detail", pk=contract.pk)
-        return render(request, self.template_name, {"merchant": merchant, "form": form})
+    def get_form_kwargs(self):
+        return {"initial": ContractForm.initial_for(today=timezone.localdate())}
+
+    def render_form(self, form):
+        return render(self.request, self.template_name, {"merchant": self.object, "form": form})
+
+    def perform(self, form, merchant):
+        self.object = contract_draft(actor=self.request.user, merchant=merchant, **form.terms())
+        return _("Contract version %(version)s drafted. Check it, then offer it to the merchant.") % {
+            "version": self.object.version}
+
+    def get_success_url(self, contract):
+        return reverse("ops:contract-detail", kwargs={"pk": contract.pk})
 
 
 def _ops_detail(request, contract: Contract, amend_form=None):
@@ -155,61 +160,53 @@ class OpsContractDetailView(OpsView):
         return _ops_detail(request, contract_get(actor=request.user, pk=pk))
 
 
-class _OpsContractActionView(ObjectActionMixin, OpsView):
+class _OpsContractActionView(ActionView, OpsView):
     permission_required = (roles.MANAGE_CONTRACTS,)
-    redirect_to = redirect_to_detail("ops:contract-detail")
 
-    def get_object(self, request, pk):
-        return contract_get(actor=request.user, pk=pk)
+    def get_object(self, pk):
+        return contract_get(actor=self.request.user, pk=pk)
+
+    def get_success_url(self, contract):
+        return reverse("ops:contract-detail", kwargs={"pk": contract.pk})
 
 
 class OpsContractOfferView(_OpsContractActionView):
-    def act(self, actor, contract, reason):
-        contract_offer(actor=actor, contract=contract)
+    def perform(self, form, contract):
+        contract_offer(actor=self.request.user, contract=contract)
         return _("Contract version %(version)s offered to the merchant.") % {"version": contract.version}
 
 
 class OpsContractCountersignView(_OpsContractActionView):
-    def act(self, actor, contract, reason):
-        contract_countersign(actor=actor, contract=contract)
+    def perform(self, form, contract):
+        contract_countersign(actor=self.request.user, contract=contract)
         return _("Contract version %(version)s countersigned: it is now in force.") % {"version": contract.version}
 
 
 class OpsContractTerminateView(_OpsContractActionView):
-    needs_reason = True
+    form_class = ReasonForm
 
-    def act(self, actor, contract, reason):
-        contract_terminate(actor=actor, contract=contract, reason=reason)
+    def perform(self, form, contract):
+        contract_terminate(actor=self.request.user, contract=contract, reason=form.cleaned_data["reason"])
         return _("Contract version %(version)s terminated.") % {"version": contract.version}
 
 
 class OpsContractWithdrawView(_OpsContractActionView):
-    needs_reason = True
+    form_class = ReasonForm
 
-    def act(self, actor, contract, reason):
-        contract_withdraw(actor=actor, contract=contract, reason=reason)
+    def perform(self, form, contract):
+        contract_withdraw(actor=self.request.user, contract=contract, reason=form.cleaned_data["reason"])
         return _("Contract version %(version)s withdrawn.") % {"version": contract.version}
 
 
-class OpsContractAmendView(OpsView):
-    permission_required = (roles.MANAGE_CONTRACTS,)
-    http_method_names = ["post"]
+class OpsContractAmendView(_OpsContractActionView):
+    """The amendment is drafted as a new version; success leads to it, a refusal back to the old one."""
 
-    def post(self, request, pk):
-        contract = contract_get(actor=request.user, pk=pk)
-        form = ContractForm(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-            return redirect("ops:contract-detail", pk=contract.pk)
-        try:
-            amended = contract_amend(actor=request.user, contract=contract, **form.terms())
-        except DomainError as error:
-            messages.error(request, str(error))
-            return redirect("ops:contract-detail", pk=contract.pk)
-        messages.success(request, _("Amendment drafted as version %(version)s; version %(old)s stays in force until "
-                                    "the new one is countersigned.") % {"version": amended.version,
-                                                                        "old": contract.version})
-        return redirect("ops:contract-detail", pk=amended.pk)
+    form_class = ContractForm
+
+    def perform(self, form, contract):
+        self.object = contract_amend(actor=self.request.user, contract=contract, **form.terms())
+        return _("Amendment drafted as version %(version)s; version %(old)s stays in force until the new one is "
+                 "countersigned.") % {"version": self.object.version, "old": contract.version}
 
 
 class OpsContractPdfView(OpsView):

@@ -4,10 +4,8 @@ attachments, and every download is audited by the service."""
 
 from datetime import timedelta
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -15,7 +13,7 @@ from django.views.generic import TemplateView
 from acquirer import policy
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
-from acquirer.views.actions import flash_form_errors
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants import roles
 from merchants.forms.documents import DocumentDecisionForm, DocumentUploadForm
 from merchants.policy import DECIDE_DOCUMENT
@@ -42,18 +40,18 @@ def _overview(actor, merchant) -> dict:
             "expiring_before": timezone.localdate() + timedelta(days=EXPIRY_WARNING_DAYS)}
 
 
-def _upload(request, merchant, form) -> bool:
-    """Run the upload service for a valid form; on refusal put the reason on the form."""
-    if not form.is_valid():
-        return False
-    try:
-        svc.document_upload(actor=request.user, merchant=merchant, kind=form.cleaned_data["kind"],
+class _UploadView(ActionView):
+    """Upload one document of ``self.object`` (a merchant); a refused file shows the page again with the reason."""
+
+    form_class = DocumentUploadForm
+
+    def perform(self, form, merchant):
+        svc.document_upload(actor=self.request.user, merchant=merchant, kind=form.cleaned_data["kind"],
                             uploaded_file=form.cleaned_data["file"], expires_on=form.cleaned_data["expires_on"])
-    except DomainError as error:
-        form.add_error(None, str(error))
-        return False
-    messages.success(request, _("Document uploaded. It will be checked by a reviewer."))
-    return True
+        return _("Document uploaded. It will be checked by a reviewer.")
+
+    def render_form(self, form):
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 # --- portal ------------------------------------------------------------------------------------
@@ -68,16 +66,16 @@ class PortalDocumentListView(PortalView, TemplateView):
         return ctx
 
 
-class PortalDocumentUploadView(PortalDocumentListView):
+class PortalDocumentUploadView(_UploadView, PortalDocumentListView):
     """POST only: a valid upload goes back to the list; a refused one shows the list with the reason."""
 
-    http_method_names = ["post"]
+    template_name = PortalDocumentListView.template_name
 
-    def post(self, request):
-        form = DocumentUploadForm(request.POST, request.FILES)
-        if _upload(request, merchant_for_user(actor=request.user), form):
-            return redirect("portal:document-list")
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_object(self):
+        return merchant_for_user(actor=self.request.user)
+
+    def get_success_url(self, merchant):
+        return reverse("portal:document-list")
 
 
 class PortalDocumentDownloadView(PortalView, _DownloadMixin):
@@ -101,44 +99,39 @@ class OpsDocumentListView(OpsView, TemplateView):
         return ctx
 
 
-class OpsDocumentUploadView(OpsView, TemplateView):
+class OpsDocumentUploadView(_UploadView, OpsView, TemplateView):
     """A reviewer uploads a document received from the merchant (then may not approve the application)."""
 
+    http_method_names = PAGE_METHODS
     template_name = "merchants/documents/upload.html"
     permission_required = (roles.REVIEW,)
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_object(self, merchant_pk):
+        return merchant_get(actor=self.request.user, pk=merchant_pk)
+
+    def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(merchant=merchant_get(actor=self.request.user, pk=self.kwargs["merchant_pk"]),
-                   form=form or DocumentUploadForm())
+        ctx["merchant"] = self.object
         return ctx
 
-    def post(self, request, merchant_pk):
-        merchant = merchant_get(actor=request.user, pk=merchant_pk)
-        form = DocumentUploadForm(request.POST, request.FILES)
-        if _upload(request, merchant, form):
-            return redirect("ops:document-list", merchant_pk=merchant.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_success_url(self, merchant):
+        return reverse("ops:document-list", kwargs={"merchant_pk": merchant.pk})
 
 
-class OpsDocumentDecideView(OpsView):
-    http_method_names = ["post"]
+class OpsDocumentDecideView(ActionView, OpsView):
     permission_required = (roles.REVIEW,)
+    form_class = DocumentDecisionForm
 
-    def post(self, request, pk):
-        document = document_get(actor=request.user, pk=pk)
-        form = DocumentDecisionForm(request.POST)
-        if form.is_valid():
-            try:
-                svc.document_decide(actor=request.user, document=document, decision=form.cleaned_data["decision"],
-                                    reason=form.cleaned_data["reason"])
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Decision recorded."))
-        else:
-            flash_form_errors(request, form)
-        return redirect("ops:document-list", merchant_pk=document.merchant_id)
+    def get_object(self, pk):
+        return document_get(actor=self.request.user, pk=pk)
+
+    def perform(self, form, document):
+        svc.document_decide(actor=self.request.user, document=document, decision=form.cleaned_data["decision"],
+                            reason=form.cleaned_data["reason"])
+        return _("Decision recorded.")
+
+    def get_success_url(self, document):
+        return reverse("ops:document-list", kwargs={"merchant_pk": document.merchant_id})
 
 
 class OpsDocumentDownloadView(OpsView, _DownloadMixin):

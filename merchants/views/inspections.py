@@ -1,17 +1,16 @@
 """On-site inspections (巡检): the plan (ops and audit), recording an inspection with photos (ops),
 and photo downloads through an authorized, audited view."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants import roles
 from merchants.forms.documents import InspectionForm
 from merchants.selectors.documents import inspection_list, inspection_photo_get, inspection_plan
@@ -46,34 +45,34 @@ class OpsInspectionListView(OpsView, _PlanMixin, TemplateView):
     permission_required = (roles.VIEW_INSPECTION,)
 
 
-class OpsInspectionCreateView(OpsView, TemplateView):
+class OpsInspectionCreateView(ActionView, OpsView, TemplateView):
+    http_method_names = PAGE_METHODS
     template_name = "merchants/inspections/create.html"
     permission_required = (roles.INSPECT,)
+    form_class = InspectionForm
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_object(self, merchant_pk):
+        return merchant_get(actor=self.request.user, pk=merchant_pk)
+
+    def get_form_kwargs(self):
+        return {"initial": {"performed_on": timezone.localdate()}}
+
+    def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        actor = self.request.user
-        merchant = merchant_get(actor=actor, pk=self.kwargs["merchant_pk"])
-        ctx.update(merchant=merchant, form=form or InspectionForm(initial={"performed_on": timezone.localdate()}),
-                   inspections=inspection_list(actor=actor, merchant=merchant)[:10],
+        merchant = self.object
+        ctx.update(merchant=merchant, inspections=inspection_list(actor=self.request.user, merchant=merchant)[:10],
                    inspectable=merchant.status in svc.INSPECTABLE)
         return ctx
 
-    def post(self, request, merchant_pk):
-        merchant = merchant_get(actor=request.user, pk=merchant_pk)
-        form = InspectionForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                svc.inspection_record(actor=request.user, merchant=merchant, performed_on=data["performed_on"],
-                                      checklist=form.checklist(), findings=data["findings"],
-                                      outcome=data["outcome"], photos=data["photos"])
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Inspection recorded; the next one is planned."))
-                return redirect("ops:inspection-list")
-        return self.render_to_response(self.get_context_data(form=form))
+    def perform(self, form, merchant):
+        data = form.cleaned_data
+        svc.inspection_record(actor=self.request.user, merchant=merchant, performed_on=data["performed_on"],
+                              checklist=form.checklist(), findings=data["findings"], outcome=data["outcome"],
+                              photos=data["photos"])
+        return _("Inspection recorded; the next one is planned.")
+
+    def get_success_url(self, merchant):
+        return reverse("ops:inspection-list")
 
 
 class OpsInspectionPhotoView(OpsView, _PhotoMixin):

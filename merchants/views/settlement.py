@@ -1,15 +1,14 @@
 """Settlement accounts: the merchant (or a reviewer on its behalf) requests one; staff verify it and a
 second person approves it. Pages show account numbers masked only."""
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import OpsView, PortalView
-from acquirer.exceptions import DomainError
-from acquirer.views.actions import ObjectActionMixin
+from acquirer.forms import ReasonForm
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants import roles
 from merchants.forms.contracts import SettlementAccountForm
 from merchants.selectors.contracts import settlement_account_get, settlement_account_list, settlement_queue
@@ -23,20 +22,6 @@ from merchants.services.settlement import (
 )
 
 FORM = "merchants/settlement/form.html"
-
-
-def _request(request, merchant, form) -> bool:
-    """Call the service with a valid form; a refusal becomes a form error. True when saved."""
-    if not form.is_valid():
-        return False
-    try:
-        settlement_account_request(actor=request.user, merchant=merchant, **form.cleaned_data)
-    except DomainError as error:
-        form.add_error(None, str(error))
-        return False
-    messages.success(request, _("Settlement account submitted: it is used once it has been verified and approved "
-                                "by a second person."))
-    return True
 
 
 def _initial(merchant) -> dict:
@@ -56,18 +41,34 @@ class PortalSettlementListView(PortalView, TemplateView):
         return ctx
 
 
-class PortalSettlementRequestView(PortalView):
-    def get(self, request):
-        merchant = merchant_for_user(actor=request.user)
-        return render(request, FORM, {"merchant": merchant, "form": SettlementAccountForm(initial=_initial(merchant)),
-                                      "area": "portal"})
+class _SettlementRequestView(ActionView):
+    """The form for a new settlement account of ``self.object`` (a merchant), on its own page."""
 
-    def post(self, request):
-        merchant = merchant_for_user(actor=request.user)
-        form = SettlementAccountForm(request.POST)
-        if _request(request, merchant, form):
-            return redirect("portal:settlement-list")
-        return render(request, FORM, {"merchant": merchant, "form": form, "area": "portal"})
+    http_method_names = PAGE_METHODS
+    template_name = FORM
+    form_class = SettlementAccountForm
+    area = ""
+
+    def get_form_kwargs(self):
+        return {"initial": _initial(self.object)}
+
+    def render_form(self, form):
+        return render(self.request, FORM, {"merchant": self.object, "form": form, "area": self.area})
+
+    def perform(self, form, merchant):
+        settlement_account_request(actor=self.request.user, merchant=merchant, **form.cleaned_data)
+        return _("Settlement account submitted: it is used once it has been verified and approved by a second "
+                 "person.")
+
+
+class PortalSettlementRequestView(_SettlementRequestView, PortalView):
+    area = "portal"
+
+    def get_object(self):
+        return merchant_for_user(actor=self.request.user)
+
+    def get_success_url(self, merchant):
+        return reverse("portal:settlement-list")
 
 
 # --- ops --------------------------------------------------------------------------------------
@@ -83,53 +84,48 @@ class OpsSettlementQueueView(OpsView, TemplateView):
         return ctx
 
 
-class OpsSettlementRequestView(OpsView):
+class OpsSettlementRequestView(_SettlementRequestView, OpsView):
     """A reviewer enters the account on the merchant's behalf (and so may not approve the merchant)."""
 
     permission_required = (roles.REVIEW,)
+    area = "ops"
 
-    def get(self, request, merchant_pk):
-        merchant = merchant_get(actor=request.user, pk=merchant_pk)
-        return render(request, FORM, {"merchant": merchant, "form": SettlementAccountForm(initial=_initial(merchant)),
-                                      "area": "ops"})
+    def get_object(self, merchant_pk):
+        return merchant_get(actor=self.request.user, pk=merchant_pk)
 
-    def post(self, request, merchant_pk):
-        merchant = merchant_get(actor=request.user, pk=merchant_pk)
-        form = SettlementAccountForm(request.POST)
-        if _request(request, merchant, form):
-            return redirect("ops:settlement-queue")
-        return render(request, FORM, {"merchant": merchant, "form": form, "area": "ops"})
+    def get_success_url(self, merchant):
+        return reverse("ops:settlement-queue")
 
 
-class _OpsSettlementActionView(ObjectActionMixin, OpsView):
+class _OpsSettlementActionView(ActionView, OpsView):
     permission_required = (roles.APPROVE_SETTLEMENT,)
 
-    def get_object(self, request, pk):
-        return settlement_account_get(actor=request.user, pk=pk)
+    def get_object(self, pk):
+        return settlement_account_get(actor=self.request.user, pk=pk)
 
-    def redirect_to(self, account):
-        return redirect("ops:settlement-queue")
+    def get_success_url(self, account):
+        return reverse("ops:settlement-queue")
 
 
 class OpsSettlementVerifyView(_OpsSettlementActionView):
-    def act(self, actor, account, reason):
-        settlement_account_verify(actor=actor, account=account)
+    def perform(self, form, account):
+        settlement_account_verify(actor=self.request.user, account=account)
         return _("Account %(account)s verified; it now needs a second approval.") % {
             "account": account.account_number_masked}
 
 
 class OpsSettlementApproveView(_OpsSettlementActionView):
-    def act(self, actor, account, reason):
-        settlement_account_approve(actor=actor, account=account)
+    def perform(self, form, account):
+        settlement_account_approve(actor=self.request.user, account=account)
         return _("Account %(account)s approved: %(merchant)s is now settled to it.") % {
             "account": account.account_number_masked, "merchant": account.merchant}
 
 
 class OpsSettlementRejectView(_OpsSettlementActionView):
-    needs_reason = True
+    form_class = ReasonForm
 
-    def act(self, actor, account, reason):
-        settlement_account_reject(actor=actor, account=account, reason=reason)
+    def perform(self, form, account):
+        settlement_account_reject(actor=self.request.user, account=account, reason=form.cleaned_data["reason"])
         return _("Account %(account)s rejected.") % {"account": account.account_number_masked}
 
 

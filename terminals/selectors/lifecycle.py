@@ -5,7 +5,6 @@ from django.db.models import Q
 
 from acquirer.access import get_scoped, scope
 from acquirer.models import AuditEvent
-from acquirer.policy import available_actions
 from merchants.models import Merchant
 from terminals.models import (
     HealthFlag,
@@ -19,12 +18,8 @@ from terminals.models import (
     Ticket,
     WorkOrder,
 )
-from terminals.policy import ACTIONS, ALLOCATABLE_MERCHANTS, may_read
+from terminals.policy import ALLOCATABLE_MERCHANTS, may_read
 
-T = Terminal.Status
-# The moves the terminal page offers, in the order it shows them.
-PAGE_MOVES = ("allocate", "survey", "ship", "deliver", "install", "test", "parameters", "activate", "suspend",
-              "reactivate", "parameter_request", "repair", "return", "retire", "delete")
 # Page sections: key -> (model, related rows to load with it)
 RECORDS = {
     "surveys": (SiteSurvey, ("engineer",)),
@@ -79,26 +74,5 @@ def terminal_timeline(*, actor, terminal: Terminal) -> dict:
     return timeline
 
 
-def latest_test(timeline: dict) -> TerminalTest | None:
-    tests = timeline.get("tests") or []
-    return tests[0] if tests else None
-
-
 def pending_changes(timeline: dict) -> list[ParameterChange]:
     return [c for c in timeline.get("parameter_changes") or [] if c.status == ParameterChange.Status.PENDING]
-
-
-def terminal_actions(*, actor, terminal: Terminal, timeline: dict) -> list[str]:
-    """The moves the page offers this actor now, in page order: those the policy allows (role and status),
-    less those the terminal's records rule out (the services check again)."""
-    test = latest_test(timeline)
-    ruled_out = {
-        "activate": test is None or not test.passed,
-        "reactivate": terminal.merchant_id is None,
-        "parameter_request": bool(pending_changes(timeline)),
-        # only a terminal never placed, and only for a reader who sees its installations
-        "delete": bool(timeline.get("installations") or timeline.get("shipments"))
-        or timeline.get("installations") is None,
-    }
-    allowed = available_actions(actor, terminal, (ACTIONS[name] for name in PAGE_MOVES))
-    return [name for name in PAGE_MOVES if name in allowed and not ruled_out.get(name)]

@@ -2,16 +2,16 @@
 report) and the terminals below their model's minimum version. Ops manage them; auditors read them."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
-from acquirer.views.actions import ObjectActionMixin, flash_form_errors, redirect_to_detail
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
 from terminals.forms.firmware import CampaignForm, FirmwareVersionForm, OutcomeForm, ReportImportForm
 from terminals.models import FirmwareCampaign
@@ -59,26 +59,27 @@ def _firmware_page(request, *, area: str, form=None, status: int = 200):
     }, status=status)
 
 
-class FirmwareListView(OpsView):
+class FirmwareListView(ActionView, OpsView):
+    """The versions and campaigns; managers add a firmware version on the same page."""
+
+    http_method_names = PAGE_METHODS
     permission_required = ("terminals.view_firmwareversion",)
+    post_permission_required = MANAGE
+    template_name = LIST
+    form_class = FirmwareVersionForm
 
-    def get(self, request):
-        return _firmware_page(request, area="ops")
+    def get_form_kwargs(self):
+        return {"models": firmware_models(actor=self.request.user)}
 
-    def post(self, request):
-        """Add a firmware version (managers only)."""
-        if not request.user.has_perms(MANAGE):
-            raise PermissionDenied
-        form = FirmwareVersionForm(request.POST, models=firmware_models(actor=request.user))
-        if form.is_valid():
-            try:
-                firmware = firmware_version_add(actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Firmware %(firmware)s added.") % {"firmware": firmware})
-                return redirect("ops:firmware-list")
-        return _firmware_page(request, area="ops", form=form)
+    def render_form(self, form):
+        return _firmware_page(self.request, area="ops", form=form)
+
+    def perform(self, form, obj):
+        firmware = firmware_version_add(actor=self.request.user, **form.cleaned_data)
+        return _("Firmware %(firmware)s added.") % {"firmware": firmware}
+
+    def get_success_url(self, obj):
+        return reverse("ops:firmware-list")
 
 
 class AuditFirmwareListView(AuditorView):
@@ -88,45 +89,42 @@ class AuditFirmwareListView(AuditorView):
 
 # --- campaign creation ----------------------------------------------------------------------------
 
-class CampaignCreateView(OpsView):
+class CampaignCreateView(ActionView, OpsView):
+    http_method_names = PAGE_METHODS
     permission_required = MANAGE
     template_name = "terminals/firmware/campaign_form.html"
+    form_class = CampaignForm
 
-    def _form(self, data=None):
+    def get_form_kwargs(self):
         initial = {}
-        if data is None and self.request.GET.get("firmware", "").isdigit():
+        if self.request.method == "GET" and self.request.GET.get("firmware", "").isdigit():
             initial["firmware"] = int(self.request.GET["firmware"])
-        return CampaignForm(data, initial=initial, firmware_versions=firmware_version_list(actor=self.request.user))
+        return {"initial": initial, "firmware_versions": firmware_version_list(actor=self.request.user)}
 
-    def get(self, request):
-        return render(request, self.template_name, {"form": self._form()})
+    def render_form(self, form):
+        return render(self.request, self.template_name, {"form": form})
 
-    def post(self, request):
-        form = self._form(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            found = terminals_by_serial(actor=request.user, serials=data["serial_numbers"])
-            unknown = [s for s in data["serial_numbers"] if s not in found]
-            terminals = list(found.values())
-            if data["all_below"]:
-                terminals += campaign_eligible_terminals(actor=request.user, firmware=data["firmware"])
-            if unknown:
-                form.add_error("serial_numbers", _("Unknown serial numbers: %(serials)s.")
-                               % {"serials": ", ".join(unknown)})
-            elif not terminals:
-                form.add_error(None, _("No terminal of this model runs an older version: nothing to upgrade."))
-            else:
-                try:
-                    campaign = campaign_create(actor=request.user, name=data["name"], firmware=data["firmware"],
-                                               window_start=data["window_start"], window_end=data["window_end"],
-                                               terminals=terminals)
-                except DomainError as error:
-                    form.add_error(None, str(error))
-                else:
-                    messages.success(request, _("Campaign “%(name)s” planned for %(count)s terminals.")
-                                     % {"name": campaign.name, "count": campaign.targets.count()})
-                    return redirect("ops:campaign-detail", pk=campaign.pk)
-        return render(request, self.template_name, {"form": form})
+    def perform(self, form, obj):
+        data = form.cleaned_data
+        actor = self.request.user
+        found = terminals_by_serial(actor=actor, serials=data["serial_numbers"])
+        unknown = [s for s in data["serial_numbers"] if s not in found]
+        if unknown:
+            raise ValidationError({"serial_numbers": _("Unknown serial numbers: %(serials)s.")
+                                   % {"serials": ", ".join(unknown)}})
+        terminals = list(found.values())
+        if data["all_below"]:
+            terminals += campaign_eligible_terminals(actor=actor, firmware=data["firmware"])
+        if not terminals:
+            raise ValidationError(_("No terminal of this model runs an older version: nothing to upgrade."))
+        self.object = campaign_create(actor=actor, name=data["name"], firmware=data["firmware"],
+                                      window_start=data["window_start"], window_end=data["window_end"],
+                                      terminals=terminals)
+        return _("Campaign “%(name)s” planned for %(count)s terminals.") % {
+            "name": self.object.name, "count": self.object.targets.count()}
+
+    def get_success_url(self, campaign):
+        return reverse("ops:campaign-detail", kwargs={"pk": campaign.pk})
 
 
 # --- campaign page --------------------------------------------------------------------------------
@@ -156,78 +154,76 @@ class AuditCampaignDetailView(AuditorView):
         return _campaign_page(request, campaign_get(actor=request.user, pk=pk), area="audit")
 
 
-class _CampaignActionView(ObjectActionMixin, OpsView):
+class _CampaignActionView(ActionView, OpsView):
     permission_required = MANAGE
-    redirect_to = redirect_to_detail("ops:campaign-detail")
 
-    def get_object(self, request, pk):
-        return campaign_get(actor=request.user, pk=pk)
+    def get_object(self, pk):
+        return campaign_get(actor=self.request.user, pk=pk)
+
+    def get_success_url(self, campaign):
+        return reverse("ops:campaign-detail", kwargs={"pk": campaign.pk})
 
 
 class CampaignStartView(_CampaignActionView):
-    def act(self, actor, campaign, reason):
-        campaign_start(actor=actor, campaign=campaign)
+    def perform(self, form, campaign):
+        campaign_start(actor=self.request.user, campaign=campaign)
         return _("Campaign started: record each terminal's outcome or import the report.")
 
 
 class CampaignFinishView(_CampaignActionView):
-    def act(self, actor, campaign, reason):
-        campaign_finish(actor=actor, campaign=campaign)
+    def perform(self, form, campaign):
+        campaign_finish(actor=self.request.user, campaign=campaign)
         return _("Campaign finished.")
 
 
 class CampaignCancelView(_CampaignActionView):
-    needs_reason = True
+    form_class = ReasonForm
 
-    def act(self, actor, campaign, reason):
-        campaign_cancel(actor=actor, campaign=campaign, reason=reason)
+    def perform(self, form, campaign):
+        campaign_cancel(actor=self.request.user, campaign=campaign, reason=form.cleaned_data["reason"])
         return _("Campaign cancelled.")
 
 
-class CampaignOutcomeView(OpsView):
+class CampaignOutcomeView(ActionView, OpsView):
     """Record one terminal's outcome by hand."""
 
     permission_required = MANAGE
-    http_method_names = ["post"]
+    form_class = OutcomeForm
 
-    def post(self, request, pk):
-        target = campaign_target_get(actor=request.user, pk=pk)
-        form = OutcomeForm(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-        else:
-            try:
-                campaign_record_outcome(actor=request.user, target=target, **form.cleaned_data)
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Outcome of %(serial)s recorded.")
-                                 % {"serial": target.terminal.serial_number})
-        return redirect("ops:campaign-detail", pk=target.campaign_id)
+    def get_object(self, pk):
+        return campaign_target_get(actor=self.request.user, pk=pk)
+
+    def perform(self, form, target):
+        campaign_record_outcome(actor=self.request.user, target=target, **form.cleaned_data)
+        return _("Outcome of %(serial)s recorded.") % {"serial": target.terminal.serial_number}
+
+    def get_success_url(self, target):
+        return reverse("ops:campaign-detail", kwargs={"pk": target.campaign_id})
 
 
-class CampaignImportView(OpsView):
+class CampaignImportView(_CampaignActionView):
     """Import the management system's report: every bad row is listed and nothing is saved."""
 
-    permission_required = MANAGE
-    http_method_names = ["post"]
+    form_class = ReportImportForm
+    report = None
 
-    def post(self, request, pk):
-        campaign = campaign_get(actor=request.user, pk=pk)
-        form = ReportImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-            return redirect("ops:campaign-detail", pk=campaign.pk)
-        report = campaign_import_report(actor=request.user, campaign=campaign,
+    def perform(self, form, campaign):
+        report = campaign_import_report(actor=self.request.user, campaign=campaign,
                                         uploaded_file=form.cleaned_data["report"])
-        if report.saved:
-            messages.success(request, _("Report imported: %(rows)s rows, %(changed)s outcomes recorded.")
-                             % {"rows": len(report.rows), "changed": report.changed})
-            return redirect("ops:campaign-detail", pk=campaign.pk)
-        messages.error(request, _("The report was not imported: correct the rows below and import it again. "
-                                  "Nothing was saved."))
-        return _campaign_page(request, campaign_get(actor=request.user, pk=pk), area="ops", import_form=form,
-                              report=report)
+        if not report.saved:
+            self.report = report
+            raise DomainError(_("The report was not imported: correct the rows below and import it again. "
+                                "Nothing was saved."))
+        return _("Report imported: %(rows)s rows, %(changed)s outcomes recorded.") % {
+            "rows": len(report.rows), "changed": report.changed}
+
+    def refused(self, form, error):
+        """A report with bad rows: the campaign page lists them under the import form."""
+        if self.report is None:
+            return super().refused(form, error)
+        messages.error(self.request, str(error))
+        return _campaign_page(self.request, campaign_get(actor=self.request.user, pk=self.object.pk), area="ops",
+                              import_form=form, report=self.report)
 
 
 ops_patterns = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
-from acquirer.views.actions import flash_form_errors
+from acquirer.policy import available_actions
+from acquirer.views.actions import ActionView, flash_form_errors
 from terminals.forms import lifecycle as f
-from terminals.policy import PERMS, may
+from terminals.policy import ACTIONS, PERMS, may
 from terminals.selectors.lifecycle import (
     allocatable_merchants,
     parameter_change_get,
     pending_changes,
-    terminal_actions,
     terminal_get,
     terminal_photo_get,
     terminal_timeline,
@@ -35,41 +35,31 @@ PAGE = "terminals/lifecycle/terminal_detail.html"
 
 @dataclass(frozen=True)
 class Move:
+    """How the terminal page shows a move's form (what it is called comes from ``terminals.policy.ACTIONS``)."""
+
     url: str
-    title: str
     button: str
     css: str = "btn-primary"
     multipart: bool = False
 
 
 MOVES = {
-    "allocate": Move("ops:terminal-allocate", gettext_lazy("Allocate to a merchant"), gettext_lazy("Allocate")),
-    "survey": Move("ops:terminal-survey", gettext_lazy("Record the site survey"), gettext_lazy("Record the survey"),
-                   multipart=True),
-    "ship": Move("ops:terminal-ship", gettext_lazy("Ship to the merchant"), gettext_lazy("Record the shipment")),
-    "deliver": Move("ops:terminal-deliver", gettext_lazy("Record the delivery (arrival inspection)"),
-                    gettext_lazy("Record the delivery"), multipart=True),
-    "install": Move("ops:terminal-install", gettext_lazy("Record the installation"),
-                    gettext_lazy("Record the installation"), multipart=True),
-    "test": Move("ops:terminal-test", gettext_lazy("Record the go-live test"), gettext_lazy("Record the test")),
-    "parameters": Move("ops:terminal-parameters", gettext_lazy("Edit the parameters (before go-live)"),
-                       gettext_lazy("Save the parameters"), "btn-outline-primary"),
-    "activate": Move("ops:terminal-activate", gettext_lazy("Go live"), gettext_lazy("Activate the terminal"),
-                     "btn-success"),
-    "suspend": Move("ops:terminal-suspend", gettext_lazy("Suspend"), gettext_lazy("Suspend the terminal"),
-                    "btn-warning"),
-    "reactivate": Move("ops:terminal-reactivate", gettext_lazy("Reactivate"), gettext_lazy("Reactivate the terminal"),
-                       "btn-success"),
-    "parameter_request": Move("ops:parameter-change-request", gettext_lazy("Request a parameter change"),
-                              gettext_lazy("Request the change"), "btn-outline-primary"),
-    "repair": Move("ops:terminal-repair", gettext_lazy("Send to repair"), gettext_lazy("Send to repair"),
-                   "btn-outline-warning"),
-    "return": Move("ops:terminal-return", gettext_lazy("Return to stock"), gettext_lazy("Return to stock"),
-                   "btn-outline-secondary"),
-    "retire": Move("ops:terminal-retire", gettext_lazy("Retire / scrap"), gettext_lazy("Retire the terminal"),
-                   "btn-outline-danger"),
-    "delete": Move("ops:terminal-delete", gettext_lazy("Delete (entered by mistake)"),
-                   gettext_lazy("Delete the terminal"), "btn-danger"),
+    "allocate": Move("ops:terminal-allocate", gettext_lazy("Allocate")),
+    "survey": Move("ops:terminal-survey", gettext_lazy("Record the survey"), multipart=True),
+    "ship": Move("ops:terminal-ship", gettext_lazy("Record the shipment")),
+    "deliver": Move("ops:terminal-deliver", gettext_lazy("Record the delivery"), multipart=True),
+    "install": Move("ops:terminal-install", gettext_lazy("Record the installation"), multipart=True),
+    "test": Move("ops:terminal-test", gettext_lazy("Record the test")),
+    "parameters": Move("ops:terminal-parameters", gettext_lazy("Save the parameters"), "btn-outline-primary"),
+    "activate": Move("ops:terminal-activate", gettext_lazy("Activate the terminal"), "btn-success"),
+    "suspend": Move("ops:terminal-suspend", gettext_lazy("Suspend the terminal"), "btn-warning"),
+    "reactivate": Move("ops:terminal-reactivate", gettext_lazy("Reactivate the terminal"), "btn-success"),
+    "parameter_request": Move("ops:parameter-change-request", gettext_lazy("Request the change"),
+                              "btn-outline-primary"),
+    "repair": Move("ops:terminal-repair", gettext_lazy("Send to repair"), "btn-outline-warning"),
+    "return": Move("ops:terminal-return", gettext_lazy("Return to stock"), "btn-outline-secondary"),
+    "retire": Move("ops:terminal-retire", gettext_lazy("Retire the terminal"), "btn-outline-danger"),
+    "delete": Move("ops:terminal-delete", gettext_lazy("Delete the terminal"), "btn-danger"),
 }
 
 
@@ -115,10 +105,12 @@ def render_page(request, terminal, *, area: str, bound: dict | None = None):
     moves = []
     decisions = []
     if area == "ops":
-        offered = terminal_actions(actor=actor, terminal=terminal, timeline=timeline)
-        for action in offered:
-            form = bound.get(action) or _form(action, request, terminal)
-            moves.append({"key": action, "move": MOVES[action], "form": form})
+        # The moves come from the same policy the services check (terminals/policy.py), in the page's order.
+        allowed = available_actions(actor, terminal, ACTIONS.values())
+        offered = [key for key in MOVES if key in allowed]
+        for key in offered:
+            form = bound.get(key) or _form(key, request, terminal)
+            moves.append({"key": key, "action": allowed[key], "move": MOVES[key], "form": form})
         for key, form in bound.items():
             if key not in offered and not isinstance(key, tuple):
                 flash_form_errors(request, form)
@@ -167,44 +159,31 @@ class AuditTerminalPhotoView(AuditorView, _PhotoMixin):
 
 # --- moves ------------------------------------------------------------------------------------
 
-def _refused(form, error: DomainError) -> None:
-    """Show a refusal next to its field; a refusal of several problems at once shows each of them."""
-    for problem in getattr(error, "errors", None) or [error]:
-        field = getattr(problem, "field", None)
-        form.add_error(field if field in form.fields else None, str(problem))
+class _TerminalMoveView(ActionView, OpsView):
+    """One lifecycle move: validate the form, call the service; a refusal is shown in the form on the terminal
+    page (or as a message when the move is not on the page any more)."""
 
-
-class _TerminalMoveView(OpsView):
-    """POST one lifecycle move: validate the form, call the service, show its refusal or go back to the page."""
-
-    http_method_names = ["post"]
+    template_name = PAGE
     action = ""
 
-    def perform(self, actor, terminal, form) -> str:
-        raise NotImplementedError
+    def get_object(self, pk):
+        return terminal_get(actor=self.request.user, pk=pk)
 
-    def done(self, terminal):
-        return redirect("ops:terminal-detail", pk=terminal.pk)
+    def get_form(self, data=None, files=None):
+        return _form(self.action, self.request, self.object, data, files)
 
-    def post(self, request, pk):
-        terminal = terminal_get(actor=request.user, pk=pk)
-        form = _form(self.action, request, terminal, request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                message = self.perform(request.user, terminal, form)
-            except DomainError as error:
-                _refused(form, error)  # shown in the form, or as a message when the move is not on the page
-            else:
-                messages.success(request, message)
-                return self.done(terminal)
-        return render_page(request, terminal, area="ops", bound={self.action: form})
+    def render_form(self, form):
+        return render_page(self.request, self.object, area="ops", bound={self.action: form})
+
+    def get_success_url(self, terminal):
+        return reverse("ops:terminal-detail", kwargs={"pk": terminal.pk})
 
 
-def _move_view(action: str, perform, *, done=None):
+def _move_view(action: str, perform, *, success_url=None):
     attrs = {"action": action, "permission_required": (PERMS[action],),
-             "perform": lambda self, actor, terminal, form: perform(actor, terminal, form)}
-    if done is not None:
-        attrs["done"] = lambda self, terminal: done(terminal)
+             "perform": lambda self, form, terminal: perform(self.request.user, terminal, form)}
+    if success_url is not None:
+        attrs["get_success_url"] = lambda self, terminal: success_url(terminal)
     name = "OpsTerminal" + "".join(part.title() for part in action.split("_")) + "View"
     attrs.update(__module__=__name__, __qualname__=name)
     return type(name, (_TerminalMoveView,), attrs)
@@ -299,11 +278,11 @@ def _delete(actor, terminal, form):
     return _("Terminal %(serial)s deleted.") % {"serial": terminal.serial_number}
 
 
-def _after_delete(terminal):
+def _after_delete(terminal) -> str:
     try:
-        return redirect(reverse("ops:terminal-list"))
+        return reverse("ops:terminal-list")
     except NoReverseMatch:
-        return redirect("ops:home")
+        return reverse("ops:home")
 
 
 MOVE_VIEWS = {
@@ -321,44 +300,51 @@ MOVE_VIEWS = {
     "repair": _move_view("repair", _repair),
     "return": _move_view("return", _return),
     "retire": _move_view("retire", _retire),
-    "delete": _move_view("delete", _delete, done=_after_delete),
+    "delete": _move_view("delete", _delete, success_url=_after_delete),
 }
 
 
-class _ParameterDecisionView(OpsView):
+class _ParameterDecisionView(ActionView, OpsView):
+    """Approve or reject a pending parameter change; a refusal is shown as a message and in the form."""
+
     permission_required = ("terminals.approve_parameter_change",)
-    http_method_names = ["post"]
+    template_name = PAGE
     decision = ""
     form_class = f.DecisionForm
 
-    def post(self, request, pk):
-        change = parameter_change_get(actor=request.user, pk=pk)
-        form = self.form_class(request.POST, auto_id=f"id_{self.decision}_{change.pk}_%s")
-        if form.is_valid():
-            try:
-                if self.decision == "approve":
-                    params.parameter_change_approve(actor=request.user, change=change, note=form.cleaned_data["note"])
-                    message = _("Parameter change approved and applied to the terminal.")
-                else:
-                    params.parameter_change_reject(actor=request.user, change=change, note=form.cleaned_data["note"])
-                    message = _("Parameter change rejected.")
-            except DomainError as error:
-                messages.error(request, str(error))
-                _refused(form, error)
-            else:
-                messages.success(request, message)
-                return redirect("ops:terminal-detail", pk=change.terminal_id)
-        terminal = terminal_get(actor=request.user, pk=change.terminal_id)
-        return render_page(request, terminal, area="ops", bound={(self.decision, change.pk): form})
+    def get_object(self, pk):
+        return parameter_change_get(actor=self.request.user, pk=pk)
+
+    def get_form_kwargs(self):
+        return {"auto_id": f"id_{self.decision}_{self.object.pk}_%s"}
+
+    def render_form(self, form):
+        terminal = terminal_get(actor=self.request.user, pk=self.object.terminal_id)
+        return render_page(self.request, terminal, area="ops", bound={(self.decision, self.object.pk): form})
+
+    def refused(self, form, error):
+        messages.error(self.request, str(error))
+        return super().refused(form, error)
+
+    def get_success_url(self, change):
+        return reverse("ops:terminal-detail", kwargs={"pk": change.terminal_id})
 
 
 class OpsParameterChangeApproveView(_ParameterDecisionView):
     decision = "approve"
 
+    def perform(self, form, change):
+        params.parameter_change_approve(actor=self.request.user, change=change, note=form.cleaned_data["note"])
+        return _("Parameter change approved and applied to the terminal.")
+
 
 class OpsParameterChangeRejectView(_ParameterDecisionView):
     decision = "reject"
     form_class = f.RejectForm
+
+    def perform(self, form, change):
+        params.parameter_change_reject(actor=self.request.user, change=change, note=form.cleaned_data["note"])
+        return _("Parameter change rejected.")
 
 
 ops_patterns = [

@@ -1,18 +1,16 @@
 """Terminal money and health: rent charges (filters, totals per status, paid or waived), deposits taken
 and refunded or forfeited, and the open health flags (stale or far-away terminals) with their follow-up."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from acquirer.access import AuditorView, OpsView
-from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
-from acquirer.views.actions import flash_form_errors
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from terminals.forms.money import (
     DepositRefundForm,
     DepositTakeForm,
@@ -47,13 +45,13 @@ PAGE_SIZE = 50
 
 
 
-def _back(request, default: str):
-    """Back to the page the form was on (same site only), else ``default``."""
+def _back(request, default: str) -> str:
+    """Back to the page the form was on (same site only), else the page named ``default``."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
+        return target
+    return reverse(default)
 
 
 # --- rent -------------------------------------------------------------------------------------
@@ -85,55 +83,48 @@ class AuditRentListView(AuditorView):
         return _rent_page(request, area="audit")
 
 
-class _RentChargeActionView(OpsView):
-    """POST on one rent charge: check the form, call one service, say what happened, go back to the list."""
+class _RentChargeActionView(ActionView, OpsView):
+    """An action on one rent charge, with a reason (or a reference); back to the list it was taken on."""
 
     permission_required = MONEY
-    http_method_names = ["post"]
     form_class = ReasonForm
-    success = ""
 
-    def act(self, actor, charge, data):
-        raise NotImplementedError
+    def get_object(self, pk):
+        return rent_charge_get(actor=self.request.user, pk=pk)
 
-    def post(self, request, pk):
-        charge = rent_charge_get(actor=request.user, pk=pk)
-        form = self.form_class(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-        else:
-            try:
-                self.act(request.user, charge, form.cleaned_data)
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, self.success % {"serial": charge.terminal.serial_number,
-                                                          "month": f"{charge.month:%Y-%m}"})
-        return _back(request, "ops:rent-list")
+    def get_success_url(self, charge):
+        return _back(self.request, "ops:rent-list")
+
+
+PAID = gettext_lazy("Rent of %(serial)s for %(month)s marked as paid.")
+WAIVED = gettext_lazy("Rent of %(serial)s for %(month)s waived.")
+CREDITED = gettext_lazy("Rent of %(serial)s for %(month)s credited back.")
+
+
+def _charge(charge) -> dict:
+    return {"serial": charge.terminal.serial_number, "month": f"{charge.month:%Y-%m}"}
 
 
 class RentPaidView(_RentChargeActionView):
     form_class = RentPaidForm
-    success = _lazy("Rent of %(serial)s for %(month)s marked as paid.")
 
-    def act(self, actor, charge, data):
-        rent_mark_paid(actor=actor, charge=charge, reference=data["reference"])
+    def perform(self, form, charge):
+        rent_mark_paid(actor=self.request.user, charge=charge, reference=form.cleaned_data["reference"])
+        return PAID % _charge(charge)
 
 
 class RentWaiveView(_RentChargeActionView):
-    success = _lazy("Rent of %(serial)s for %(month)s waived.")
-
-    def act(self, actor, charge, data):
-        rent_waive(actor=actor, charge=charge, reason=data["reason"])
+    def perform(self, form, charge):
+        rent_waive(actor=self.request.user, charge=charge, reason=form.cleaned_data["reason"])
+        return WAIVED % _charge(charge)
 
 
 class RentCreditView(_RentChargeActionView):
     """Credit back a rent charge created wrongly (operations managers, with a reason)."""
 
-    success = _lazy("Rent of %(serial)s for %(month)s credited back.")
-
-    def act(self, actor, charge, data):
-        rent_credit(actor=actor, charge=charge, reason=data["reason"])
+    def perform(self, form, charge):
+        rent_credit(actor=self.request.user, charge=charge, reason=form.cleaned_data["reason"])
+        return CREDITED % _charge(charge)
 
 
 # --- deposits ---------------------------------------------------------------------------------
@@ -145,42 +136,34 @@ def _terminal_url(terminal) -> str:
         return ""
 
 
-class _DepositView(OpsView):
+class _DepositView(ActionView, OpsView):
+    """The deposit page of one terminal with its form (take or refund); GET shows it, POST records."""
+
+    http_method_names = PAGE_METHODS
     permission_required = MONEY
     template_name = "terminals/money/deposit.html"
-    form_class = None
     action = ""
 
-    def _render(self, request, terminal, form, status: int = 200):
-        return render(request, self.template_name, {
-            "terminal": terminal, "form": form, "action": self.action, "expected": deposit_expected(terminal),
-            "movements": deposit_movement_list(actor=request.user, terminal=terminal),
-            "charges": terminal_rent_list(actor=request.user, terminal=terminal)[:12],
-            "terminal_url": _terminal_url(terminal),
-        }, status=status)
+    def get_object(self, pk):
+        return terminal_money_get(actor=self.request.user, pk=pk)
+
+    def get_form_kwargs(self):
+        return {"initial": self.initial(self.object)}
 
     def initial(self, terminal) -> dict:
         return {}
 
-    def get(self, request, pk):
-        terminal = terminal_money_get(actor=request.user, pk=pk)
-        return self._render(request, terminal, self.form_class(initial=self.initial(terminal)))
+    def render_form(self, form):
+        terminal, actor = self.object, self.request.user
+        return render(self.request, self.template_name, {
+            "terminal": terminal, "form": form, "action": self.action, "expected": deposit_expected(terminal),
+            "movements": deposit_movement_list(actor=actor, terminal=terminal),
+            "charges": terminal_rent_list(actor=actor, terminal=terminal)[:12],
+            "terminal_url": _terminal_url(terminal),
+        })
 
-    def post(self, request, pk):
-        terminal = terminal_money_get(actor=request.user, pk=pk)
-        form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                message = self.act(request.user, terminal, form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, message)
-                return redirect(_terminal_url(terminal) or request.path)
-        return self._render(request, terminal, form)
-
-    def act(self, actor, terminal, data) -> str:
-        raise NotImplementedError
+    def get_success_url(self, terminal):
+        return _terminal_url(terminal) or self.request.path
 
 
 class DepositTakeView(_DepositView):
@@ -191,8 +174,10 @@ class DepositTakeView(_DepositView):
         expected = deposit_expected(terminal)
         return {"amount": expected[0]} if expected else {}
 
-    def act(self, actor, terminal, data):
-        movement = deposit_take(actor=actor, terminal=terminal, amount=data["amount"], reference=data["reference"])
+    def perform(self, form, terminal):
+        data = form.cleaned_data
+        movement = deposit_take(actor=self.request.user, terminal=terminal, amount=data["amount"],
+                                reference=data["reference"])
         return _("Deposit of %(amount)s %(currency)s recorded for %(serial)s.") % {
             "amount": movement.amount, "currency": movement.currency, "serial": terminal.serial_number}
 
@@ -201,8 +186,9 @@ class DepositRefundView(_DepositView):
     form_class = DepositRefundForm
     action = "refund"
 
-    def act(self, actor, terminal, data):
-        movement = deposit_refund(actor=actor, terminal=terminal, condition_ok=data["condition_ok"],
+    def perform(self, form, terminal):
+        data = form.cleaned_data
+        movement = deposit_refund(actor=self.request.user, terminal=terminal, condition_ok=data["condition_ok"],
                                   reference=data["reference"])
         return _("%(movement)s: %(amount)s %(currency)s for %(serial)s.") % {
             "movement": movement.get_kind_display(), "amount": movement.amount, "currency": movement.currency,
@@ -226,25 +212,21 @@ class HealthListView(OpsView):
         })
 
 
-class HealthClearView(OpsView):
+class HealthClearView(ActionView, OpsView):
     """Clear a flag after following it up (the service checks activate_terminal or field_work)."""
 
     permission_required = ("terminals.view_healthflag",)
-    http_method_names = ["post"]
+    form_class = HealthClearForm
 
-    def post(self, request, pk):
-        flag = health_flag_get(actor=request.user, pk=pk)
-        form = HealthClearForm(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-        else:
-            try:
-                health_flag_clear(actor=request.user, flag=flag, note=form.cleaned_data["note"])
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Flag on %(serial)s cleared.") % {"serial": flag.terminal.serial_number})
-        return _back(request, "ops:health-list")
+    def get_object(self, pk):
+        return health_flag_get(actor=self.request.user, pk=pk)
+
+    def perform(self, form, flag):
+        health_flag_clear(actor=self.request.user, flag=flag, note=form.cleaned_data["note"])
+        return _("Flag on %(serial)s cleared.") % {"serial": flag.terminal.serial_number}
+
+    def get_success_url(self, flag):
+        return _back(self.request, "ops:health-list")
 
 
 ops_patterns = [

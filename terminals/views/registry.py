@@ -3,16 +3,14 @@ filters, the dashboard with charts (SVG drawn on the server: no script, no inlin
 terminals in the portal. Reads go through ``terminals.selectors.registry``, writes through
 ``terminals.services.intake``."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView, PortalView
-from acquirer.exceptions import DomainError
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants.selectors.merchants import merchant_for_user
 from terminals.forms.registry import (
     IntakeUploadForm,
@@ -71,116 +69,110 @@ def _query(request) -> str:
 
 # --- catalog ----------------------------------------------------------------------------------
 
-class TerminalModelListView(OpsView):
+class TerminalModelListView(ActionView, OpsView):
     """The catalog, with the form to add a model (for those who manage stock)."""
 
+    http_method_names = PAGE_METHODS
     permission_required = ("terminals.view_terminalmodel",)
+    post_permission_required = (MANAGE_STOCK,)
     template_name = "terminals/registry/model_list.html"
+    form_class = TerminalModelForm
 
-    def _render(self, request, form=None, status=200):
-        can_manage = request.user.has_perm(MANAGE_STOCK)
-        if form is None and can_manage:
-            form = TerminalModelForm(initial={"form_factor": "countertop"})
-        return render(request, self.template_name, {
-            "models": terminal_model_list(actor=request.user), "form": form, "can_manage": can_manage,
-        }, status=status)
+    def get_form_kwargs(self):
+        return {"initial": {"form_factor": "countertop"}}
 
-    def get(self, request):
-        return self._render(request)
+    def render_form(self, form):
+        can_manage = self.request.user.has_perm(MANAGE_STOCK)
+        return render(self.request, self.template_name, {
+            "models": terminal_model_list(actor=self.request.user), "form": form if can_manage else None,
+            "can_manage": can_manage,
+        })
 
-    def post(self, request):
-        if not request.user.has_perm(MANAGE_STOCK):
-            raise PermissionDenied
-        form = TerminalModelForm(request.POST)
-        if form.is_valid():
-            try:
-                model = terminal_model_create(actor=request.user, **form.values())
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Model %(model)s added to the catalog.") % {"model": model})
-                return redirect("ops:terminal-model-list")
-        return self._render(request, form)
+    def perform(self, form, obj):
+        model = terminal_model_create(actor=self.request.user, **form.values())
+        return _("Model %(model)s added to the catalog.") % {"model": model}
+
+    def get_success_url(self, obj):
+        return reverse("ops:terminal-model-list")
 
 
-class TerminalModelEditView(OpsView):
+class TerminalModelEditView(ActionView, OpsView):
+    http_method_names = PAGE_METHODS
     permission_required = (MANAGE_STOCK,)
     template_name = "terminals/registry/model_form.html"
+    form_class = TerminalModelEditForm
 
-    def get(self, request, pk):
-        model = terminal_model_get(actor=request.user, pk=pk)
-        form = TerminalModelEditForm(initial=TerminalModelEditForm.initial_for(model))
-        return render(request, self.template_name, {"model": model, "form": form})
+    def get_object(self, pk):
+        return terminal_model_get(actor=self.request.user, pk=pk)
 
-    def post(self, request, pk):
-        model = terminal_model_get(actor=request.user, pk=pk)
-        form = TerminalModelEditForm(request.POST)
-        if form.is_valid():
-            try:
-                terminal_model_update(actor=request.user, model=model, **form.values())
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Model %(model)s saved.") % {"model": model})
-                return redirect("ops:terminal-model-list")
-        return render(request, self.template_name, {"model": model, "form": form})
+    def get_form_kwargs(self):
+        return {"initial": TerminalModelEditForm.initial_for(self.object)}
+
+    def render_form(self, form):
+        return render(self.request, self.template_name, {"model": self.object, "form": form})
+
+    def perform(self, form, model):
+        terminal_model_update(actor=self.request.user, model=model, **form.values())
+        return _("Model %(model)s saved.") % {"model": model}
+
+    def get_success_url(self, model):
+        return reverse("ops:terminal-model-list")
 
 
 # --- receiving into stock ---------------------------------------------------------------------
 
-class TerminalReceiveView(OpsView):
+class TerminalReceiveView(ActionView, OpsView):
     """Receive one terminal into stock."""
 
+    http_method_names = PAGE_METHODS
     permission_required = (MANAGE_STOCK,)
     template_name = "terminals/registry/receive.html"
+    form_class = TerminalReceiveForm
 
-    def _form(self, request, data=None):
-        return TerminalReceiveForm(data, models=terminal_model_choices(actor=request.user).filter(active=True))
+    def get_form_kwargs(self):
+        return {"models": terminal_model_choices(actor=self.request.user).filter(active=True)}
 
-    def get(self, request):
-        return render(request, self.template_name, {"form": self._form(request)})
+    def render_form(self, form):
+        return render(self.request, self.template_name, {"form": form})
 
-    def post(self, request):
-        form = self._form(request, request.POST)
-        if form.is_valid():
-            try:
-                terminal = terminal_receive(actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Terminal %(serial)s received into stock.")
-                                 % {"serial": terminal.serial_number})
-                return redirect(_url("ops:terminal-detail", terminal.pk) or reverse("ops:terminal-list"))
-        return render(request, self.template_name, {"form": form})
+    def perform(self, form, obj):
+        self.object = terminal_receive(actor=self.request.user, **form.cleaned_data)
+        return _("Terminal %(serial)s received into stock.") % {"serial": self.object.serial_number}
+
+    def get_success_url(self, terminal):
+        return _url("ops:terminal-detail", terminal.pk) or reverse("ops:terminal-list")
 
 
-class TerminalIntakeView(OpsView):
+class TerminalIntakeView(ActionView, OpsView):
     """Upload a supplier delivery file: every row is checked; one bad row and nothing is received."""
 
+    http_method_names = PAGE_METHODS
     permission_required = (MANAGE_STOCK,)
     template_name = "terminals/registry/intake.html"
+    form_class = IntakeUploadForm
 
-    def get(self, request):
-        return render(request, self.template_name, {"form": IntakeUploadForm()})
+    def render_form(self, form):
+        return render(self.request, self.template_name, {"form": form})
 
-    def post(self, request):
-        form = IntakeUploadForm(request.POST, request.FILES)
-        if form.is_valid():
+    def perform(self, form, obj):
+        data = form.cleaned_data
+        self.object = intake_commit(actor=self.request.user, supplier=data["supplier"],
+                                    delivery_note=data["delivery_note"], uploaded_file=data["file"])
+        return _("%(rows)s terminals of %(supplier)s received into stock.") % {
+            "rows": self.object.rows, "supplier": self.object.supplier}
+
+    def refused(self, form, error):
+        """A file with bad rows shows the report of every row; any other refusal is about the file."""
+        if isinstance(error, IntakeRejected):
             data = form.cleaned_data
-            try:
-                batch = intake_commit(actor=request.user, supplier=data["supplier"],
-                                      delivery_note=data["delivery_note"], uploaded_file=data["file"])
-            except IntakeRejected as rejected:
-                return render(request, "terminals/registry/intake_result.html",
-                              {"report": rejected.report, "message": str(rejected), "supplier": data["supplier"],
-                               "delivery_note": data["delivery_note"]})
-            except DomainError as error:
-                form.add_error("file", str(error))
-            else:
-                messages.success(request, _("%(rows)s terminals of %(supplier)s received into stock.")
-                                 % {"rows": batch.rows, "supplier": batch.supplier})
-                return redirect(f"{reverse('ops:terminal-list')}?batch={batch.pk}")
-        return render(request, self.template_name, {"form": form})
+            return render(self.request, "terminals/registry/intake_result.html",
+                          {"report": error.report, "message": str(error), "supplier": data["supplier"],
+                           "delivery_note": data["delivery_note"]})
+        form.add_error("file", str(error))
+        return self.render_form(form)
+
+    def get_success_url(self, batch):
+        return f"{reverse('ops:terminal-list')}?batch={batch.pk}"
 
 
 class IntakeBatchListView(OpsView):

@@ -2,13 +2,13 @@
 allowed moves (assign, remote diagnosis, dispatch, spare parts, swap, resolve); the merchant reports a
 fault in the portal, follows it and confirms or reopens it; auditors read everything.
 
-The SLA clocks are computed here from the due times (``terminals.sla.clock``), never stored."""
+The SLA clocks are computed here from the due times (``terminals.services.sla.clock``), never stored."""
 
-from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -17,7 +17,7 @@ from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
-from acquirer.views.actions import flash_form_errors
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
 from terminals.forms.tickets import (
     AssignForm,
@@ -111,74 +111,66 @@ class AuditTicketListView(AuditorView, _ListMixin, TemplateView):
 
 # --- intake -----------------------------------------------------------------------------------
 
-class OpsTicketCreateView(OpsView):
+class OpsTicketCreateView(ActionView, OpsView):
     """A fault reported by phone: find the terminal by serial number or TID, record the ticket."""
 
+    http_method_names = PAGE_METHODS
     permission_required = (HANDLE_PERM,)
     template_name = "terminals/tickets/ops_create.html"
+    form_class = OpsTicketForm
 
-    def _render(self, request, form, status=200):
-        query = request.GET.get("q", "")
-        matches = ticket_terminal_search(actor=request.user, query=query) if query else []
-        return render(request, self.template_name, {"area": "ops", "form": form, "q": query, "matches": matches},
-                      status=status)
+    def get_form_kwargs(self):
+        return {"initial": {"terminal": self.request.GET.get("terminal", "")}}
 
-    def get(self, request):
-        initial = {"terminal": request.GET.get("terminal", "")}
-        return self._render(request, OpsTicketForm(initial=initial))
+    def render_form(self, form):
+        query = self.request.GET.get("q", "")
+        matches = ticket_terminal_search(actor=self.request.user, query=query) if query else []
+        return render(self.request, self.template_name, {"area": "ops", "form": form, "q": query,
+                                                         "matches": matches})
 
-    def post(self, request):
-        form = OpsTicketForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            terminal = ticket_terminal_lookup(actor=request.user, query=data["terminal"])
-            if terminal is None:
-                form.add_error("terminal", _("No terminal installed at a merchant has this serial number or TID."))
-            else:
-                try:
-                    ticket = svc.ticket_raise(actor=request.user, terminal=terminal, category=data["category"],
-                                              severity=data["severity"], description=data["description"],
-                                              channel=Ticket.Channel.PHONE, photos=data["photos"],
-                                              raised_at=data.get("raised_at"))
-                except DomainError as error:
-                    form.add_error(None, str(error))
-                else:
-                    messages.success(request, _("Ticket %(number)s recorded for %(merchant)s.")
-                                     % {"number": ticket.number, "merchant": ticket.merchant})
-                    return redirect("ops:ticket-detail", pk=ticket.pk)
-        return self._render(request, form)
+    def perform(self, form, obj):
+        data = form.cleaned_data
+        terminal = ticket_terminal_lookup(actor=self.request.user, query=data["terminal"])
+        if terminal is None:
+            raise ValidationError({"terminal": _("No terminal installed at a merchant has this serial number or "
+                                                 "TID.")})
+        self.object = svc.ticket_raise(actor=self.request.user, terminal=terminal, category=data["category"],
+                                       severity=data["severity"], description=data["description"],
+                                       channel=Ticket.Channel.PHONE, photos=data["photos"],
+                                       raised_at=data.get("raised_at"))
+        return _("Ticket %(number)s recorded for %(merchant)s.") % {"number": self.object.number,
+                                                                     "merchant": self.object.merchant}
+
+    def get_success_url(self, ticket):
+        return reverse("ops:ticket-detail", kwargs={"pk": ticket.pk})
 
 
-class PortalTicketCreateView(PortalView):
+class PortalTicketCreateView(ActionView, PortalView):
     """The merchant reports a fault on one of its terminals, with photos."""
 
+    http_method_names = PAGE_METHODS
     template_name = "terminals/tickets/portal_create.html"
+    form_class = PortalTicketForm
 
-    def _render(self, request, form):
-        return render(request, self.template_name, {"area": "portal", "form": form})
+    def get_form_kwargs(self):
+        terminal = self.request.GET.get("terminal", "")
+        return {"terminals": ticket_terminal_choices(actor=self.request.user),
+                "initial": {"terminal": terminal} if terminal.isdigit() else {}}
 
-    def get(self, request):
-        terminals = ticket_terminal_choices(actor=request.user)
-        initial = {"terminal": request.GET.get("terminal")} if request.GET.get("terminal", "").isdigit() else {}
-        return self._render(request, PortalTicketForm(terminals=terminals, initial=initial))
+    def render_form(self, form):
+        return render(self.request, self.template_name, {"area": "portal", "form": form})
 
-    def post(self, request):
-        form = PortalTicketForm(request.POST, request.FILES, terminals=ticket_terminal_choices(actor=request.user))
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                ticket = svc.ticket_raise(actor=request.user, terminal=data["terminal"], category=data["category"],
-                                          severity=data["severity"], description=data["description"],
-                                          channel=Ticket.Channel.PORTAL, photos=data["photos"])
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Thank you: your fault report is ticket %(number)s. We will respond by "
-                                            "%(due)s.") % {"number": ticket.number,
-                                                           "due": timezone.localtime(ticket.response_due)
-                                                           .strftime("%Y-%m-%d %H:%M")})
-                return redirect("portal:ticket-detail", pk=ticket.pk)
-        return self._render(request, form)
+    def perform(self, form, obj):
+        data = form.cleaned_data
+        self.object = ticket = svc.ticket_raise(
+            actor=self.request.user, terminal=data["terminal"], category=data["category"],
+            severity=data["severity"], description=data["description"], channel=Ticket.Channel.PORTAL,
+            photos=data["photos"])
+        return _("Thank you: your fault report is ticket %(number)s. We will respond by %(due)s.") % {
+            "number": ticket.number, "due": timezone.localtime(ticket.response_due).strftime("%Y-%m-%d %H:%M")}
+
+    def get_success_url(self, ticket):
+        return reverse("portal:ticket-detail", kwargs={"pk": ticket.pk})
 
 
 # --- detail -----------------------------------------------------------------------------------
@@ -236,99 +228,87 @@ class AuditTicketDetailView(AuditorView):
 
 # --- moves ------------------------------------------------------------------------------------
 
-class _TicketActionView:
-    """POST one move: bind the form, call the service, report the outcome, back to the ticket page."""
+class _TicketActionView(ActionView):
+    """One move on a ticket; back to the ticket page."""
 
-    http_method_names = ["post"]
     detail_url = "ops:ticket-detail"
 
-    def make_form(self, request, ticket):
-        raise NotImplementedError
+    def get_object(self, pk):
+        return ticket_get(actor=self.request.user, pk=pk)
 
-    def act(self, actor, ticket, data) -> str:
-        raise NotImplementedError
-
-    def post(self, request, pk):
-        ticket = ticket_get(actor=request.user, pk=pk)
-        form = self.make_form(request, ticket)
-        if form is not None and not form.is_valid():
-            flash_form_errors(request, form)
-            return redirect(self.detail_url, pk=ticket.pk)
-        try:
-            message = self.act(request.user, ticket, form.cleaned_data if form is not None else {})
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, message)
-        return redirect(self.detail_url, pk=ticket.pk)
+    def get_success_url(self, ticket):
+        return reverse(self.detail_url, kwargs={"pk": ticket.pk})
 
 
 class OpsTicketAssignView(_TicketActionView, OpsView):
     permission_required = (HANDLE_PERM,)
+    form_class = AssignForm
 
-    def make_form(self, request, ticket):
-        return AssignForm(request.POST, assignees=ticket_assignee_choices(actor=request.user))
+    def get_form_kwargs(self):
+        return {"assignees": ticket_assignee_choices(actor=self.request.user)}
 
-    def act(self, actor, ticket, data):
-        svc.ticket_assign(actor=actor, ticket=ticket, assignee=data["assignee"])
+    def perform(self, form, ticket):
+        assignee = form.cleaned_data["assignee"]
+        svc.ticket_assign(actor=self.request.user, ticket=ticket, assignee=assignee)
         return _("Ticket %(number)s assigned to %(user)s.") % {"number": ticket.number,
-                                                                "user": data["assignee"].get_username()}
+                                                                "user": assignee.get_username()}
 
 
 class OpsTicketDiagnoseView(_TicketActionView, OpsView):
     permission_required = (HANDLE_PERM,)
+    form_class = DiagnoseForm
 
-    def make_form(self, request, ticket):
-        return DiagnoseForm(request.POST)
-
-    def act(self, actor, ticket, data):
-        svc.ticket_diagnose(actor=actor, ticket=ticket, note=data["note"])
+    def perform(self, form, ticket):
+        svc.ticket_diagnose(actor=self.request.user, ticket=ticket, note=form.cleaned_data["note"])
         return _("Remote diagnosis started on ticket %(number)s.") % {"number": ticket.number}
 
 
 class OpsTicketDispatchView(_TicketActionView, OpsView):
     permission_required = (HANDLE_PERM,)
+    form_class = DispatchForm
 
-    def make_form(self, request, ticket):
-        return DispatchForm(request.POST, engineers=ticket_engineer_choices(actor=request.user))
+    def get_form_kwargs(self):
+        return {"engineers": ticket_engineer_choices(actor=self.request.user)}
 
-    def act(self, actor, ticket, data):
-        order = svc.ticket_dispatch(actor=actor, ticket=ticket, engineer=data["engineer"],
+    def perform(self, form, ticket):
+        data = form.cleaned_data
+        order = svc.ticket_dispatch(actor=self.request.user, ticket=ticket, engineer=data["engineer"],
                                     window_start=data["window_start"], window_end=data["window_end"])
         return _("Engineer dispatched: work order %(number)s.") % {"number": order.number}
 
 
 class OpsTicketPartView(_TicketActionView, OpsView):
     permission_required = (HANDLE_PERM,)
+    form_class = PartForm
 
-    def make_form(self, request, ticket):
-        return PartForm(request.POST)
-
-    def act(self, actor, ticket, data):
-        use = svc.ticket_add_part(actor=actor, ticket=ticket, part=data["part"], quantity=data["quantity"])
+    def perform(self, form, ticket):
+        use = svc.ticket_add_part(actor=self.request.user, ticket=ticket, part=form.cleaned_data["part"],
+                                  quantity=form.cleaned_data["quantity"])
         return _("Spare part recorded: %(part)s.") % {"part": use}
 
 
 class OpsTicketResolveView(_TicketActionView, OpsView):
     permission_required = (HANDLE_PERM,)
+    form_class = ResolveForm
 
-    def make_form(self, request, ticket):
-        return ResolveForm(request.POST)
-
-    def act(self, actor, ticket, data):
-        svc.ticket_resolve(actor=actor, ticket=ticket, resolution_code=data["resolution_code"], notes=data["notes"])
+    def perform(self, form, ticket):
+        svc.ticket_resolve(actor=self.request.user, ticket=ticket, resolution_code=form.cleaned_data["resolution_code"],
+                           notes=form.cleaned_data["notes"])
         return _("Ticket %(number)s resolved; the merchant is asked to confirm.") % {"number": ticket.number}
 
 
 class OpsTicketSwapView(_TicketActionView, OpsView):
     permission_required = (HANDLE_PERM, FIELD_PERM)
+    form_class = SwapForm
 
-    def make_form(self, request, ticket):
-        return SwapForm(request.POST, replacements=ticket_replacement_choices(actor=request.user, ticket=ticket),
-                        engineers=ticket_engineer_choices(actor=request.user))
+    def get_form_kwargs(self):
+        actor = self.request.user
+        return {"replacements": ticket_replacement_choices(actor=actor, ticket=self.object),
+                "engineers": ticket_engineer_choices(actor=actor)}
 
-    def act(self, actor, ticket, data):
-        installation = svc.terminal_swap(actor=actor, ticket=ticket, replacement=data["replacement"],
+    def perform(self, form, ticket):
+        data = form.cleaned_data
+        installation = svc.terminal_swap(actor=self.request.user, ticket=ticket, replacement=data["replacement"],
                                          engineer=data["engineer"], installed_on=data["installed_on"])
         return _("Terminal %(old)s swapped for %(new)s, which took over its parameters; %(old)s went to repair. "
                  "Test and activate %(new)s, then resolve the ticket.") % {
@@ -338,22 +318,17 @@ class OpsTicketSwapView(_TicketActionView, OpsView):
 class PortalTicketConfirmView(_TicketActionView, PortalView):
     detail_url = "portal:ticket-detail"
 
-    def make_form(self, request, ticket):
-        return None
-
-    def act(self, actor, ticket, data):
-        svc.ticket_confirm(actor=actor, ticket=ticket)
+    def perform(self, form, ticket):
+        svc.ticket_confirm(actor=self.request.user, ticket=ticket)
         return _("Thank you: ticket %(number)s is closed.") % {"number": ticket.number}
 
 
 class PortalTicketReopenView(_TicketActionView, PortalView):
     detail_url = "portal:ticket-detail"
+    form_class = ReasonForm
 
-    def make_form(self, request, ticket):
-        return ReasonForm(request.POST)
-
-    def act(self, actor, ticket, data):
-        svc.ticket_reopen(actor=actor, ticket=ticket, reason=data["reason"])
+    def perform(self, form, ticket):
+        svc.ticket_reopen(actor=self.request.user, ticket=ticket, reason=form.cleaned_data["reason"])
         return _("Ticket %(number)s is open again; we will get back to you.") % {"number": ticket.number}
 
 

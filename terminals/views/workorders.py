@@ -6,8 +6,8 @@ terminals.services.workorders."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
-from acquirer.views.actions import flash_form_errors
+from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
 from terminals.forms.workorders import (
     MerchantSearchForm,
@@ -103,55 +103,51 @@ class AuditWorkOrderListView(AuditorView, _BoardMixin, TemplateView):
 
 # --- create -------------------------------------------------------------------------------------
 
-class WorkOrderCreateView(OpsView):
+class WorkOrderCreateView(ActionView, OpsView):
     """Step 1: find the merchant (id, MID or name); step 2: the work order for that merchant."""
 
+    http_method_names = PAGE_METHODS
     permission_required = DISPATCH
     template_name = "terminals/workorders/create.html"
 
-    def _merchant(self, request):
-        pk = _int(request.POST.get("merchant") or request.GET.get("merchant"))
-        return merchant_pick(actor=request.user, pk=pk) if pk else None
+    def get_object(self):
+        pk = _int(self.request.POST.get("merchant") or self.request.GET.get("merchant"))
+        return merchant_pick(actor=self.request.user, pk=pk) if pk else None
 
-    def _form(self, request, merchant, data=None):
+    def get_form(self, data=None, files=None):
+        merchant, request = self.object, self.request
+        if merchant is None:
+            return None
         initial = {key: request.GET[key] for key in ("kind", "terminal", "ticket") if request.GET.get(key)}
         return WorkOrderCreateForm(data, initial=initial,
                                    terminals=merchant_terminals(actor=request.user, merchant=merchant),
                                    tickets=merchant_tickets(actor=request.user, merchant=merchant))
 
-    def _render(self, request, merchant=None, form=None, search=None):
-        results = None
-        if merchant is None:
-            search = search or MerchantSearchForm(request.GET or None)
-            results = merchant_search(actor=request.user, term=search.cleaned_data["q"]) if search.is_valid() else None
-        return render(request, self.template_name, {"merchant": merchant, "form": form, "search": search,
-                                                    "results": results})
+    def render_form(self, form):
+        results = search = None
+        if self.object is None:
+            search = MerchantSearchForm(self.request.GET or None)
+            if search.is_valid():
+                results = merchant_search(actor=self.request.user, term=search.cleaned_data["q"])
+        return render(self.request, self.template_name, {"merchant": self.object, "form": form, "search": search,
+                                                         "results": results})
 
-    def get(self, request):
-        merchant = self._merchant(request)
-        return self._render(request, merchant, self._form(request, merchant) if merchant else None)
-
-    def post(self, request):
-        merchant = self._merchant(request)
+    def perform(self, form, merchant):
         if merchant is None:
-            messages.error(request, _("Choose the merchant first."))
-            return redirect("ops:workorder-create")
-        form = self._form(request, merchant, request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                work_order = svc.work_order_create(
-                    actor=request.user, kind=data["kind"], merchant=merchant, terminal=data["terminal"],
-                    ticket=data["ticket"], address=data["address"], window_start=data["window_start"],
-                    window_end=data["window_end"], instructions=data["instructions"])
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Work order %(number)s created. Assign it to an engineer.")
-                                 % {"number": work_order.number})
-                _warn(request, form)
-                return redirect("ops:workorder-detail", pk=work_order.pk)
-        return self._render(request, merchant, form)
+            raise DomainError(_("Choose the merchant first."))
+        data = form.cleaned_data
+        self.object = work_order = svc.work_order_create(
+            actor=self.request.user, kind=data["kind"], merchant=merchant, terminal=data["terminal"],
+            ticket=data["ticket"], address=data["address"], window_start=data["window_start"],
+            window_end=data["window_end"], instructions=data["instructions"])
+        _warn(self.request, form)
+        return _("Work order %(number)s created. Assign it to an engineer.") % {"number": work_order.number}
+
+    def get_success_url(self, work_order):
+        return reverse("ops:workorder-detail", kwargs={"pk": work_order.pk})
+
+    def get_failure_url(self, merchant):
+        return reverse("ops:workorder-create")
 
 
 # --- detail and moves ------------------------------------------------------------------------------
@@ -192,28 +188,28 @@ class AuditWorkOrderDetailView(AuditorView):
         return _detail(request, work_order_get(actor=request.user, pk=pk))
 
 
-class WorkOrderAssignView(OpsView):
-    permission_required = DISPATCH
-    http_method_names = ["post"]
+class _WorkOrderActionView(ActionView, OpsView):
+    def get_object(self, pk):
+        return work_order_get(actor=self.request.user, pk=pk)
 
-    def post(self, request, pk):
-        work_order = work_order_get(actor=request.user, pk=pk)
-        form = WorkOrderAssignForm(request.POST, engineers=engineer_list(actor=request.user),
-                                   ticket=work_order.ticket)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                svc.work_order_assign(actor=request.user, work_order=work_order, engineer=data["engineer"],
-                                      window_start=data["window_start"], window_end=data["window_end"])
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Work order %(number)s assigned to %(engineer)s.")
-                                 % {"number": work_order.number, "engineer": data["engineer"].get_username()})
-                _warn(request, form)
-                return redirect("ops:workorder-detail", pk=work_order.pk)
-        flash_form_errors(request, form)
-        return redirect("ops:workorder-detail", pk=work_order.pk)
+    def get_success_url(self, work_order):
+        return reverse("ops:workorder-detail", kwargs={"pk": work_order.pk})
+
+
+class WorkOrderAssignView(_WorkOrderActionView):
+    permission_required = DISPATCH
+    form_class = WorkOrderAssignForm
+
+    def get_form_kwargs(self):
+        return {"engineers": engineer_list(actor=self.request.user), "ticket": self.object.ticket}
+
+    def perform(self, form, work_order):
+        data = form.cleaned_data
+        svc.work_order_assign(actor=self.request.user, work_order=work_order, engineer=data["engineer"],
+                              window_start=data["window_start"], window_end=data["window_end"])
+        _warn(self.request, form)
+        return _("Work order %(number)s assigned to %(engineer)s.") % {
+            "number": work_order.number, "engineer": data["engineer"].get_username()}
 
 
 def _warn(request, form) -> None:
@@ -221,80 +217,72 @@ def _warn(request, form) -> None:
         messages.warning(request, warning)
 
 
-def _back(request, work_order: WorkOrder):
+def _back(request, work_order: WorkOrder) -> str:
     if request.POST.get("return_to") == "mine":
-        return redirect("ops:workorder-mine")
-    return redirect("ops:workorder-detail", pk=work_order.pk)
+        return reverse("ops:workorder-mine")
+    return reverse("ops:workorder-detail", kwargs={"pk": work_order.pk})
 
 
-class WorkOrderStartView(OpsView):
+class WorkOrderStartView(_WorkOrderActionView):
     """Start the job; before the visit window the engineer confirms first (a second step that changes nothing)."""
 
     permission_required = FIELD_WORK
-    http_method_names = ["post"]
+    form_class = WorkOrderStartForm
 
-    def post(self, request, pk):
-        work_order = work_order_get(actor=request.user, pk=pk)
-        form = WorkOrderStartForm(request.POST)
-        if (work_order.status == W.ASSIGNED and work_order.engineer_id == request.user.pk
-                and form.needs_confirmation(work_order)):
-            return render(request, START_CONFIRM, {
-                "wo": work_order, "form": WorkOrderStartForm(), "return_to": request.POST.get("return_to", "")})
-        try:
-            svc.work_order_start(actor=request.user, work_order=work_order)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("Work order %(number)s started.") % {"number": work_order.number})
-        return _back(request, work_order)
+    def form_valid(self, form):
+        work_order, user = self.object, self.request.user
+        if work_order.status == W.ASSIGNED and work_order.engineer_id == user.pk and form.needs_confirmation(
+                work_order):
+            return render(self.request, START_CONFIRM, {
+                "wo": work_order, "form": WorkOrderStartForm(), "return_to": self.request.POST.get("return_to", "")})
+        return super().form_valid(form)
+
+    def perform(self, form, work_order):
+        svc.work_order_start(actor=self.request.user, work_order=work_order)
+        return _("Work order %(number)s started.") % {"number": work_order.number}
+
+    def get_success_url(self, work_order):
+        return _back(self.request, work_order)
 
 
-class WorkOrderCompleteView(OpsView):
+class WorkOrderCompleteView(_WorkOrderActionView):
+    """Only the assigned engineer completes a job in progress; a refused completion shows the form again, on the
+    page it was sent from (the work order or "my jobs today")."""
+
     permission_required = FIELD_WORK
-    http_method_names = ["post"]
+    template_name = DETAIL
 
-    def _again(self, request, work_order, form):
-        if request.POST.get("return_to") == "mine":
-            return _mine(request, bound=(work_order.pk, form))
-        return _detail(request, work_order, complete_form=form)
+    def get_form(self, data=None, files=None):
+        work_order = self.object
+        if work_order.engineer_id != self.request.user.pk or work_order.status != W.IN_PROGRESS:
+            return None
+        return _complete_form(work_order, data, files)
 
-    def post(self, request, pk):
-        work_order = work_order_get(actor=request.user, pk=pk)
-        if work_order.engineer_id != request.user.pk or work_order.status != W.IN_PROGRESS:
-            messages.error(request, _("Only the assigned engineer can complete a work order in progress."))
-            return _back(request, work_order)
-        form = _complete_form(work_order, request.POST, request.FILES)
-        if not form.is_valid():
-            return self._again(request, work_order, form)
+    def render_form(self, form):
+        if self.request.POST.get("return_to") == "mine":
+            return _mine(self.request, bound=(self.object.pk, form))
+        return _detail(self.request, self.object, complete_form=form)
+
+    def perform(self, form, work_order):
+        if form is None:
+            raise DomainError(_("Only the assigned engineer can complete a work order in progress."))
         data = form.cleaned_data
-        try:
-            svc.work_order_complete(actor=request.user, work_order=work_order, checklist=form.checklist(),
-                                    signed_off_by=data["signed_off_by"], minutes_spent=data["minutes_spent"],
-                                    completion_notes=data["completion_notes"], photos=data["photos"])
-        except DomainError as error:
-            form.add_error(None, str(error))
-            return self._again(request, work_order, form)
-        messages.success(request, _("Work order %(number)s completed. Thank you.") % {"number": work_order.number})
-        return _back(request, work_order)
+        svc.work_order_complete(actor=self.request.user, work_order=work_order, checklist=form.checklist(),
+                                signed_off_by=data["signed_off_by"], minutes_spent=data["minutes_spent"],
+                                completion_notes=data["completion_notes"], photos=data["photos"])
+        return _("Work order %(number)s completed. Thank you.") % {"number": work_order.number}
+
+    def get_success_url(self, work_order):
+        return _back(self.request, work_order)
 
 
-class WorkOrderCancelView(OpsView):
+class WorkOrderCancelView(_WorkOrderActionView):
     permission_required = DISPATCH
-    http_method_names = ["post"]
+    form_class = ReasonForm
 
-    def post(self, request, pk):
-        work_order = work_order_get(actor=request.user, pk=pk)
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-            return redirect("ops:workorder-detail", pk=work_order.pk)
-        try:
-            svc.work_order_cancel(actor=request.user, work_order=work_order, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("Work order %(number)s cancelled.") % {"number": work_order.number})
-        return redirect("ops:workorder-detail", pk=work_order.pk)
+    def perform(self, form, work_order):
+        svc.work_order_cancel(actor=self.request.user, work_order=work_order, reason=form.cleaned_data["reason"])
+        return _("Work order %(number)s cancelled.") % {"number": work_order.number}
 
 
 class _PhotoMixin:
