@@ -8,7 +8,7 @@ from acquirer.calendar import unconfirmed_years
 register = template.Library()
 
 
-@register.inclusion_tag("acquirer/_calendar_warning.html", takes_context=True)
+@register.inclusion_tag("acquirer/shared/_calendar_warning.html", takes_context=True)
 def calendar_warning(context):
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)

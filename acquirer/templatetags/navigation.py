@@ -13,13 +13,13 @@ def _user(context):
     return context.get("user") or getattr(request, "user", None)
 
 
-@register.inclusion_tag("acquirer/_menu.html", takes_context=True)
+@register.inclusion_tag("acquirer/shared/_main_menu.html", takes_context=True)
 def main_menu(context):
     """The links of the page's area (``area`` in the context) that the reader may follow, grouped in dropdowns."""
     return {"items": menu_for(_user(context), context.get("area"))}
 
 
-@register.inclusion_tag("acquirer/_home_cards.html", takes_context=True)
+@register.inclusion_tag("acquirer/shared/_home_cards.html", takes_context=True)
 def home_cards(context, area: str):
     """The cards every app declares for ``area``'s home page, each only with its permission."""
     return {"cards": home_cards_for(_user(context), area)}

@@ -17,7 +17,7 @@ from acquirer.selectors import audit_event_list, backup_list, backup_status, job
 
 
 class AuditHomeView(AuditorView, TemplateView):
-    template_name = "acquirer/audit/home.html"
+    template_name = "acquirer/audit/audit_home.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

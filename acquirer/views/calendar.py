@@ -62,7 +62,7 @@ def _year_url(year: int) -> str:
 
 
 class CalendarView(OpsView, TemplateView):
-    template_name = "acquirer/ops/calendar.html"
+    template_name = "acquirer/ops/calendar_year.html"
     permission_required = (VIEW,)
 
     def get_context_data(self, form=None, year=None, **kwargs):

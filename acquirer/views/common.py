@@ -53,7 +53,7 @@ class HomeView(UserView):
 
 
 class NotificationListView(UserView, ListView):
-    template_name = "acquirer/notification_list.html"
+    template_name = "acquirer/shared/notification_list.html"
     paginate_by = 25
     context_object_name = "notifications"
 

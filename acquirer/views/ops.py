@@ -24,7 +24,7 @@ from acquirer.views.actions import ActionView
 
 
 class OpsHomeView(OpsView, TemplateView):
-    template_name = "acquirer/ops/home.html"
+    template_name = "acquirer/ops/ops_home.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -38,7 +38,7 @@ MONEY_LIMIT = Decimal("1e14")  # 16 digits, 2 of them decimals
 CONTRACTABLE = {Merchant.Status.APPROVED, Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED}
 TERMS = ("deposit", "monthly_rent", "settlement_cycle", "settlement_method", "start_date", "end_date")
 AMENDABLE = {*TERMS, "fees"}
-TEMPLATE = "merchants/contracts/contract.txt"
+TEMPLATE = "merchants/shared/contract_text.txt"
 
 # The contract is bilingual whatever the reader's language: these labels are part of its text.
 CHANNEL_TEXT = {

@@ -9,7 +9,7 @@ from merchants.services.secrets import can_reveal, is_revealable
 register = template.Library()
 
 
-@register.inclusion_tag("merchants/_secret.html", takes_context=True)
+@register.inclusion_tag("merchants/shared/_secret_value.html", takes_context=True)
 def secret(context, obj, field: str):
     model = obj._meta.model_name
     if not is_revealable(model, field):

@@ -47,7 +47,7 @@ class _StepMixin:
     Not an ``ActionView``: one handler serves GET and POST of a wizard whose form, template context and next
     page all depend on the step in the URL, and a saved step carries the form's warnings on."""
 
-    template_name = "merchants/application/step.html"
+    template_name = "merchants/shared/application_step.html"
     area = "portal"
 
     def merchant(self):
@@ -88,7 +88,7 @@ def _next_step(step: str) -> str | None:
 # --- portal ------------------------------------------------------------------------------------
 
 class ApplicationView(PortalView, TemplateView):
-    template_name = "merchants/application/overview.html"
+    template_name = "merchants/portal/application_overview.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -5,9 +5,9 @@ from merchants.views.common import MerchantDetailMixin, MerchantListMixin
 
 
 class AuditMerchantListView(AuditorView, MerchantListMixin, ListView):
-    template_name = "merchants/auditor/merchant_list.html"
+    template_name = "merchants/audit/merchant_list.html"
 
 
 class AuditMerchantDetailView(AuditorView, MerchantDetailMixin, TemplateView):
     area = "audit"
-    template_name = "merchants/auditor/merchant_detail.html"
+    template_name = "merchants/audit/merchant_detail.html"

@@ -20,7 +20,7 @@ from merchants.services.secrets import is_revealable, kyc_secret_reveal
 
 
 class BlacklistListMixin:
-    template_name = "merchants/ops/blacklist_list.html"
+    template_name = "merchants/shared/blacklist_list.html"
     context_object_name = "entries"
     paginate_by = 50
 

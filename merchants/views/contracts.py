@@ -33,7 +33,7 @@ from merchants.services.contracts import (
 from merchants.workflow import CONTRACT_MOVES
 
 C = Contract.Status
-DETAIL = "merchants/contracts/detail.html"
+DETAIL = "merchants/shared/contract_detail.html"
 
 
 
@@ -49,7 +49,7 @@ def _pdf_response(request, contract: Contract) -> HttpResponse:
 # --- portal -----------------------------------------------------------------------------------
 
 class PortalContractListView(PortalView, TemplateView):
-    template_name = "merchants/contracts/portal_list.html"
+    template_name = "merchants/portal/contract_list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -105,7 +105,7 @@ class PortalContractPdfView(PortalView):
 # --- ops --------------------------------------------------------------------------------------
 
 class OpsContractListView(OpsView, TemplateView):
-    template_name = "merchants/contracts/ops_list.html"
+    template_name = "merchants/ops/contract_list.html"
     permission_required = (roles.VIEW_CONTRACT,)
 
     def get_context_data(self, **kwargs):
@@ -118,7 +118,7 @@ class OpsContractListView(OpsView, TemplateView):
 class OpsContractCreateView(ActionView, OpsView):
     http_method_names = PAGE_METHODS
     permission_required = (roles.MANAGE_CONTRACTS,)
-    template_name = "merchants/contracts/ops_form.html"
+    template_name = "merchants/ops/contract_form.html"
     form_class = ContractForm
 
     def get_object(self, merchant_pk):

@@ -57,7 +57,7 @@ class _UploadView(ActionView):
 # --- portal ------------------------------------------------------------------------------------
 
 class PortalDocumentListView(PortalView, TemplateView):
-    template_name = "merchants/documents/portal_list.html"
+    template_name = "merchants/portal/document_list.html"
 
     def get_context_data(self, form=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -85,7 +85,7 @@ class PortalDocumentDownloadView(PortalView, _DownloadMixin):
 # --- ops ---------------------------------------------------------------------------------------
 
 class OpsDocumentListView(OpsView, TemplateView):
-    template_name = "merchants/documents/staff_list.html"
+    template_name = "merchants/shared/document_staff_list.html"
     permission_required = (roles.VIEW_DOCUMENT,)
 
     def get_context_data(self, **kwargs):
@@ -103,7 +103,7 @@ class OpsDocumentUploadView(_UploadView, OpsView, TemplateView):
     """A reviewer uploads a document received from the merchant (then may not approve the application)."""
 
     http_method_names = PAGE_METHODS
-    template_name = "merchants/documents/upload.html"
+    template_name = "merchants/ops/document_upload.html"
     permission_required = (roles.REVIEW,)
 
     def get_object(self, merchant_pk):
@@ -141,7 +141,7 @@ class OpsDocumentDownloadView(OpsView, _DownloadMixin):
 # --- audit -------------------------------------------------------------------------------------
 
 class AuditDocumentListView(AuditorView, TemplateView):
-    template_name = "merchants/documents/staff_list.html"
+    template_name = "merchants/shared/document_staff_list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -21,7 +21,7 @@ RECENT = 50
 
 
 class _PlanMixin:
-    template_name = "merchants/inspections/plan.html"
+    template_name = "merchants/shared/inspection_plan.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -47,7 +47,7 @@ class OpsInspectionListView(OpsView, _PlanMixin, TemplateView):
 
 class OpsInspectionCreateView(ActionView, OpsView, TemplateView):
     http_method_names = PAGE_METHODS
-    template_name = "merchants/inspections/create.html"
+    template_name = "merchants/ops/inspection_create.html"
     permission_required = (roles.INSPECT,)
     form_class = InspectionForm
 

@@ -15,7 +15,7 @@ EXPIRY_WARNING_DAYS = 30
 class PortalHomeView(PortalView, TemplateView):
     """The merchant's own profile with its contracts, settlement accounts and documents (and their expiry)."""
 
-    template_name = "merchants/portal/home.html"
+    template_name = "merchants/portal/merchant_home.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -32,7 +32,7 @@ class PortalHomeView(PortalView, TemplateView):
 class PortalActivityView(PortalView, TemplateView):
     """What happened on the merchant's account (its slice of the audit trail)."""
 
-    template_name = "merchants/portal/activity.html"
+    template_name = "merchants/portal/merchant_activity.html"
 
     page_size = 30
 

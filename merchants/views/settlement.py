@@ -21,7 +21,7 @@ from merchants.services.settlement import (
     settlement_account_verify,
 )
 
-FORM = "merchants/settlement/form.html"
+FORM = "merchants/shared/settlement_form.html"
 
 
 def _initial(merchant) -> dict:
@@ -32,7 +32,7 @@ def _initial(merchant) -> dict:
 # --- portal -----------------------------------------------------------------------------------
 
 class PortalSettlementListView(PortalView, TemplateView):
-    template_name = "merchants/settlement/portal_list.html"
+    template_name = "merchants/portal/settlement_list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -74,7 +74,7 @@ class PortalSettlementRequestView(_SettlementRequestView, PortalView):
 # --- ops --------------------------------------------------------------------------------------
 
 class OpsSettlementQueueView(OpsView, TemplateView):
-    template_name = "merchants/settlement/ops_queue.html"
+    template_name = "merchants/ops/settlement_queue.html"
     permission_required = (roles.VIEW_SETTLEMENT,)
 
     def get_context_data(self, **kwargs):

@@ -39,8 +39,8 @@ from terminals.workflow import CAMPAIGN_MOVES
 
 F = FirmwareCampaign.Status
 MANAGE = ("terminals.manage_firmware",)
-LIST = "terminals/firmware/firmware_list.html"
-DETAIL = "terminals/firmware/campaign_detail.html"
+LIST = "terminals/shared/firmware_list.html"
+DETAIL = "terminals/shared/campaign_detail.html"
 
 
 
@@ -92,7 +92,7 @@ class AuditFirmwareListView(AuditorView):
 class CampaignCreateView(ActionView, OpsView):
     http_method_names = PAGE_METHODS
     permission_required = MANAGE
-    template_name = "terminals/firmware/campaign_form.html"
+    template_name = "terminals/ops/campaign_form.html"
     form_class = CampaignForm
 
     def get_form_kwargs(self):

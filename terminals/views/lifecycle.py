@@ -30,7 +30,7 @@ from terminals.services import lifecycle as svc
 from terminals.services import parameters as params
 from terminals.services.photos import terminal_photo_download
 
-PAGE = "terminals/lifecycle/terminal_detail.html"
+PAGE = "terminals/shared/terminal_detail.html"
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def _rent_page(request, *, area: str):
     page = Paginator(charges, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "terminals/money/rent_list.html", {
+    return render(request, "terminals/shared/rent_list.html", {
         "area": area, "form": form, "page": page, "totals": rent_totals(charges), "query": query.urlencode(),
         "can_manage": area == "ops" and actor.has_perms(MONEY), "reason_form": ReasonForm(),
         "here": request.get_full_path(),
@@ -141,7 +141,7 @@ class _DepositView(ActionView, OpsView):
 
     http_method_names = PAGE_METHODS
     permission_required = MONEY
-    template_name = "terminals/money/deposit.html"
+    template_name = "terminals/ops/deposit_form.html"
     action = ""
 
     def get_object(self, pk):
@@ -206,7 +206,7 @@ class HealthListView(OpsView):
         flags = health_flag_list(actor=request.user, kind=kind)
         page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
         can_clear = any(request.user.has_perm(p) for p in ("terminals.activate_terminal", "terminals.field_work"))
-        return render(request, "terminals/money/health_list.html", {
+        return render(request, "terminals/ops/health_list.html", {
             "form": form, "page": page, "can_clear": can_clear, "clear_form": HealthClearForm(),
             "counts": health_flag_list_count(actor=request.user), "here": request.get_full_path(),
         })

@@ -75,7 +75,7 @@ class TerminalModelListView(ActionView, OpsView):
     http_method_names = PAGE_METHODS
     permission_required = ("terminals.view_terminalmodel",)
     post_permission_required = (MANAGE_STOCK,)
-    template_name = "terminals/registry/model_list.html"
+    template_name = "terminals/ops/model_list.html"
     form_class = TerminalModelForm
 
     def get_form_kwargs(self):
@@ -99,7 +99,7 @@ class TerminalModelListView(ActionView, OpsView):
 class TerminalModelEditView(ActionView, OpsView):
     http_method_names = PAGE_METHODS
     permission_required = (MANAGE_STOCK,)
-    template_name = "terminals/registry/model_form.html"
+    template_name = "terminals/ops/model_form.html"
     form_class = TerminalModelEditForm
 
     def get_object(self, pk):
@@ -126,7 +126,7 @@ class TerminalReceiveView(ActionView, OpsView):
 
     http_method_names = PAGE_METHODS
     permission_required = (MANAGE_STOCK,)
-    template_name = "terminals/registry/receive.html"
+    template_name = "terminals/ops/terminal_receive.html"
     form_class = TerminalReceiveForm
 
     def get_form_kwargs(self):
@@ -148,7 +148,7 @@ class TerminalIntakeView(ActionView, OpsView):
 
     http_method_names = PAGE_METHODS
     permission_required = (MANAGE_STOCK,)
-    template_name = "terminals/registry/intake.html"
+    template_name = "terminals/ops/intake_form.html"
     form_class = IntakeUploadForm
 
     def render_form(self, form):
@@ -165,7 +165,7 @@ class TerminalIntakeView(ActionView, OpsView):
         """A file with bad rows shows the report of every row; any other refusal is about the file."""
         if isinstance(error, IntakeRejected):
             data = form.cleaned_data
-            return render(self.request, "terminals/registry/intake_result.html",
+            return render(self.request, "terminals/ops/intake_result.html",
                           {"report": error.report, "message": str(error), "supplier": data["supplier"],
                            "delivery_note": data["delivery_note"]})
         form.add_error("file", str(error))
@@ -180,13 +180,13 @@ class IntakeBatchListView(OpsView):
 
     def get(self, request):
         page = Paginator(intake_batch_list(actor=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(request, "terminals/registry/batch_list.html", {"page_obj": page, "batches": page.object_list})
+        return render(request, "terminals/ops/intake_batch_list.html", {"page_obj": page, "batches": page.object_list})
 
 
 # --- registry ---------------------------------------------------------------------------------
 
 class _RegistryView(TemplateView):
-    template_name = "terminals/registry/terminal_list.html"
+    template_name = "terminals/shared/terminal_list.html"
     area = "ops"
     detail_name = "ops:terminal-detail"
 
@@ -222,7 +222,7 @@ class TerminalDashboardView(OpsView, TemplateView):
     """Terminals by status and model, firmware below the model's minimum, open tickets by category and severity."""
 
     permission_required = ("terminals.view_terminal",)
-    template_name = "terminals/registry/dashboard.html"
+    template_name = "terminals/ops/terminal_dashboard.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -51,7 +51,7 @@ PAGE = 50
 VIEW_PERM = "terminals.view_ticket"
 HANDLE_PERM = "terminals.handle_ticket"
 FIELD_PERM = "terminals.field_work"
-DETAIL = "terminals/tickets/detail.html"
+DETAIL = "terminals/shared/ticket_detail.html"
 
 
 def _with_clocks(tickets, now=None):
@@ -79,7 +79,7 @@ def _photo_response(request, pk):
 class _ListMixin:
     """The ticket queue: filters, a page of tickets with their clocks (a constant number of queries)."""
 
-    template_name = "terminals/tickets/list.html"
+    template_name = "terminals/shared/ticket_list.html"
     area = "ops"
 
     def get_context_data(self, **kwargs):
@@ -116,7 +116,7 @@ class OpsTicketCreateView(ActionView, OpsView):
 
     http_method_names = PAGE_METHODS
     permission_required = (HANDLE_PERM,)
-    template_name = "terminals/tickets/ops_create.html"
+    template_name = "terminals/ops/ticket_create.html"
     form_class = OpsTicketForm
 
     def get_form_kwargs(self):
@@ -149,7 +149,7 @@ class PortalTicketCreateView(ActionView, PortalView):
     """The merchant reports a fault on one of its terminals, with photos."""
 
     http_method_names = PAGE_METHODS
-    template_name = "terminals/tickets/portal_create.html"
+    template_name = "terminals/portal/ticket_create.html"
     form_class = PortalTicketForm
 
     def get_form_kwargs(self):

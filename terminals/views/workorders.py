@@ -48,9 +48,9 @@ PAGE_SIZE = 50
 VIEW = ("terminals.view_workorder",)
 DISPATCH = ("terminals.dispatch_work_order",)
 FIELD_WORK = ("terminals.field_work",)
-DETAIL = "terminals/workorders/detail.html"
-MINE = "terminals/workorders/mine.html"
-START_CONFIRM = "terminals/workorders/start_confirm.html"
+DETAIL = "terminals/shared/workorder_detail.html"
+MINE = "terminals/ops/workorder_mine.html"
+START_CONFIRM = "terminals/ops/workorder_start_confirm.html"
 
 
 
@@ -75,7 +75,7 @@ def _complete_form(work_order: WorkOrder, data=None, files=None) -> WorkOrderCom
 # --- the board ---------------------------------------------------------------------------------
 
 class _BoardMixin:
-    template_name = "terminals/workorders/list.html"
+    template_name = "terminals/shared/workorder_list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -108,7 +108,7 @@ class WorkOrderCreateView(ActionView, OpsView):
 
     http_method_names = PAGE_METHODS
     permission_required = DISPATCH
-    template_name = "terminals/workorders/create.html"
+    template_name = "terminals/ops/workorder_create.html"
 
     def get_object(self):
         pk = _int(self.request.POST.get("merchant") or self.request.GET.get("merchant"))

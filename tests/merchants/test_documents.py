@@ -578,7 +578,7 @@ def test_document_panel_renders_for_the_merchant_page(users, doc_a, merchant_a, 
     from merchants.selectors.documents import document_list
 
     for area, prefix in (("ops", "/ops/documents/"), ("audit", "/audit/documents/")):
-        html = render_to_string("merchants/documents/_panel.html", {
+        html = render_to_string("merchants/shared/_document_panel.html", {
             "merchant": merchant_a, "documents": document_list(actor=users["auditor"], merchant=merchant_a),
             "area": area})
         assert f"{prefix}{doc_a.pk}/download/" in html and "proof.pdf" in html

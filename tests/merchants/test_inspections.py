@@ -304,7 +304,7 @@ def test_inspection_panel_renders_for_the_merchant_page(users, active_a, inspect
 
     record(inspector, active_a, checklist=dict(ALL_MET, receipt_printing_ok=False), outcome="issues",
            findings="Printer out of paper", photos=[photo()])
-    html = render_to_string("merchants/inspections/_panel.html", {
+    html = render_to_string("merchants/shared/_inspection_panel.html", {
         "merchant": active_a, "inspections": inspection_list(actor=users["auditor"], merchant=active_a),
         "area": "audit"})
     assert "Receipts print correctly" in html and "Printer out of paper" in html
