@@ -13,7 +13,8 @@ from acquirer import audit
 from acquirer.access import AuditorView
 from acquirer.forms import AuditSearchForm
 from acquirer.lists import page_from_request, query_without_position
-from acquirer.selectors import audit_event_list, backup_list, backup_status, job_overview, job_run_list
+from acquirer.selectors import audit_event_list, job_overview, job_run_list
+from acquirer.views.common import BackupListMixin
 
 
 class AuditHomeView(AuditorView, TemplateView):
@@ -84,18 +85,8 @@ class AuditEventExportView(AuditorView):
         return response
 
 
-class AuditBackupListView(AuditorView, ListView):
+class AuditBackupListView(AuditorView, BackupListMixin, ListView):
     template_name = "acquirer/audit/backup_list.html"
-    context_object_name = "backups"
-    paginate_by = 50
-
-    def get_queryset(self):
-        return backup_list(actor=self.request.user)
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["health"] = backup_status(actor=self.request.user)
-        return ctx
 
 
 class AuditJobListView(AuditorView, TemplateView):

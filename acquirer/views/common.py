@@ -18,7 +18,7 @@ from acquirer.backups.services import backup_health
 from acquirer.cache import cache_status
 from acquirer.middleware import mfa_required, mfa_satisfied
 from acquirer.outbox import outbox_backlog
-from acquirer.selectors import job_overview, notification_get, notification_list
+from acquirer.selectors import backup_list, backup_status, job_overview, notification_get, notification_list
 from acquirer.services.notifications import notification_mark_read, notifications_mark_all_read
 from acquirer.services.users import user_set_language
 from acquirer.views.actions import ActionView
@@ -167,3 +167,18 @@ class _HealthReader:
     kind = "staff"
     pk = None
     merchant_id = None
+
+
+class BackupListMixin:
+    """The backups and their health (the ops and audit lists show the same)."""
+
+    context_object_name = "backups"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return backup_list(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["health"] = backup_status(actor=self.request.user)
+        return ctx

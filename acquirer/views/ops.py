@@ -10,8 +10,6 @@ from acquirer.forms import ReasonForm
 from acquirer.schedule import job_title
 from acquirer.selectors import (
     audit_history,
-    backup_list,
-    backup_status,
     job_overview,
     job_run_list,
     locked_usernames,
@@ -21,6 +19,7 @@ from acquirer.selectors import (
 from acquirer.services.jobs import job_run_request
 from acquirer.services.users import user_disable, user_enable, user_unlock
 from acquirer.views.actions import ActionView
+from acquirer.views.common import BackupListMixin
 
 
 class OpsHomeView(OpsView, TemplateView):
@@ -66,19 +65,9 @@ class JobRunNowView(ActionView, OpsView):
         return reverse("ops:job-list")
 
 
-class BackupListView(OpsView, ListView):
+class BackupListView(OpsView, BackupListMixin, ListView):
     template_name = "acquirer/ops/backup_list.html"
     permission_required = ("acquirer.view_backup",)
-    context_object_name = "backups"
-    paginate_by = 50
-
-    def get_queryset(self):
-        return backup_list(actor=self.request.user)
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["health"] = backup_status(actor=self.request.user)
-        return ctx
 
 
 class UserListView(OpsView, ListView):
