@@ -89,6 +89,8 @@ FOR_MERCHANTS = {
 
 LABELS = {
     "terminal": _("terminal"),
+    "terminals": _("terminals"),
+    "merchants_skipped": _("merchants skipped"),
     "merchant": _("merchant"),
     "tid": _("terminal number (TID)"),
     "tid_released": _("terminal number released"),
