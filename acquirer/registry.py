@@ -70,7 +70,8 @@ class Plugin:
     ``{title, task, schedule, period, description}`` (see ``acquirer.schedule``); ``roles`` is the module (or
     mapping) with ``ROLE_GRANTS``; ``demo`` is ``seed(*, password, force_password) -> [(login, what)]``;
     ``gate_samples`` lists the test modules with ``build(ctx)`` and ``samples(ctx)`` for the gate matrix
-    (dotted names, imported only by the tests)."""
+    (dotted names, imported only by the tests); ``scale`` is ``seed(plan, log)`` loading the scale data set
+    (``manage.py seed_scale``, ``acquirer.scale``)."""
 
     urls: Mapping[str, list] = field(default_factory=dict)
     menu_sections: list[MenuSection] = field(default_factory=list)
@@ -80,6 +81,7 @@ class Plugin:
     roles: ModuleType | Mapping | None = None
     demo: Callable | None = None
     gate_samples: list[str] = field(default_factory=list)
+    scale: Callable | None = None
 
 
 @dataclass
@@ -142,6 +144,9 @@ class Registry:
 
     def demo_seeders(self) -> list[Callable]:
         return [plugin.demo for plugin in self.plugins.values() if plugin.demo is not None]
+
+    def scale_seeders(self) -> list[Callable]:
+        return [plugin.scale for plugin in self.plugins.values() if plugin.scale is not None]
 
     def gate_sample_modules(self) -> list[str]:
         return [name for plugin in self.plugins.values() for name in plugin.gate_samples]

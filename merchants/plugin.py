@@ -8,6 +8,12 @@ from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
 from merchants import roles, urls
 
 
+def _seed_scale(plan: dict, log) -> None:
+    from merchants.demo import scale
+
+    scale.seed(plan, log)
+
+
 def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
     from merchants.demo import merchants as demo
 
@@ -66,5 +72,6 @@ PLUGIN = Plugin(
     ],
     roles=roles,
     demo=_seed_demo,
+    scale=_seed_scale,
     gate_samples=["tests.merchants.gate_samples"],
 )

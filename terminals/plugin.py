@@ -20,6 +20,12 @@ def _jobs_today(actor) -> int:
     return work_orders_today(actor=actor).count()
 
 
+def _seed_scale(plan: dict, log) -> None:
+    from terminals.demo import scale
+
+    scale.seed(plan, log)
+
+
 def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
     from terminals import demo
 
@@ -94,6 +100,7 @@ PLUGIN = Plugin(
     ],
     roles=roles,
     demo=_seed_demo,
+    scale=_seed_scale,
     gate_samples=[f"tests.terminals.gate_samples_{name}"
                   for name in ("firmware", "lifecycle", "money", "registry", "tickets", "workorders")],
 )
