@@ -4,7 +4,7 @@ A page is found by the sort key of the row before it, never by an offset: ``WHER
 ORDER BY at DESC, id DESC LIMIT 51`` reads 51 index entries whether it is the first page or the millionth.
 The sort key is a tuple of non-null columns in one direction whose last column is unique (the id), served by
 an index on those columns. The position travels in the URL as an opaque cursor (``after`` or ``before``);
-a cursor that cannot be read starts from the first page. Counts are bounded: ``bounded_count`` counts at
+a cursor that cannot be read starts from the first page, and ``before=last`` reads the list from its end. Counts are bounded: ``bounded_count`` counts at
 most ``limit + 1`` rows, so a list says "more than 10,000" instead of scanning a large table.
 """
 
@@ -21,6 +21,7 @@ from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 
 PAGE_SIZE = 50
+LAST = "last"  # ``?before=last``: the last page, as cheap as the first
 COUNT_LIMIT = 10_000
 
 
@@ -91,12 +92,13 @@ def keyset_page(queryset, order: tuple[str, ...] = ("-pk",), *, after: str | Non
     fields = [meta.pk if name == "pk" else meta.get_field(name) for name in names]
     attrs = [field_.attname for field_ in fields]
     position, backwards = None, False
-    if before:
+    if before == LAST:
+        backwards = True  # the last page: the list read from its end
+    elif before:
         position, backwards = _decode(before, fields), True
+        backwards = position is not None
     elif after:
         position = _decode(after, fields)
-    if position is None:
-        backwards = False
     rows = queryset
     if position is not None:
         lhs = _Row(*[F(name) for name in names])
@@ -109,7 +111,7 @@ def keyset_page(queryset, order: tuple[str, ...] = ("-pk",), *, after: str | Non
     rows = rows[:size]
     if backwards:
         rows.reverse()
-        has_next, has_previous = True, more
+        has_next, has_previous = position is not None, more
     else:
         has_next, has_previous = more, position is not None
     return Page(

@@ -126,3 +126,12 @@ def test_audit_dates_are_whole_local_days_and_the_list_pages_by_cursor(clients):
     second = auditor.get(reverse("audit:event-list"), {"after": page.next_cursor})
     assert [e.pk for e in second.context["events"]] == newest[50:100]
     assert f"before={second.context['page'].previous_cursor}" in second.content.decode()
+
+
+def test_last_page_reads_the_list_from_its_end(people):
+    pages, last = _walk_forward(people, 5)
+    page = keyset_page(people, ORDER, before="last", size=5)
+    assert [row.pk for row in page] == [row.pk for row in people.order_by(*ORDER)][-5:]
+    assert page.has_previous and not page.has_next
+    back = keyset_page(people, ORDER, before=page.previous_cursor, size=5)
+    assert [row.pk for row in back] == [row.pk for row in people.order_by(*ORDER)][-10:-5]
