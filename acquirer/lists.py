@@ -4,8 +4,9 @@ A page is found by the sort key of the row before it, never by an offset: ``WHER
 ORDER BY at DESC, id DESC LIMIT 51`` reads 51 index entries whether it is the first page or the millionth.
 The sort key is a tuple of non-null columns in one direction whose last column is unique (the id), served by
 an index on those columns. The position travels in the URL as an opaque cursor (``after`` or ``before``);
-a cursor that cannot be read starts from the first page, and ``before=last`` reads the list from its end. Counts are bounded: ``bounded_count`` counts at
-most ``limit + 1`` rows, so a list says "more than 10,000" instead of scanning a large table.
+a cursor that cannot be read starts from the first page, and ``before=last`` reads the list from its end.
+Counts are bounded: ``bounded_count`` counts at most ``limit + 1`` rows, so a list says "more than 10,000"
+instead of scanning a large table.
 """
 
 import base64
