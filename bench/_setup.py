@@ -23,8 +23,9 @@ def scaled(count: int, minimum: int = 1) -> int:
     return max(minimum, int(count * SCALE))
 
 
-def django_with_scratch_db(name: str = "bench_acquirer"):
-    """Create a throw-away database ``name``, migrate it, and return a cleanup function."""
+def django_with_scratch_db(name: str = "bench_acquirer", *, keep: bool = False):
+    """Create a throw-away database ``name``, migrate it, and return a cleanup function. With ``keep`` an existing
+    database of that name is reused and kept afterwards (for data that is slow to load)."""
     import django
     from django.conf import settings
     from django.db import connections
@@ -32,10 +33,13 @@ def django_with_scratch_db(name: str = "bench_acquirer"):
     django.setup()
     connection = connections["default"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
 
     def cleanup():
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if keep:
+            connection.close()
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     return cleanup
