@@ -194,9 +194,9 @@ def portal_terminal_money(*, actor, terminals: list) -> list:
     due = {(row["terminal_id"], row["merchant_id"]): row for row in
            charges.filter(status=RentCharge.Status.DUE).values("terminal_id", "merchant_id")
            .annotate(count=Count("id"), total=Sum("amount"))} if ids else {}
-    tickets = dict(((row["terminal_id"], row["merchant_id"]), row["count"]) for row in
-                   scope(Ticket.objects.filter(terminal_id__in=ids, status__in=OPEN_TICKET), actor).order_by()
-                   .values("terminal_id", "merchant_id").annotate(count=Count("id"))) if ids else {}
+    tickets = {(row["terminal_id"], row["merchant_id"]): row["count"] for row in
+               scope(Ticket.objects.filter(terminal_id__in=ids, status__in=OPEN_TICKET), actor).order_by()
+               .values("terminal_id", "merchant_id").annotate(count=Count("id"))} if ids else {}
     for terminal in terminals:
         key = (terminal.pk, terminal.merchant_id)
         last, unpaid = latest.get(key, {}), due.get(key, {})
