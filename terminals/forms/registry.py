@@ -59,10 +59,27 @@ class IntakeUploadForm(forms.Form):
                                        "key_check_value, key_injected_on (YYYY-MM-DD)."))
 
 
-class TerminalFilterForm(forms.Form):
+class _SmallWidgetsForm(forms.Form):
+    """A filter form drawn small: every select and text box gets Bootstrap's small classes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            elif not field.widget.is_hidden:
+                field.widget.attrs["class"] = "form-control form-control-sm"
+
+
+class PortalTerminalFilterForm(_SmallWidgetsForm):
+    """The merchant's filters of its own terminals: a search by serial number or TID and the status."""
+
     q = forms.CharField(label=_("Serial number or TID"), required=False, max_length=40)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")),
                                                                             *Terminal.Status.choices])
+
+
+class TerminalFilterForm(PortalTerminalFilterForm):
     model = forms.ModelChoiceField(label=_("Model"), required=False, queryset=None, empty_label=_("Any model"))
     merchant = forms.CharField(label=_("Merchant (name or MID)"), required=False, max_length=200)
     region = forms.CharField(label=_("Region code"), required=False, max_length=4)
@@ -74,8 +91,3 @@ class TerminalFilterForm(forms.Form):
     def __init__(self, *args, models=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].queryset = models
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            elif not field.widget.is_hidden:
-                field.widget.attrs["class"] = "form-control form-control-sm"

@@ -33,6 +33,8 @@ class HealthFlag(models.Model):
         verbose_name = _("terminal health flag")
         verbose_name_plural = _("terminal health flags")
         ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["raised_at", "id"], name="health_flag_open_raised",
+                                condition=Q(cleared_at__isnull=True))]
         constraints = [models.UniqueConstraint(fields=["terminal", "kind"], condition=Q(cleared_at__isnull=True),
                                                name="health_flag_one_open_per_kind")]
 

@@ -70,6 +70,11 @@ class RentCharge(models.Model):
         verbose_name = _("rent charge")
         verbose_name_plural = _("rent charges")
         ordering = ["-month", "terminal_id"]
+        indexes = [
+            # the rent list's keyset order (month, id), whole and by status
+            models.Index(fields=["month", "id"], name="rent_month"),
+            models.Index(fields=["status", "month", "id"], name="rent_status_month"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["terminal", "month"], name="rent_once_per_terminal_and_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="rent_month_is_first_day"),

@@ -141,6 +141,15 @@ class Terminal(models.Model):
         verbose_name = _("terminal")
         verbose_name_plural = _("terminals")
         ordering = ["serial_number"]
+        indexes = [
+            # identifiers are searched by their start (LIKE 'ABC%'), which only a pattern_ops index serves
+            models.Index(fields=["serial_number"], name="terminal_serial_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["tid"], name="terminal_tid_prefix", opclasses=["varchar_pattern_ops"]),
+            # the lists' keyset order (serial_number, id), whole, by status and per merchant (the portal)
+            models.Index(fields=["serial_number", "id"], name="terminal_serial_id"),
+            models.Index(fields=["status", "serial_number", "id"], name="terminal_status_serial"),
+            models.Index(fields=["merchant", "serial_number", "id"], name="terminal_merchant_serial"),
+        ]
         permissions = [
             ("manage_stock", "Can receive terminals into stock and manage the catalog"),
             ("allocate_terminal", "Can allocate terminals to merchants and ship them"),
@@ -212,6 +221,7 @@ class IntakeBatch(models.Model):
         verbose_name = _("intake batch")
         verbose_name_plural = _("intake batches")
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["received_at", "id"], name="intake_batch_received")]
 
     def __str__(self) -> str:
         return f"{self.supplier} {self.delivery_note or self.file_name}"

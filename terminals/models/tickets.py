@@ -69,6 +69,15 @@ class Ticket(models.Model):
         verbose_name = _("maintenance ticket")
         verbose_name_plural = _("maintenance tickets")
         ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["number"], name="ticket_number_prefix", opclasses=["varchar_pattern_ops"]),
+            # the lists' keyset orders: newest first (all, by status, per merchant) and the open queue by due time
+            models.Index(fields=["raised_at", "id"], name="ticket_raised"),
+            models.Index(fields=["status", "raised_at", "id"], name="ticket_status_raised"),
+            models.Index(fields=["merchant", "raised_at", "id"], name="ticket_merchant_raised"),
+            models.Index(fields=["resolution_due", "id"], name="ticket_open_queue",
+                         condition=Q(status__in=["open", "diagnosing", "dispatched"])),
+        ]
         permissions = [("handle_ticket", "Can raise, diagnose, dispatch and resolve maintenance tickets")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["open", "diagnosing", "dispatched", "resolved", "closed"]),

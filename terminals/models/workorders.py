@@ -54,6 +54,13 @@ class WorkOrder(models.Model):
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["number"], name="work_order_number_prefix", opclasses=["varchar_pattern_ops"]),
+            # the board's keyset orders: newest first (all and by status) and a day's windows
+            models.Index(fields=["created_at", "id"], name="work_order_created"),
+            models.Index(fields=["status", "created_at", "id"], name="work_order_status_created"),
+            models.Index(fields=["window_start", "id"], name="work_order_window"),
+        ]
         permissions = [("dispatch_work_order", "Can create, assign and cancel field work orders")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["open", "assigned", "in_progress", "done", "cancelled"]),

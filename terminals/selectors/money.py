@@ -4,6 +4,10 @@ from django.db.models import Count, Q, Sum
 
 from acquirer.access import get_scoped, scope
 from terminals.models import DepositMovement, HealthFlag, RentCharge, Terminal
+from terminals.selectors.registry import merchants_named
+
+RENT_ORDER = ("-month", "-id")
+HEALTH_ORDER = ("-raised_at", "-id")
 
 
 def rent_charge_list(*, actor, filters: dict | None = None):
@@ -16,11 +20,11 @@ def rent_charge_list(*, actor, filters: dict | None = None):
         qs = qs.filter(status=filters["status"])
     term = (filters.get("merchant") or "").strip()
     if term:
-        match = Q(merchant__legal_name__icontains=term) | Q(merchant__mid=term)
+        match = Q(merchant_id__in=merchants_named(term))
         if term.isdigit() and len(term) <= 9:
             match |= Q(merchant_id=int(term))
         qs = qs.filter(match)
-    return qs.order_by("-month", "merchant__legal_name", "terminal__serial_number", "id")
+    return qs.order_by(*RENT_ORDER)
 
 
 def rent_totals(charges) -> list[dict]:
@@ -54,7 +58,7 @@ def health_flag_list(*, actor, kind: str = ""):
         cleared_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.order_by("-raised_at", "-id")
+    return qs.order_by(*HEALTH_ORDER)
 
 
 def health_flag_get(*, actor, pk: int) -> HealthFlag:

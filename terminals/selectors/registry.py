@@ -3,8 +3,7 @@ always through ``acquirer.access.scope``. Every list is a fixed number of querie
 
 import re
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, Sum
 
 from acquirer.access import get_scoped, scope
 from merchants.models import Merchant
@@ -12,6 +11,8 @@ from merchants.selectors.contracts import contract_in_force
 from terminals.models import DepositMovement, IntakeBatch, RentCharge, Terminal, TerminalModel, Ticket
 
 OPEN_TICKET = [Ticket.Status.OPEN, Ticket.Status.DIAGNOSING, Ticket.Status.DISPATCHED]
+TERMINAL_ORDER = ("serial_number", "id")
+INTAKE_BATCH_ORDER = ("-received_at", "-id")
 BELOW_MINIMUM_LIMIT = 200
 _PART = re.compile(r"\d+|[a-z]+")
 
@@ -54,12 +55,42 @@ def terminal_model_get(*, actor, pk: int) -> TerminalModel:
 
 
 def intake_batch_list(*, actor):
-    return scope(IntakeBatch.objects.select_related("received_by")
-                 .annotate(terminal_count=Count("terminals")), actor).order_by("-received_at", "-id")
+    return scope(IntakeBatch.objects.select_related("received_by"), actor).order_by(*INTAKE_BATCH_ORDER)
 
 
 def intake_batch_get(*, actor, pk: int) -> IntakeBatch:
     return get_scoped(IntakeBatch.objects.select_related("received_by"), actor, pk=pk)
+
+
+# --- search by identifier ------------------------------------------------------------------------
+
+def single(queryset):
+    """The one row of ``queryset``, or None when it has none or several (two rows read at most)."""
+    rows = list(queryset[:2])
+    return rows[0] if len(rows) == 1 else None
+
+
+def terminal_search(term: str) -> Q:
+    """Terminals whose serial number or TID starts with ``term``. Both are stored in capitals, so a prefix
+    ``LIKE 'TERM%'`` is served by their ``varchar_pattern_ops`` indexes (a substring search reads every row)."""
+    term = term.strip().upper()
+    return Q(serial_number__startswith=term) | Q(tid__startswith=term)
+
+
+def merchants_named(term: str):
+    """Ids of the merchants whose name contains ``term`` or whose MID is ``term``: a sub-query, so a list can
+    filter on its own merchant column instead of joining merchants into the whole list."""
+    term = term.strip()
+    return Merchant.objects.filter(Q(legal_name__icontains=term) | Q(trading_name__icontains=term)
+                                   | Q(mid=term)).values("pk")
+
+
+def terminal_by_identifier(*, actor, term: str) -> Terminal | None:
+    """The terminal the actor may see whose serial number or TID is exactly ``term`` (None unless exactly one)."""
+    term = (term or "").strip().upper()
+    if not term:
+        return None
+    return single(scope(Terminal.objects.all(), actor).filter(Q(serial_number=term) | Q(tid=term)))
 
 
 # --- registry ---------------------------------------------------------------------------------
@@ -74,9 +105,7 @@ def terminal_registry(*, actor, filters: dict | None = None):
     if filters.get("model"):
         qs = qs.filter(model_id=getattr(filters["model"], "pk", filters["model"]))
     if filters.get("merchant"):
-        term = filters["merchant"].strip()
-        qs = qs.filter(Q(merchant__legal_name__icontains=term) | Q(merchant__trading_name__icontains=term)
-                       | Q(merchant__mid=term))
+        qs = qs.filter(merchant_id__in=merchants_named(filters["merchant"]))
     if filters.get("region"):
         region = filters["region"].strip()
         qs = qs.filter(Q(region_code=region) | Q(region_code="", merchant__region_code=region))
@@ -87,9 +116,8 @@ def terminal_registry(*, actor, filters: dict | None = None):
     if filters.get("batch"):
         qs = qs.filter(intake_batch_id=filters["batch"])
     if filters.get("q"):
-        term = filters["q"].strip().upper()
-        qs = qs.filter(Q(serial_number__icontains=term) | Q(tid=term))
-    return qs.order_by("serial_number", "id")
+        qs = qs.filter(terminal_search(filters["q"]))
+    return qs.order_by(*TERMINAL_ORDER)
 
 
 # --- dashboard --------------------------------------------------------------------------------
@@ -143,28 +171,40 @@ def terminal_dashboard(*, actor, with_tickets: bool = True) -> dict:
 
 # --- the merchant's own terminals (portal) ----------------------------------------------------
 
-def _per_terminal(model, **filters):
-    """Rows of ``model`` for the outer terminal and its current merchant (a terminal that changed hands keeps
-    its previous merchant's rows out of sight)."""
-    return model.objects.filter(terminal_id=OuterRef("pk"), merchant_id=OuterRef("merchant_id"), **filters).order_by()
+def portal_terminal_list(*, actor, filters: dict | None = None):
+    """The actor's merchant's terminals, filtered by status and a search by serial number or TID."""
+    filters = filters or {}
+    qs = scope(Terminal.objects.select_related("model"), actor)
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("q"):
+        qs = qs.filter(terminal_search(filters["q"]))
+    return qs.order_by(*TERMINAL_ORDER)
 
 
-def portal_terminal_list(*, actor):
-    """The actor's merchant's terminals with their latest rent charge, unpaid rent and open tickets (one query)."""
-    latest = _per_terminal(RentCharge).order_by("-month")
-    unpaid = _per_terminal(RentCharge, status=RentCharge.Status.DUE)
-    tickets = _per_terminal(Ticket, status__in=OPEN_TICKET)
-    return (scope(Terminal.objects.select_related("model"), actor)
-            .annotate(last_rent_month=Subquery(latest.values("month")[:1]),
-                      last_rent_amount=Subquery(latest.values("amount")[:1]),
-                      last_rent_currency=Subquery(latest.values("currency")[:1]),
-                      last_rent_status=Subquery(latest.values("status")[:1]),
-                      rent_due_count=Coalesce(Subquery(unpaid.values("terminal_id").annotate(c=Count("id"))
-                                                       .values("c")[:1], output_field=IntegerField()), Value(0)),
-                      rent_due_total=Subquery(unpaid.values("terminal_id").annotate(s=Sum("amount")).values("s")[:1]),
-                      open_ticket_count=Coalesce(Subquery(tickets.values("terminal_id").annotate(c=Count("id"))
-                                                          .values("c")[:1], output_field=IntegerField()), Value(0)))
-            .order_by("serial_number", "id"))
+def portal_terminal_money(*, actor, terminals: list) -> list:
+    """Give each terminal of a page its latest rent charge, unpaid rent and open tickets: one grouped query per
+    kind over the page's ids, whatever the page's size. Only rows of the terminal's current merchant count
+    (a terminal that changed hands keeps its previous merchant's rows out of sight)."""
+    ids = [terminal.pk for terminal in terminals]
+    charges = scope(RentCharge.objects.filter(terminal_id__in=ids), actor).order_by()
+    latest = {(row["terminal_id"], row["merchant_id"]): row for row in
+              charges.order_by("terminal_id", "merchant_id", "-month").distinct("terminal_id", "merchant_id")
+              .values("terminal_id", "merchant_id", "month", "amount", "currency", "status")} if ids else {}
+    due = {(row["terminal_id"], row["merchant_id"]): row for row in
+           charges.filter(status=RentCharge.Status.DUE).values("terminal_id", "merchant_id")
+           .annotate(count=Count("id"), total=Sum("amount"))} if ids else {}
+    tickets = {(row["terminal_id"], row["merchant_id"]): row["count"] for row in
+               scope(Ticket.objects.filter(terminal_id__in=ids, status__in=OPEN_TICKET), actor).order_by()
+               .values("terminal_id", "merchant_id").annotate(count=Count("id"))} if ids else {}
+    for terminal in terminals:
+        key = (terminal.pk, terminal.merchant_id)
+        last, unpaid = latest.get(key, {}), due.get(key, {})
+        terminal.last_rent_month, terminal.last_rent_amount = last.get("month"), last.get("amount")
+        terminal.last_rent_currency, terminal.last_rent_status = last.get("currency"), last.get("status")
+        terminal.rent_due_count, terminal.rent_due_total = unpaid.get("count", 0), unpaid.get("total")
+        terminal.open_ticket_count = tickets.get(key, 0)
+    return terminals
 
 
 def portal_terminal_get(*, actor, pk: int) -> Terminal:

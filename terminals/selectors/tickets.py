@@ -8,6 +8,7 @@ from acquirer.access import get_scoped, scope
 from acquirer.models import User
 from terminals import roles
 from terminals.models import SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
+from terminals.selectors.registry import single, terminal_search
 from terminals.workflow import OPEN_TICKET_STATUSES as OPEN_STATUSES
 from terminals.workflow import TICKET_PLACED as PLACED
 
@@ -18,12 +19,18 @@ BREACH_FILTERS = {
     "escalated": Q(escalated_at__isnull=False),
 }
 LIST_RELATED = ("merchant", "terminal", "terminal__model", "assignee")
+QUEUE_ORDER = ("resolution_due", "id")
+NEWEST_ORDER = ("-raised_at", "-id")
+
+
+def ticket_order(filters: dict | None) -> tuple[str, ...]:
+    """The open queue by resolution due time (most urgent first), anything else newest first."""
+    return QUEUE_ORDER if (filters or {}).get("status") == "unresolved" else NEWEST_ORDER
 
 
 def ticket_list(*, actor, filters: dict | None = None):
     """Tickets the actor may see, filtered by status, severity, category, breach, merchant or a search
-    term (ticket number, serial number, TID). The open queue is ordered by resolution due time (most
-    urgent first), anything else newest first."""
+    term (the start of a ticket number, serial number or TID), in :func:`ticket_order`."""
     filters = filters or {}
     qs = scope(Ticket.objects.select_related(*LIST_RELATED), actor)
     if filters.get("status") == "unresolved":
@@ -39,12 +46,16 @@ def ticket_list(*, actor, filters: dict | None = None):
     if filters.get("merchant"):
         qs = qs.filter(merchant_id=filters["merchant"])
     if filters.get("q"):
-        term = filters["q"].strip()
-        qs = qs.filter(Q(number__icontains=term) | Q(terminal__serial_number__icontains=term)
-                       | Q(terminal__tid=term.upper()))
-    if filters.get("status") == "unresolved":
-        return qs.order_by("resolution_due", "id")
-    return qs.order_by("-raised_at", "-id")
+        term = filters["q"].strip().upper()
+        qs = qs.filter(Q(number__startswith=term)
+                       | Q(terminal_id__in=Terminal.objects.filter(terminal_search(term)).values("pk")))
+    return qs.order_by(*ticket_order(filters))
+
+
+def ticket_by_number(*, actor, number: str) -> Ticket | None:
+    """The ticket the actor may see numbered exactly ``number``, or None."""
+    number = (number or "").strip().upper()
+    return single(scope(Ticket.objects.filter(number=number), actor)) if number else None
 
 
 def ticket_get(*, actor, pk: int) -> Ticket:
@@ -69,12 +80,11 @@ def ticket_terminal_choices(*, actor):
 
 
 def ticket_terminal_search(*, actor, query: str, limit: int = 20):
-    """Placed terminals whose serial number or TID contains ``query`` (the phone-call form)."""
+    """Placed terminals whose serial number or TID starts with ``query`` (the phone-call form)."""
     query = (query or "").strip()
     if len(query) < 3:
         return Terminal.objects.none()
-    return ticket_terminal_choices(actor=actor).filter(
-        Q(serial_number__icontains=query) | Q(tid__icontains=query.upper()))[:limit]
+    return ticket_terminal_choices(actor=actor).filter(terminal_search(query))[:limit]
 
 
 def ticket_terminal_lookup(*, actor, query: str) -> Terminal | None:

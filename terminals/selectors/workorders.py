@@ -1,18 +1,27 @@
 """Reads of field work orders and their photos, always through ``acquirer.access.scope``."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
+from acquirer.lists import start_of_local_day
 from merchants.models import Merchant
 from terminals import roles
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
+from terminals.selectors.registry import merchants_named, single, terminal_search
 from terminals.selectors.tickets import staff_with
 
 W = WorkOrder.Status
 ACTIVE_JOBS = (W.ASSIGNED, W.IN_PROGRESS)
+NEWEST_ORDER = ("-created_at", "-id")
+WINDOW_ORDER = ("window_start", "id")
+
+
+def work_order_order(filters: dict | None) -> tuple[str, ...]:
+    """A day's work orders by their window (every one of them has a window), the whole board newest first."""
+    return WINDOW_ORDER if (filters or {}).get("day") else NEWEST_ORDER
 
 
 def _work_orders(actor):
@@ -22,7 +31,8 @@ def _work_orders(actor):
 
 def work_order_list(*, actor, filters: dict | None = None):
     """The board: work orders filtered by status, kind, engineer ("none" = unassigned), the window's
-    day and a search term (number, merchant name or MID, terminal serial or TID)."""
+    day and a search term (start of the number, merchant name or MID, start of the terminal's serial or
+    TID), in :func:`work_order_order`."""
     filters = filters or {}
     qs = _work_orders(actor)
     if filters.get("status"):
@@ -35,17 +45,24 @@ def work_order_list(*, actor, filters: dict | None = None):
     elif engineer:
         qs = qs.filter(engineer_id=getattr(engineer, "pk", engineer))
     if filters.get("day"):
-        qs = qs.filter(window_start__date=filters["day"])
+        day = filters["day"]
+        qs = qs.filter(window_start__gte=start_of_local_day(day),
+                       window_start__lt=start_of_local_day(day + timedelta(days=1)))
     if filters.get("merchant"):
         qs = qs.filter(merchant_id=getattr(filters["merchant"], "pk", filters["merchant"]))
     if filters.get("terminal"):
         qs = qs.filter(terminal_id=getattr(filters["terminal"], "pk", filters["terminal"]))
     term = (filters.get("q") or "").strip()
     if term:
-        qs = qs.filter(Q(number__icontains=term) | Q(merchant__legal_name__icontains=term)
-                       | Q(merchant__trading_name__icontains=term) | Q(merchant__mid=term)
-                       | Q(terminal__serial_number__iexact=term) | Q(terminal__tid=term.upper()))
-    return qs.order_by("window_start", "-created_at", "-id")
+        qs = qs.filter(Q(number__startswith=term.upper()) | Q(merchant_id__in=merchants_named(term))
+                       | Q(terminal_id__in=Terminal.objects.filter(terminal_search(term)).values("pk")))
+    return qs.order_by(*work_order_order(filters))
+
+
+def work_order_by_number(*, actor, number: str) -> WorkOrder | None:
+    """The work order the actor may see numbered exactly ``number``, or None."""
+    number = (number or "").strip().upper()
+    return single(scope(WorkOrder.objects.filter(number=number), actor)) if number else None
 
 
 def work_order_status_counts(*, actor) -> dict[str, int]:

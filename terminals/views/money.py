@@ -1,7 +1,6 @@
 """Terminal money and health: rent charges (filters, totals per status, paid or waived), deposits taken
 and refunded or forfeited, and the open health flags (stale or far-away terminals) with their follow-up."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.forms import ReasonForm
+from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from terminals.forms.money import (
     DepositRefundForm,
@@ -20,6 +20,8 @@ from terminals.forms.money import (
     RentPaidForm,
 )
 from terminals.selectors.money import (
+    HEALTH_ORDER,
+    RENT_ORDER,
     deposit_movement_list,
     health_flag_get,
     health_flag_list,
@@ -41,7 +43,6 @@ from terminals.services.money import (
 )
 
 MONEY = ("terminals.manage_terminal_money",)
-PAGE_SIZE = 50
 
 
 
@@ -61,11 +62,9 @@ def _rent_page(request, *, area: str):
     form = RentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     charges = rent_charge_list(actor=actor, filters=filters)
-    page = Paginator(charges, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "terminals/shared/rent_list.html", {
-        "area": area, "form": form, "page": page, "totals": rent_totals(charges), "query": query.urlencode(),
+        "area": area, "form": form, "page": page_from_request(request, charges, RENT_ORDER),
+        "count": bounded_count(charges), "totals": rent_totals(charges), "query": query_without_position(request),
         "can_manage": area == "ops" and actor.has_perms(MONEY), "reason_form": ReasonForm(),
         "here": request.get_full_path(),
     })
@@ -204,10 +203,10 @@ class HealthListView(OpsView):
         form = HealthFilterForm(request.GET or None)
         kind = form.cleaned_data.get("kind", "") if form.is_bound and form.is_valid() else ""
         flags = health_flag_list(actor=request.user, kind=kind)
-        page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
         can_clear = any(request.user.has_perm(p) for p in ("terminals.activate_terminal", "terminals.field_work"))
         return render(request, "terminals/ops/health_list.html", {
-            "form": form, "page": page, "can_clear": can_clear, "clear_form": HealthClearForm(),
+            "form": form, "page": page_from_request(request, flags, HEALTH_ORDER), "count": bounded_count(flags),
+            "query": query_without_position(request), "can_clear": can_clear, "clear_form": HealthClearForm(),
             "counts": health_flag_list_count(actor=request.user), "here": request.get_full_path(),
         })
 

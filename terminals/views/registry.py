@@ -3,28 +3,33 @@ filters, the dashboard with charts (SVG drawn on the server: no script, no inlin
 terminals in the portal. Reads go through ``terminals.selectors.registry``, writes through
 ``terminals.services.intake``."""
 
-from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView, PortalView
+from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants.selectors.merchants import merchant_for_user
 from terminals.forms.registry import (
     IntakeUploadForm,
+    PortalTerminalFilterForm,
     TerminalFilterForm,
     TerminalModelEditForm,
     TerminalModelForm,
     TerminalReceiveForm,
 )
 from terminals.selectors.registry import (
+    INTAKE_BATCH_ORDER,
+    TERMINAL_ORDER,
     intake_batch_get,
     intake_batch_list,
     merchant_rent_terms,
     portal_terminal_get,
     portal_terminal_list,
+    portal_terminal_money,
+    terminal_by_identifier,
     terminal_dashboard,
     terminal_deposit_movements,
     terminal_model_choices,
@@ -42,7 +47,6 @@ from terminals.services.intake import (
     terminal_receive,
 )
 
-PAGE_SIZE = 50
 MANAGE_STOCK = "terminals.manage_stock"
 
 
@@ -61,10 +65,33 @@ def _link(objects, name: str, attribute: str = "detail_url"):
     return objects
 
 
-def _query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+class _TerminalSearchMixin:
+    """A terminal list with filters: a search that names one terminal exactly (its whole serial number or TID)
+    opens that terminal's page; otherwise one keyset page of the filtered list with a bounded count."""
+
+    detail_name = ""
+
+    def filter_form(self):
+        raise NotImplementedError
+
+    def terminals(self, filters):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        self.form = self.filter_form()
+        self.filters = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
+        found = terminal_by_identifier(actor=request.user, term=self.filters.get("q", ""))
+        if found is not None and _url(self.detail_name, found.pk):
+            return redirect(_url(self.detail_name, found.pk))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rows = self.terminals(self.filters)
+        page = page_from_request(self.request, rows, TERMINAL_ORDER)
+        ctx.update(form=self.form, page=page, count=bounded_count(rows), query=query_without_position(self.request),
+                   terminals=_link(page.object_list, self.detail_name))
+        return ctx
 
 
 # --- catalog ----------------------------------------------------------------------------------
@@ -179,27 +206,27 @@ class IntakeBatchListView(OpsView):
     permission_required = ("terminals.view_intakebatch",)
 
     def get(self, request):
-        page = Paginator(intake_batch_list(actor=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(request, "terminals/ops/intake_batch_list.html", {"page_obj": page, "batches": page.object_list})
+        page = page_from_request(request, intake_batch_list(actor=request.user), INTAKE_BATCH_ORDER)
+        return render(request, "terminals/ops/intake_batch_list.html", {"page": page, "batches": page.object_list})
 
 
 # --- registry ---------------------------------------------------------------------------------
 
-class _RegistryView(TemplateView):
+class _RegistryView(_TerminalSearchMixin, TemplateView):
     template_name = "terminals/shared/terminal_list.html"
     area = "ops"
     detail_name = "ops:terminal-detail"
 
+    def filter_form(self):
+        return TerminalFilterForm(self.request.GET or None, models=terminal_model_choices(actor=self.request.user))
+
+    def terminals(self, filters):
+        return terminal_registry(actor=self.request.user, filters=filters)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        actor = self.request.user
-        form = TerminalFilterForm(self.request.GET or None, models=terminal_model_choices(actor=actor))
-        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        page = Paginator(terminal_registry(actor=actor, filters=filters), PAGE_SIZE).get_page(
-            self.request.GET.get("page"))
-        batch = intake_batch_get(actor=actor, pk=filters["batch"]) if filters.get("batch") else None
-        ctx.update(form=form, page_obj=page, terminals=_link(page.object_list, self.detail_name), batch=batch,
-                   query=_query(self.request), area=self.area)
+        batch = self.filters.get("batch")
+        ctx.update(batch=intake_batch_get(actor=self.request.user, pk=batch) if batch else None, area=self.area)
         return ctx
 
 
@@ -236,18 +263,24 @@ class TerminalDashboardView(OpsView, TemplateView):
 
 # --- portal -----------------------------------------------------------------------------------
 
-class PortalTerminalListView(PortalView, TemplateView):
+class PortalTerminalListView(PortalView, _TerminalSearchMixin, TemplateView):
     """The merchant's own terminals: status, where they are installed, deposit, rent and open tickets."""
 
     template_name = "terminals/portal/terminal_list.html"
+    detail_name = "portal:terminal-detail"
+
+    def filter_form(self):
+        return PortalTerminalFilterForm(self.request.GET or None)
+
+    def terminals(self, filters):
+        return portal_terminal_list(actor=self.request.user, filters=filters)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
         merchant = merchant_for_user(actor=actor)
-        terminals = _link(list(portal_terminal_list(actor=actor)), "portal:terminal-detail")
-        ctx.update(merchant=merchant, terminals=terminals, rent=merchant_rent_terms(merchant=merchant),
-                   area="portal")
+        portal_terminal_money(actor=actor, terminals=ctx["terminals"])
+        ctx.update(merchant=merchant, rent=merchant_rent_terms(merchant=merchant), area="portal")
         return ctx
 
 

@@ -5,9 +5,8 @@ fault in the portal, follows it and confirms or reopens it; auditors read everyt
 The SLA clocks are computed here from the due times (``terminals.services.sla.clock``), never stored."""
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
+from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
@@ -33,9 +33,11 @@ from terminals.forms.tickets import (
 from terminals.models import Ticket
 from terminals.selectors.tickets import (
     ticket_assignee_choices,
+    ticket_by_number,
     ticket_engineer_choices,
     ticket_get,
     ticket_list,
+    ticket_order,
     ticket_photo_get,
     ticket_replacement_choices,
     ticket_terminal_choices,
@@ -47,7 +49,6 @@ from terminals.services.sla import clock
 from terminals.workflow import TICKET_MOVES
 
 K = Ticket.Status
-PAGE = 50
 VIEW_PERM = "terminals.view_ticket"
 HANDLE_PERM = "terminals.handle_ticket"
 FIELD_PERM = "terminals.field_work"
@@ -77,23 +78,29 @@ def _photo_response(request, pk):
 # --- lists ------------------------------------------------------------------------------------
 
 class _ListMixin:
-    """The ticket queue: filters, a page of tickets with their clocks (a constant number of queries)."""
+    """The ticket queue: filters, one keyset page of tickets with their clocks (a constant number of queries);
+    a search by a whole ticket number opens that ticket."""
 
     template_name = "terminals/shared/ticket_list.html"
     area = "ops"
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        data = self.request.GET.copy()
+    def get(self, request, *args, **kwargs):
+        data = request.GET.copy()
         if self.area != "portal" and not set(TicketFilterForm.base_fields) & set(data):
             data["status"] = "unresolved"  # staff start from the tickets still to work on
-        form = TicketFilterForm(data)
-        filters = form.cleaned_data if form.is_valid() else {}
-        page = Paginator(ticket_list(actor=self.request.user, filters=filters), PAGE).get_page(data.get("page"))
-        query = data.copy()
-        query.pop("page", None)
-        ctx.update(area=self.area, form=form, page_obj=page, tickets=_with_clocks(list(page.object_list)),
-                   query=query.urlencode())
+        self.form = TicketFilterForm(data)
+        self.filters = self.form.cleaned_data if self.form.is_valid() else {}
+        found = ticket_by_number(actor=request.user, number=self.filters.get("q", ""))
+        if found is not None:
+            return redirect(f"{self.area}:ticket-detail", found.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rows = ticket_list(actor=self.request.user, filters=self.filters)
+        page = page_from_request(self.request, rows, ticket_order(self.filters))
+        ctx.update(area=self.area, form=self.form, page=page, count=bounded_count(rows),
+                   tickets=_with_clocks(list(page.object_list)), query=query_without_position(self.request))
         return ctx
 
 

@@ -4,18 +4,17 @@ auditors' read-only pages. Reads go through terminals.selectors.workorders, writ
 terminals.services.workorders."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
+from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
@@ -34,8 +33,10 @@ from terminals.selectors.workorders import (
     merchant_search,
     merchant_terminals,
     merchant_tickets,
+    work_order_by_number,
     work_order_get,
     work_order_list,
+    work_order_order,
     work_order_photo_get,
     work_order_status_counts,
     work_orders_today,
@@ -44,7 +45,6 @@ from terminals.services import workorders as svc
 from terminals.workflow import WORK_ORDER_MOVES
 
 W = WorkOrder.Status
-PAGE_SIZE = 50
 VIEW = ("terminals.view_workorder",)
 DISPATCH = ("terminals.dispatch_work_order",)
 FIELD_WORK = ("terminals.field_work",)
@@ -75,21 +75,30 @@ def _complete_form(work_order: WorkOrder, data=None, files=None) -> WorkOrderCom
 # --- the board ---------------------------------------------------------------------------------
 
 class _BoardMixin:
+    """The board: status tabs, filters, one keyset page of work orders; a search by a whole work-order number
+    opens that work order."""
+
     template_name = "terminals/shared/workorder_list.html"
+    detail_name = "ops:workorder-detail"
+
+    def get(self, request, *args, **kwargs):
+        self.form = WorkOrderFilterForm(request.GET or None, engineers=list(engineer_list(actor=request.user)))
+        self.filters = self.form.filters()
+        found = work_order_by_number(actor=request.user, number=self.filters.get("q", ""))
+        if found is not None:
+            return redirect(self.detail_name, pk=found.pk)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
-        engineers = list(engineer_list(actor=actor))
-        form = WorkOrderFilterForm(self.request.GET or None, engineers=engineers)
-        filters = form.filters()
-        rows = work_order_list(actor=actor, filters=filters)
-        page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = urlencode({key: value for key, value in self.request.GET.items() if key != "page" and value})
+        rows = work_order_list(actor=actor, filters=self.filters)
+        page = page_from_request(self.request, rows, work_order_order(self.filters))
         counts = work_order_status_counts(actor=actor)
-        ctx.update(form=form, page_obj=page, work_orders=page.object_list, query=query,
+        ctx.update(form=self.form, page=page, count=bounded_count(rows), work_orders=page.object_list,
+                   query=query_without_position(self.request),
                    status_tabs=[(value, label, counts[value]) for value, label in W.choices],
-                   current_status=filters.get("status", ""), today=timezone.localdate())
+                   current_status=self.filters.get("status", ""), today=timezone.localdate())
         return ctx
 
 
@@ -98,7 +107,7 @@ class WorkOrderListView(OpsView, _BoardMixin, TemplateView):
 
 
 class AuditWorkOrderListView(AuditorView, _BoardMixin, TemplateView):
-    pass
+    detail_name = "audit:workorder-detail"
 
 
 # --- create -------------------------------------------------------------------------------------
