@@ -20,6 +20,9 @@ VIEW_TICKET = "terminals.view_ticket"
 VIEW_FIRMWARE = "terminals.view_firmwareversion"
 VIEW_RENT = "terminals.view_rentcharge"
 VIEW_HEALTH = "terminals.view_healthflag"
+VIEW_TERMINAL_MODEL = "terminals.view_terminalmodel"
+VIEW_INTAKE_BATCH = "terminals.view_intakebatch"
+VIEW_CAMPAIGN = "terminals.view_firmwarecampaign"
 
 READ = ["view_terminalmodel", "view_terminal", "view_terminalphoto", "view_intakebatch", "view_sitesurvey",
         "view_shipment", "view_installation", "view_terminaltest", "view_parameterchange", "view_workorder",

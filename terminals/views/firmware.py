@@ -13,6 +13,7 @@ from acquirer.forms import ReasonForm
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
+from terminals import roles
 from terminals.forms.firmware import CampaignForm, FirmwareVersionForm, OutcomeForm, ReportImportForm
 from terminals.models import FirmwareCampaign
 from terminals.selectors.firmware import (
@@ -38,7 +39,7 @@ from terminals.services.firmware import (
 from terminals.workflow import CAMPAIGN_MOVES
 
 F = FirmwareCampaign.Status
-MANAGE = ("terminals.manage_firmware",)
+MANAGE = (roles.MANAGE_FIRMWARE,)
 LIST = "terminals/shared/firmware_list.html"
 DETAIL = "terminals/shared/campaign_detail.html"
 
@@ -63,7 +64,7 @@ class FirmwareListView(ActionView, OpsView):
     """The versions and campaigns; managers add a firmware version on the same page."""
 
     http_method_names = PAGE_METHODS
-    permission_required = ("terminals.view_firmwareversion",)
+    permission_required = (roles.VIEW_FIRMWARE,)
     post_permission_required = MANAGE
     template_name = LIST
     form_class = FirmwareVersionForm
@@ -143,7 +144,7 @@ def _campaign_page(request, campaign, *, area: str, import_form=None, report=Non
 
 
 class CampaignDetailView(OpsView):
-    permission_required = ("terminals.view_firmwarecampaign",)
+    permission_required = (roles.VIEW_CAMPAIGN,)
 
     def get(self, request, pk):
         return _campaign_page(request, campaign_get(actor=request.user, pk=pk), area="ops")

@@ -16,6 +16,7 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.policy import available_actions
 from acquirer.views.actions import ActionView, flash_form_errors
+from terminals import roles
 from terminals.forms import lifecycle as f
 from terminals.policy import ACTIONS, PERMS, may
 from terminals.selectors.lifecycle import (
@@ -129,7 +130,7 @@ def render_page(request, terminal, *, area: str, bound: dict | None = None):
 # --- pages ------------------------------------------------------------------------------------
 
 class OpsTerminalDetailView(OpsView):
-    permission_required = ("terminals.view_terminal",)
+    permission_required = (roles.VIEW_TERMINAL,)
 
     def get(self, request, pk):
         return render_page(request, terminal_get(actor=request.user, pk=pk), area="ops")
@@ -150,7 +151,7 @@ class _PhotoMixin:
 
 
 class OpsTerminalPhotoView(OpsView, _PhotoMixin):
-    permission_required = ("terminals.view_terminalphoto",)
+    permission_required = (roles.VIEW_PHOTO,)
 
 
 class AuditTerminalPhotoView(AuditorView, _PhotoMixin):
@@ -307,7 +308,7 @@ MOVE_VIEWS = {
 class _ParameterDecisionView(ActionView, OpsView):
     """Approve or reject a pending parameter change; a refusal is shown as a message and in the form."""
 
-    permission_required = ("terminals.approve_parameter_change",)
+    permission_required = (roles.APPROVE_PARAMETERS,)
     template_name = PAGE
     decision = ""
     form_class = f.DecisionForm

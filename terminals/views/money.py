@@ -11,6 +11,7 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.forms import ReasonForm
 from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
+from terminals import roles
 from terminals.forms.money import (
     DepositRefundForm,
     DepositTakeForm,
@@ -42,7 +43,7 @@ from terminals.services.money import (
     rent_waive,
 )
 
-MONEY = ("terminals.manage_terminal_money",)
+MONEY = (roles.MANAGE_MONEY,)
 
 
 
@@ -71,7 +72,7 @@ def _rent_page(request, *, area: str):
 
 
 class RentListView(OpsView):
-    permission_required = ("terminals.view_rentcharge",)
+    permission_required = (roles.VIEW_RENT,)
 
     def get(self, request):
         return _rent_page(request, area="ops")
@@ -197,13 +198,13 @@ class DepositRefundView(_DepositView):
 # --- health -----------------------------------------------------------------------------------
 
 class HealthListView(OpsView):
-    permission_required = ("terminals.view_healthflag",)
+    permission_required = (roles.VIEW_HEALTH,)
 
     def get(self, request):
         form = HealthFilterForm(request.GET or None)
         kind = form.cleaned_data.get("kind", "") if form.is_bound and form.is_valid() else ""
         flags = health_flag_list(actor=request.user, kind=kind)
-        can_clear = any(request.user.has_perm(p) for p in ("terminals.activate_terminal", "terminals.field_work"))
+        can_clear = any(request.user.has_perm(p) for p in (roles.ACTIVATE, roles.FIELD_WORK))
         return render(request, "terminals/ops/health_list.html", {
             "form": form, "page": page_from_request(request, flags, HEALTH_ORDER), "count": bounded_count(flags),
             "query": query_without_position(request), "can_clear": can_clear, "clear_form": HealthClearForm(),
@@ -214,7 +215,7 @@ class HealthListView(OpsView):
 class HealthClearView(ActionView, OpsView):
     """Clear a flag after following it up (the service checks activate_terminal or field_work)."""
 
-    permission_required = ("terminals.view_healthflag",)
+    permission_required = (roles.VIEW_HEALTH,)
     form_class = HealthClearForm
 
     def get_object(self, pk):

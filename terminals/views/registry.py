@@ -12,6 +12,7 @@ from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants.selectors.merchants import merchant_for_user
+from terminals import roles
 from terminals.forms.registry import (
     IntakeUploadForm,
     PortalTerminalFilterForm,
@@ -47,7 +48,7 @@ from terminals.services.intake import (
     terminal_receive,
 )
 
-MANAGE_STOCK = "terminals.manage_stock"
+MANAGE_STOCK = roles.MANAGE_STOCK
 
 
 def _url(name: str, *args) -> str:
@@ -100,7 +101,7 @@ class TerminalModelListView(ActionView, OpsView):
     """The catalog, with the form to add a model (for those who manage stock)."""
 
     http_method_names = PAGE_METHODS
-    permission_required = ("terminals.view_terminalmodel",)
+    permission_required = (roles.VIEW_TERMINAL_MODEL,)
     post_permission_required = (MANAGE_STOCK,)
     template_name = "terminals/ops/model_list.html"
     form_class = TerminalModelForm
@@ -203,7 +204,7 @@ class TerminalIntakeView(ActionView, OpsView):
 
 
 class IntakeBatchListView(OpsView):
-    permission_required = ("terminals.view_intakebatch",)
+    permission_required = (roles.VIEW_INTAKE_BATCH,)
 
     def get(self, request):
         page = page_from_request(request, intake_batch_list(actor=request.user), INTAKE_BATCH_ORDER)
@@ -231,7 +232,7 @@ class _RegistryView(_TerminalSearchMixin, TemplateView):
 
 
 class TerminalListView(OpsView, _RegistryView):
-    permission_required = ("terminals.view_terminal",)
+    permission_required = (roles.VIEW_TERMINAL,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -248,13 +249,13 @@ class AuditTerminalListView(AuditorView, _RegistryView):
 class TerminalDashboardView(OpsView, TemplateView):
     """Terminals by status and model, firmware below the model's minimum, open tickets by category and severity."""
 
-    permission_required = ("terminals.view_terminal",)
+    permission_required = (roles.VIEW_TERMINAL,)
     template_name = "terminals/ops/terminal_dashboard.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        with_tickets = user.has_perm("terminals.view_ticket")
+        with_tickets = user.has_perm(roles.VIEW_TICKET)
         data = terminal_dashboard(actor=user, with_tickets=with_tickets)
         _link(data["below_minimum"], "ops:terminal-detail")
         ctx.update(data, with_tickets=with_tickets, list_url=reverse("ops:terminal-list"))

@@ -19,6 +19,7 @@ from acquirer.lists import bounded_count, page_from_request, query_without_posit
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
+from terminals import roles
 from terminals.forms.tickets import (
     AssignForm,
     DiagnoseForm,
@@ -49,9 +50,9 @@ from terminals.services.sla import clock
 from terminals.workflow import TICKET_MOVES
 
 K = Ticket.Status
-VIEW_PERM = "terminals.view_ticket"
-HANDLE_PERM = "terminals.handle_ticket"
-FIELD_PERM = "terminals.field_work"
+VIEW_PERM = roles.VIEW_TICKET
+HANDLE_PERM = roles.HANDLE_TICKET
+FIELD_PERM = roles.FIELD_WORK
 DETAIL = "terminals/shared/ticket_detail.html"
 
 

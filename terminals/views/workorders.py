@@ -18,6 +18,7 @@ from acquirer.lists import bounded_count, page_from_request, query_without_posit
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
+from terminals import roles
 from terminals.forms.workorders import (
     MerchantSearchForm,
     WorkOrderAssignForm,
@@ -45,9 +46,9 @@ from terminals.services import workorders as svc
 from terminals.workflow import WORK_ORDER_MOVES
 
 W = WorkOrder.Status
-VIEW = ("terminals.view_workorder",)
-DISPATCH = ("terminals.dispatch_work_order",)
-FIELD_WORK = ("terminals.field_work",)
+VIEW = (roles.VIEW_WORK_ORDER,)
+DISPATCH = (roles.DISPATCH,)
+FIELD_WORK = (roles.FIELD_WORK,)
 DETAIL = "terminals/shared/workorder_detail.html"
 MINE = "terminals/ops/workorder_mine.html"
 START_CONFIRM = "terminals/ops/workorder_start_confirm.html"
@@ -167,8 +168,8 @@ def _detail(request, work_order: WorkOrder, *, assign_form=None, complete_form=N
     ctx = {"wo": work_order, "checklist": checklist_rows(work_order), "photos": work_order.photos.all(),
            "history": audit_history(actor=user, target=work_order)}
     if request.resolver_match.namespace == "ops":
-        can_dispatch = user.has_perm("terminals.dispatch_work_order")
-        is_engineer = work_order.engineer_id == user.pk and user.has_perm("terminals.field_work")
+        can_dispatch = user.has_perm(roles.DISPATCH)
+        is_engineer = work_order.engineer_id == user.pk and user.has_perm(roles.FIELD_WORK)
         can_assign = can_dispatch and work_order.status in (W.OPEN, W.ASSIGNED)
         can_complete = is_engineer and work_order.status == W.IN_PROGRESS
         if can_assign and assign_form is None:
