@@ -91,10 +91,9 @@ def _flag_batch(terminals: list[Terminal], *, today: date, cutoff: date, counts:
         return
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_STALE, {"kind": K.STALE, "now": now, "terminal_ids": list(silent),
-                                       "merchant_ids": [t.merchant_id for t, _details in silent.values()],
-                                       "details": [json.dumps(d) for _terminal, d in silent.values()]})
-        created = dict((terminal_id, flag_id) for flag_id, terminal_id in cursor.fetchall())
+        rows = [{"terminal_id": t.pk, "merchant_id": t.merchant_id, "details": d} for t, d in silent.values()]
+        cursor.execute(_INSERT_STALE, {"kind": K.STALE, "now": now, "rows": json.dumps(rows)})
+        created = {terminal_id: flag_id for flag_id, terminal_id in cursor.fetchall()}
     counts["flagged"] += len(created)
     counts["already_flagged"] += len(silent) - len(created)
     entries = []
@@ -109,9 +108,8 @@ def _flag_batch(terminals: list[Terminal], *, today: date, cutoff: date, counts:
 
 _INSERT_STALE = f"""
 INSERT INTO {HealthFlag._meta.db_table} (terminal_id, merchant_id, kind, raised_at, details, clear_note)
-SELECT r.terminal_id, r.merchant_id, %(kind)s, %(now)s, r.details::jsonb, ''
-FROM unnest(%(terminal_ids)s::bigint[], %(merchant_ids)s::bigint[], %(details)s::text[])
-    AS r(terminal_id, merchant_id, details)
+SELECT r.terminal_id, r.merchant_id, %(kind)s, %(now)s, r.details, ''
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(terminal_id bigint, merchant_id bigint, details jsonb)
 ON CONFLICT DO NOTHING
 RETURNING id, terminal_id
 """
