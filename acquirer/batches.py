@@ -8,7 +8,7 @@ is finished by running it again.
 
 from collections.abc import Iterator
 
-BATCH_SIZE = 1000
+from django.conf import settings
 
 
 def _pk(row):
@@ -17,9 +17,10 @@ def _pk(row):
     return row.pk
 
 
-def in_batches(queryset, size: int = BATCH_SIZE) -> Iterator[list]:
-    """Lists of at most ``size`` rows of ``queryset`` in ascending id order (model instances or ``values()``
-    dicts with ``id`` or ``pk``)."""
+def in_batches(queryset, size: int | None = None) -> Iterator[list]:
+    """Lists of at most ``size`` rows (default ``ACQUIRER_BATCH_SIZE``) of ``queryset`` in ascending id order
+    (model instances or ``values()`` dicts with ``id`` or ``pk``)."""
+    size = size or settings.ACQUIRER_BATCH_SIZE
     last = None
     while True:
         page = queryset.order_by("pk") if last is None else queryset.filter(pk__gt=last).order_by("pk")

@@ -303,3 +303,20 @@ class WorkingDayOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name} ({self.get_kind_display()})"
+
+
+class DailyCounter(models.Model):
+    """The last number handed out per sequence and day (``acquirer.counters``): numbering takes the next one
+    with one upsert instead of re-reading the day's numbers."""
+
+    name = models.CharField(max_length=50)
+    day = models.DateField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily counter")
+        verbose_name_plural = _("daily counters")
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="dailycounter_one_per_name_and_day")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day:%Y-%m-%d} {self.value}"

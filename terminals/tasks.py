@@ -10,7 +10,7 @@ from acquirer.tasks import JOB_TASK, _run
 def maintenance_create_due(self, triggered_by: int | None = None):
     from terminals.services.workorders import maintenance_create_due as job
 
-    return _run(self, "terminals.maintenance_due", lambda: job(), triggered_by)
+    return _run(self, "terminals.maintenance_due", lambda: job(), triggered_by, atomic=False)
 
 
 @shared_task(bind=True, **JOB_TASK)
@@ -24,11 +24,11 @@ def tickets_check_sla(self, triggered_by: int | None = None):
 def rent_charge_month(self, triggered_by: int | None = None):
     from terminals.services.money import rent_charge_month as job
 
-    return _run(self, "terminals.rent_monthly", lambda: job(), triggered_by)
+    return _run(self, "terminals.rent_monthly", lambda: job(), triggered_by, atomic=False)
 
 
 @shared_task(bind=True, **JOB_TASK)
 def terminals_flag_stale(self, triggered_by: int | None = None):
     from terminals.services.health import terminals_flag_stale as job
 
-    return _run(self, "terminals.health_check", lambda: job(), triggered_by)
+    return _run(self, "terminals.health_check", lambda: job(), triggered_by, atomic=False)

@@ -268,6 +268,9 @@ ACQUIRER_UPLOAD_MAX_BYTES = int(os.environ.get("ACQUIRER_UPLOAD_MAX_BYTES", str(
 # Largest image accepted, in pixels (width × height), checked before decoding (decompression bombs).
 ACQUIRER_UPLOAD_MAX_PIXELS = int(os.environ.get("ACQUIRER_UPLOAD_MAX_PIXELS", "40000000"))
 
+# Rows per batch of the scheduled jobs that walk large tables (acquirer/batches.py): each batch commits on its own.
+ACQUIRER_BATCH_SIZE = int(os.environ.get("ACQUIRER_BATCH_SIZE", "1000"))
+
 # --- Terminals (docs/terminals.md) --------------------------------------------------------------
 # Maintenance ticket SLA per severity, in business hours: (first response, resolution).
 ACQUIRER_TICKET_SLA_HOURS = {"critical": (1, 8), "high": (2, 16), "medium": (4, 24), "low": (8, 40)}

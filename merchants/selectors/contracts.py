@@ -54,10 +54,15 @@ def contract_in_force(merchant: Merchant) -> Contract | None:
             .order_by("-version").first())
 
 
-def contract_for_period(merchant_id: int, start: date, end: date) -> Contract | None:
-    """The countersigned contract whose term (start and end dates included) overlaps ``start``..``end``."""
-    return (Contract.objects.filter(merchant_id=merchant_id, status=Contract.Status.ACTIVE, start_date__lte=end,
-                                    end_date__gte=start).order_by("-version").first())
+def contracts_for_period(merchant_ids, start: date, end: date) -> dict[int, Contract]:
+    """Per merchant, the countersigned contract whose term (start and end dates included) overlaps
+    ``start``..``end`` (the highest version), in one query: merchant id -> contract (merchants without one
+    are absent). Only the fields rent needs are loaded."""
+    found = (Contract.objects.filter(merchant_id__in=set(merchant_ids), status=Contract.Status.ACTIVE,
+                                     start_date__lte=end, end_date__gte=start)
+             .order_by("merchant_id", "-version").distinct("merchant_id")
+             .only("id", "merchant_id", "version", "monthly_rent", "currency", "start_date", "end_date"))
+    return {contract.merchant_id: contract for contract in found}
 
 
 def settlement_account_active(merchant: Merchant) -> SettlementAccount | None:

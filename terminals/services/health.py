@@ -2,12 +2,13 @@
 address (location, an input to risk monitoring). At most one open flag per terminal and kind; a stale flag
 clears itself when the terminal is seen again; staff clear flags after following them up."""
 
+import json
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, policy, roles
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.services.notifications import notify_role
@@ -69,42 +71,84 @@ def _last_activity(terminal: Terminal, installed_on: date | None) -> date:
     return max(fallback) if fallback else timezone.localdate(terminal.status_changed_at)
 
 
-@transaction.atomic
+def _with_activity(queryset):
+    return (queryset.annotate(installed_on=Max("installations__installed_on"))
+            .only("id", "merchant_id", "serial_number", "status", "status_changed_at", "rent_start", "last_seen_at",
+                  "last_sign_in_at", "last_transaction_at"))
+
+
+def _flag_batch(terminals: list[Terminal], *, today: date, cutoff: date, counts: dict) -> None:
+    """Open a stale flag for each silent terminal of the batch that has none: one insert (a terminal already
+    flagged is skipped by the one-open-flag constraint) and one audit insert."""
+    counts["checked"] += len(terminals)
+    silent = {}
+    for terminal in terminals:
+        last = _last_activity(terminal, terminal.installed_on)
+        if last < cutoff:
+            silent[terminal.pk] = (terminal, {"last_activity": last.isoformat(), "days_silent": (today - last).days,
+                                              "threshold_days": settings.ACQUIRER_TERMINAL_STALE_DAYS})
+    if not silent:
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        rows = [{"terminal_id": t.pk, "merchant_id": t.merchant_id, "details": d} for t, d in silent.values()]
+        cursor.execute(_INSERT_STALE, {"kind": K.STALE, "now": now, "rows": json.dumps(rows)})
+        created = {terminal_id: flag_id for flag_id, terminal_id in cursor.fetchall()}
+    counts["flagged"] += len(created)
+    counts["already_flagged"] += len(silent) - len(created)
+    entries = []
+    for terminal_id, flag_id in sorted(created.items()):
+        terminal, details = silent[terminal_id]
+        flag = HealthFlag(pk=flag_id, terminal=terminal, merchant_id=terminal.merchant_id, kind=K.STALE,
+                          details=details, raised_at=now)
+        entries.append({"action": "health.flagged", "target": flag, "after": {"kind": K.STALE},
+                        "data": {"terminal": terminal_id, **details}})
+    audit.record_many(entries)
+
+
+_INSERT_STALE = f"""
+INSERT INTO {HealthFlag._meta.db_table} (terminal_id, merchant_id, kind, raised_at, details, clear_note)
+SELECT r.terminal_id, r.merchant_id, %(kind)s, %(now)s, r.details, ''
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(terminal_id bigint, merchant_id bigint, details jsonb)
+ON CONFLICT DO NOTHING
+RETURNING id, terminal_id
+"""
+
+
+def _clear_batch(flags: list[HealthFlag], *, cutoff: date, counts: dict) -> None:
+    """Close the open stale flags of the batch whose terminal was seen again or is no longer active: one
+    update and one audit insert."""
+    flags = list(HealthFlag.objects.select_for_update(of=("self",)).select_related("terminal")
+                 .filter(pk__in=[f.pk for f in flags], cleared_at__isnull=True).order_by("pk"))
+    still_silent = {t.pk for t in _with_activity(Terminal.objects.filter(pk__in=[f.terminal_id for f in flags],
+                                                                         status=T.ACTIVE))
+                    if _last_activity(t, t.installed_on) < cutoff}
+    done = [flag for flag in flags if flag.terminal_id not in still_silent]
+    if not done:
+        return
+    note = str(_("Seen again or no longer active."))
+    HealthFlag.objects.filter(pk__in=[f.pk for f in done]).update(cleared_at=timezone.now(), cleared_by=None,
+                                                                  clear_note=note)
+    audit.record_many([{"action": "health.cleared", "target": flag, "before": {"open": True},
+                        "after": {"open": False}, "data": {"terminal": flag.terminal_id, "kind": flag.kind,
+                                                           "note": note}} for flag in done])
+    counts["cleared"] += len(done)
+
+
 def terminals_flag_stale(*, today: date | None = None) -> dict:
     """The scheduled job: flag active terminals with no sign-in or transaction for N days (configurable);
-    close the stale flags of terminals seen again or no longer active. Running it twice flags nothing new."""
+    close the stale flags of terminals seen again or no longer active. Works in batches of terminals, then of
+    open flags, each committed on its own; running it twice flags nothing new."""
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=settings.ACQUIRER_TERMINAL_STALE_DAYS)
     counts = {"checked": 0, "flagged": 0, "already_flagged": 0, "cleared": 0}
-    open_stale = {flag.terminal_id: flag for flag in HealthFlag.objects.select_for_update()
-                  .filter(kind=K.STALE, cleared_at__isnull=True)}
-    terminals = (Terminal.objects.filter(status=T.ACTIVE).annotate(installed_on=Max("installations__installed_on"))
-                 .order_by("pk"))
-    stale_ids = set()
-    for terminal in terminals:
-        counts["checked"] += 1
-        last = _last_activity(terminal, terminal.installed_on)
-        if last >= cutoff:
-            continue
-        stale_ids.add(terminal.pk)
-        if terminal.pk in open_stale:
-            counts["already_flagged"] += 1
-            continue
-        flag, created = HealthFlag.objects.get_or_create(
-            terminal=terminal, kind=K.STALE, cleared_at__isnull=True,
-            defaults={"merchant_id": terminal.merchant_id,
-                      "details": {"last_activity": last.isoformat(), "days_silent": (today - last).days,
-                                  "threshold_days": settings.ACQUIRER_TERMINAL_STALE_DAYS}})
-        if not created:
-            counts["already_flagged"] += 1
-            continue
-        counts["flagged"] += 1
-        audit.record("health.flagged", actor=None, target=flag, after={"kind": K.STALE},
-                     data={"terminal": terminal.pk, **flag.details})
-    for terminal_id, flag in open_stale.items():
-        if terminal_id not in stale_ids:
-            _clear(flag, actor=None, note=str(_("Seen again or no longer active.")), action="health.cleared")
-            counts["cleared"] += 1
+    for terminals in in_batches(_with_activity(Terminal.objects.filter(status=T.ACTIVE))):
+        with transaction.atomic():
+            _flag_batch(terminals, today=today, cutoff=cutoff, counts=counts)
+    open_stale = HealthFlag.objects.filter(kind=K.STALE, cleared_at__isnull=True).only("id", "terminal_id")
+    for flags in in_batches(open_stale):
+        with transaction.atomic():
+            _clear_batch(flags, cutoff=cutoff, counts=counts)
     return counts
 
 

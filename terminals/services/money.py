@@ -3,23 +3,25 @@ forfeited when it comes back; monthly rent charged once per terminal and month f
 suspension for unpaid rent and reactivation once everything overdue is paid or waived. Audited."""
 
 import calendar
+import json
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, policy
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.services.notifications import notify
 from acquirer.workflow import advance
-from merchants.selectors.contracts import contract_for_period, contract_in_force
+from merchants.selectors.contracts import contract_in_force, contracts_for_period
 from merchants.selectors.merchants import merchant_owner
 from terminals.models import DepositMovement, RentCharge, Terminal
 from terminals.roles import MANAGE_MONEY
@@ -177,56 +179,101 @@ def deposit_refund(*, actor: User, terminal: Terminal, condition_ok: bool, refer
 # --- rent -------------------------------------------------------------------------------------
 
 def _suspend_unpaid(today: date) -> int:
+    """Suspend active terminals with rent overdue past the grace days, a batch of terminals per transaction."""
     cutoff = today - timedelta(days=settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS)
     overdue = RentCharge.objects.filter(status=R.DUE, due_on__lt=cutoff).values("terminal_id")
-    terminals = (Terminal.objects.select_for_update(of=("self",)).select_related("merchant")
-                 .filter(status=T.ACTIVE, pk__in=overdue).order_by("pk"))
     suspended = 0
-    for terminal in terminals:
-        charges = list(RentCharge.objects.filter(terminal=terminal, status=R.DUE, due_on__lt=cutoff)
-                       .order_by("month"))
-        terminal.suspend_reason = Terminal.SuspendReason.UNPAID_RENT
-        advance(terminal, to=T.SUSPENDED, moves=TERMINAL_MOVES, actor=None, action="terminal.suspended",
-                data={"reason": Terminal.SuspendReason.UNPAID_RENT, "charges": [c.pk for c in charges],
-                      "months": [f"{c.month:%Y-%m}" for c in charges]},
-                extra_fields=("suspend_reason",))
-        suspended += 1
-        owner = merchant_owner(terminal.merchant_id)
-        if owner is not None:
-            total = sum((c.amount for c in charges), Decimal("0.00"))
-            notify(recipient=owner, kind="terminal.suspended_unpaid_rent",
-                   title=gettext_lazy("Terminal %(serial)s suspended: rent unpaid"),
-                   body=gettext_lazy("The rent of terminal %(serial)s for %(months)s (%(total)s %(currency)s) is "
-                                     "more than %(days)s days overdue, so the terminal was suspended. It is "
-                                     "reactivated as soon as the overdue rent is paid."),
-                   params={"serial": terminal.serial_number, "months": ", ".join(f"{c.month:%Y-%m}" for c in charges),
-                           "total": total, "currency": charges[0].currency if charges else "CNY",
-                           "days": settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS},
-                   url=_url("portal:terminal-detail", pk=terminal.pk))
+    for batch in in_batches(Terminal.objects.filter(status=T.ACTIVE, pk__in=overdue).values("id")):
+        with transaction.atomic():
+            suspended += _suspend_batch([row["id"] for row in batch], cutoff)
     return suspended
 
 
-@transaction.atomic
-def rent_charge_month(*, month: date | None = None, today: date | None = None) -> dict:
-    """The scheduled job: one rent charge per active or suspended terminal and month for the days of the month
-    inside the term of a countersigned contract and from the terminal's rent start (pro rata by day), due on
-    the month's due day or later, never in the past; then suspend active terminals whose rent is overdue.
-    Safe to run any number of times: the unique (terminal, month) constraint keeps one charge, a suspended
-    terminal is not suspended again."""
-    month = month_start(month)
-    today = today or timezone.localdate(timezone=RENT_TIMEZONE)
-    due_on = rent_due_on(month, today)
-    counts = {"month": f"{month:%Y-%m}", "charged": 0, "already_charged": 0, "skipped_no_contract": 0,
-              "skipped_no_rent": 0, "merchants_skipped": 0, "suspended": 0}
-    terminals = (Terminal.objects.select_related("merchant")
-                 .filter(status__in=RENTED, merchant__isnull=False, rent_start__isnull=False,
-                         rent_start__lte=month_end(month)).order_by("merchant_id", "pk"))
-    contracts: dict[int, object] = {}
-    skipped_merchants: set[int] = set()
+def _suspend_batch(terminal_ids: list[int], cutoff: date) -> int:
+    """The move active -> suspended (``TERMINAL_MOVES``) for the batch's terminals still active, set-based:
+    one update, one audit insert; each merchant's owner is told per terminal."""
+    terminals = list(Terminal.objects.select_for_update(of=("self",)).filter(pk__in=terminal_ids, status=T.ACTIVE)
+                     .only("id", "merchant_id", "serial_number", "status").order_by("pk"))
+    if not terminals:
+        return 0
+    charges: dict[int, list[RentCharge]] = {}
+    for charge in (RentCharge.objects.filter(terminal__in=terminals, status=R.DUE, due_on__lt=cutoff)
+                   .only("id", "terminal_id", "month", "amount", "currency").order_by("terminal_id", "month")):
+        charges.setdefault(charge.terminal_id, []).append(charge)
+    reason = Terminal.SuspendReason.UNPAID_RENT
+    Terminal.objects.filter(pk__in=[t.pk for t in terminals]).update(
+        status=T.SUSPENDED, status_changed_at=timezone.now(), suspend_reason=reason)
+    audit.record_many([
+        {"action": "terminal.suspended", "target": terminal, "before": {"status": str(T.ACTIVE)},
+         "after": {"status": str(T.SUSPENDED)},
+         "data": {"reason": reason, "charges": [c.pk for c in charges.get(terminal.pk, [])],
+                  "months": [f"{c.month:%Y-%m}" for c in charges.get(terminal.pk, [])]}}
+        for terminal in terminals])
+    owners: dict[int, User | None] = {}
     for terminal in terminals:
-        if terminal.merchant_id not in contracts:
-            contracts[terminal.merchant_id] = contract_for_period(terminal.merchant_id, month, month_end(month))
-        contract = contracts[terminal.merchant_id]
+        if terminal.merchant_id not in owners:
+            owners[terminal.merchant_id] = merchant_owner(terminal.merchant_id)
+        if owners[terminal.merchant_id] is not None:
+            _tell_suspended(owners[terminal.merchant_id], terminal, charges.get(terminal.pk, []))
+    return len(terminals)
+
+
+def _tell_suspended(owner: User, terminal: Terminal, charges: list[RentCharge]) -> None:
+    total = sum((c.amount for c in charges), Decimal("0.00"))
+    notify(recipient=owner, kind="terminal.suspended_unpaid_rent",
+           title=gettext_lazy("Terminal %(serial)s suspended: rent unpaid"),
+           body=gettext_lazy("The rent of terminal %(serial)s for %(months)s (%(total)s %(currency)s) is "
+                             "more than %(days)s days overdue, so the terminal was suspended. It is "
+                             "reactivated as soon as the overdue rent is paid."),
+           params={"serial": terminal.serial_number, "months": ", ".join(f"{c.month:%Y-%m}" for c in charges),
+                   "total": total, "currency": charges[0].currency if charges else "CNY",
+                   "days": settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS},
+           url=_url("portal:terminal-detail", pk=terminal.pk))
+
+
+def _rented_in(month: date):
+    """Terminals that owe rent for ``month``: at a merchant, active or suspended, rented by the month's end."""
+    return (Terminal.objects.filter(status__in=RENTED, merchant__isnull=False, rent_start__isnull=False,
+                                    rent_start__lte=month_end(month))
+            .only("id", "merchant_id", "rent_start", "serial_number"))
+
+
+_INSERT_CHARGES = f"""
+INSERT INTO {RentCharge._meta.db_table} (terminal_id, merchant_id, month, amount, currency, status,
+    status_changed_at, due_on, contract_version, days, days_in_month, credit_reason, created_at)
+SELECT r.terminal_id, r.merchant_id, %(month)s, r.amount, r.currency, %(status)s, %(now)s, %(due_on)s,
+    r.contract_version, r.days, r.days_in_month, '', %(now)s
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(terminal_id bigint, merchant_id bigint, amount numeric,
+    currency text, contract_version integer, days integer, days_in_month integer)
+ON CONFLICT (terminal_id, month) DO NOTHING
+RETURNING id, terminal_id
+"""
+
+
+def _insert_charges(rows: list[dict], *, month: date, due_on: date) -> dict[int, int]:
+    """Insert the batch's charges in one statement (the rows as one JSON document, cheaper to send than
+    arrays); terminal id -> new charge id for those not charged yet (the unique (terminal, month) constraint
+    skips the others)."""
+    if not rows:
+        return {}
+    document = json.dumps([{"terminal_id": r["terminal"].pk, "merchant_id": r["terminal"].merchant_id,
+                            "amount": str(r["amount"]), "currency": r["contract"].currency,
+                            "contract_version": r["contract"].version, "days": r["days"],
+                            "days_in_month": r["days_in_month"]} for r in rows])
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_CHARGES, {"month": month, "status": R.DUE, "now": timezone.now(), "due_on": due_on,
+                                         "rows": document})
+        return {terminal_id: charge_id for charge_id, terminal_id in cursor.fetchall()}
+
+
+def _charge_batch(terminals: list[Terminal], *, month: date, due_on: date, counts: dict,
+                  skipped_merchants: set[int]) -> None:
+    """One batch of the rent job: its merchants' contracts in one query, the amounts in Python, the charges in
+    one insert and their audit events in one more."""
+    contracts = contracts_for_period({t.merchant_id for t in terminals}, month, month_end(month))
+    rows = []
+    for terminal in terminals:
+        contract = contracts.get(terminal.merchant_id)
         if contract is None or contract.monthly_rent <= 0:
             counts["skipped_no_contract" if contract is None else "skipped_no_rent"] += 1
             skipped_merchants.add(terminal.merchant_id)
@@ -238,19 +285,42 @@ def rent_charge_month(*, month: date | None = None, today: date | None = None) -
             counts["skipped_no_contract"] += 1
             skipped_merchants.add(terminal.merchant_id)
             continue
-        charge, created = RentCharge.objects.get_or_create(
-            terminal=terminal, month=month,
-            defaults={"merchant_id": terminal.merchant_id, "amount": amount, "currency": contract.currency,
-                      "due_on": due_on, "contract_version": contract.version, "days": days,
-                      "days_in_month": in_month})
-        if not created:
-            counts["already_charged"] += 1
-            continue
-        counts["charged"] += 1
-        audit.record("rent.charged", actor=None, target=charge,
-                     after={"amount": charge.amount, "currency": charge.currency, "due_on": due_on},
-                     data={"terminal": terminal.pk, "month": f"{month:%Y-%m}", "contract_version": contract.version,
-                           "days": days, "days_in_month": in_month})
+        rows.append({"terminal": terminal, "contract": contract, "amount": amount, "days": days,
+                     "days_in_month": in_month})
+    inserted = _insert_charges(rows, month=month, due_on=due_on)
+    counts["charged"] += len(inserted)
+    counts["already_charged"] += len(rows) - len(inserted)
+    audit.record_many([_charged_event(row, inserted[row["terminal"].pk], month=month, due_on=due_on)
+                       for row in rows if row["terminal"].pk in inserted])
+
+
+def _charged_event(row: dict, charge_id: int, *, month: date, due_on: date) -> dict:
+    terminal, contract = row["terminal"], row["contract"]
+    charge = RentCharge(pk=charge_id, terminal=terminal, merchant_id=terminal.merchant_id, month=month)
+    return {"action": "rent.charged", "target": charge,
+            "after": {"amount": row["amount"], "currency": contract.currency, "due_on": due_on},
+            "data": {"terminal": terminal.pk, "month": f"{month:%Y-%m}", "contract_version": contract.version,
+                     "days": row["days"], "days_in_month": row["days_in_month"]}}
+
+
+def rent_charge_month(*, month: date | None = None, today: date | None = None) -> dict:
+    """The scheduled job: one rent charge per active or suspended terminal and month for the days of the month
+    inside the term of a countersigned contract and from the terminal's rent start (pro rata by day), due on
+    the month's due day or later, never in the past; then suspend active terminals whose rent is overdue.
+
+    Walks the terminals in batches (``acquirer.batches``), each committed on its own so no transaction (nor
+    the audit chain lock) is held for the whole run. Safe to run any number of times, and a run that stopped
+    half way is finished by the next: the unique (terminal, month) constraint keeps one charge, a suspended
+    terminal is not suspended again."""
+    month = month_start(month)
+    today = today or timezone.localdate(timezone=RENT_TIMEZONE)
+    due_on = rent_due_on(month, today)
+    counts = {"month": f"{month:%Y-%m}", "charged": 0, "already_charged": 0, "skipped_no_contract": 0,
+              "skipped_no_rent": 0, "merchants_skipped": 0, "suspended": 0}
+    skipped_merchants: set[int] = set()
+    for terminals in in_batches(_rented_in(month)):
+        with transaction.atomic():
+            _charge_batch(terminals, month=month, due_on=due_on, counts=counts, skipped_merchants=skipped_merchants)
     counts["merchants_skipped"] = len(skipped_merchants)
     counts["suspended"] = _suspend_unpaid(today)
     return counts

@@ -7,11 +7,10 @@ stock terminal that takes over the same parameters.
 Every move follows ``TICKET_MOVES`` through ``acquirer.workflow.advance`` and is audited with
 ``{"terminal": pk}`` in its data so that the terminal's timeline shows it."""
 
-import re
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse
 from django.urls import reverse
@@ -28,6 +27,7 @@ from acquirer.workflow import advance
 from merchants.selectors.merchants import merchant_owner
 from terminals.models import Installation, SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
 from terminals.policy import DOES_FIELD_WORK, HANDLES_TICKETS, TICKET_ACTIONS
+from terminals.services.numbering import day_numbers
 from terminals.services.photos import check_photos, discard_photos, photo_download, store_photos
 from terminals.services.sla import add_business_hours
 from terminals.workflow import OPEN_TICKET_STATUSES as OPEN_STATUSES
@@ -92,20 +92,8 @@ def _check_move(ticket: Ticket, to: str) -> None:
 
 
 def _create_numbered(model, prefix: str, **fields):
-    """Create a row numbered ``<prefix>-YYYYMMDD-NNNN`` (the next free number of the day)."""
-    day = timezone.localdate().strftime("%Y%m%d")
-    stem = f"{prefix}-{day}-"
-    pattern = re.compile(rf"^{re.escape(stem)}(\d+)$")
-    for _attempt in range(10):
-        taken = model.objects.filter(number__startswith=stem).values_list("number", flat=True)
-        last = max((int(m.group(1)) for m in map(pattern.match, taken) if m), default=0)
-        try:
-            with transaction.atomic():
-                return model.objects.create(number=f"{stem}{last + 1:04d}", **fields)
-        except IntegrityError:
-            if not model.objects.filter(number=f"{stem}{last + 1:04d}").exists():
-                raise
-    raise DomainError(_("Could not allocate a number; please try again."))
+    """Create a row numbered ``<prefix>-YYYYMMDD-NNNN`` (the next number of the day's counter)."""
+    return model.objects.create(number=day_numbers(model, prefix)[0], **fields)
 
 
 def _check_photos(photos) -> list:

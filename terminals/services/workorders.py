@@ -11,8 +11,7 @@ target and ``{"terminal": pk}`` in the data, so the terminal's timeline shows it
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models.functions import Length
+from django.db import transaction
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, policy, roles
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, TransitionNotAllowed
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_role
@@ -27,6 +27,7 @@ from acquirer.workflow import advance
 from merchants.models import Merchant
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
 from terminals.policy import DOES_FIELD_WORK, WORK_ORDER_ACTIONS
+from terminals.services.numbering import day_numbers
 from terminals.services.photos import check_photos, discard_photos, photo_download, store_photos
 from terminals.workflow import WORK_ORDER_MOVES
 
@@ -40,7 +41,6 @@ CLOSED_STATUSES = (W.DONE, W.CANCELLED)
 # Merchants a field visit can be sent to (a terminated merchant still gets its terminals retrieved).
 VISITABLE = {Merchant.Status.APPROVED, Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED,
              Merchant.Status.TERMINATED}
-_NUMBER_LOCK = 0x574F4E4F  # "WONO": serialises the per-day number sequence
 
 # What the engineer confirms on site, per kind of work order: key -> question (answered yes or no).
 CHECKLISTS = {
@@ -106,17 +106,6 @@ def _check_window(window_start: datetime | None, window_end: datetime | None, *,
                              "end": timezone.localtime(window_end).strftime("%Y-%m-%d %H:%M")})
 
 
-def next_number(day: date) -> str:
-    """The next work-order number of ``day`` ("WO-20261123-0001"); call inside a transaction."""
-    prefix = f"WO-{day:%Y%m%d}-"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NUMBER_LOCK])
-    last = (WorkOrder.objects.filter(number__startswith=prefix).annotate(size=Length("number"))
-            .order_by("-size", "-number").values_list("number", flat=True).first())
-    sequence = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
-
-
 def _create(*, actor: User | None, kind: str, merchant: Merchant, terminal: Terminal | None, ticket: Ticket | None,
             address: str, window_start, window_end, instructions: str, data: dict | None = None) -> WorkOrder:
     if kind not in K.values:
@@ -135,7 +124,7 @@ def _create(*, actor: User | None, kind: str, merchant: Merchant, terminal: Term
     _check_window(window_start, window_end, required=False)
     address = (address or "").strip() or (terminal.install_address if terminal else "") or merchant.address
     work_order = WorkOrder.objects.create(
-        number=next_number(timezone.localdate()), kind=kind, merchant=merchant, terminal=terminal, ticket=ticket,
+        number=day_numbers(WorkOrder, "WO")[0], kind=kind, merchant=merchant, terminal=terminal, ticket=ticket,
         address=address[:300], window_start=window_start, window_end=window_end,
         instructions=(instructions or "").strip(), created_by=actor)
     audit.record("work_order.created", actor=actor, target=work_order,
@@ -313,31 +302,55 @@ def work_order_photo_download(*, actor: User, photo: TerminalPhoto) -> FileRespo
 
 # --- preventive maintenance ------------------------------------------------------------------------
 
-@transaction.atomic
-def maintenance_create_due(*, today: date | None = None) -> dict:
-    """One maintenance work order for every active terminal whose preventive maintenance is due and that
-    has no open maintenance visit yet; operations managers are told once. Running it again creates nothing."""
-    today = today or timezone.localdate()
-    terminals = list(Terminal.objects.select_for_update(skip_locked=True, of=("self",)).select_related("merchant")
-                     .filter(status=Terminal.Status.ACTIVE, next_maintenance_due__lte=today)
+def _maintenance_batch(terminal_ids: list[int], *, today: date) -> tuple[int, list[str]]:
+    """One batch of the maintenance plan: lock the batch's due terminals (skipping those another transaction
+    holds), one query for their open maintenance visits, the new work orders numbered in one counter update,
+    inserted in one statement and audited in one more. Returns (due, numbers created)."""
+    terminals = list(Terminal.objects.select_for_update(skip_locked=True, of=("self",))
+                     .filter(pk__in=terminal_ids, status=Terminal.Status.ACTIVE, next_maintenance_due__lte=today)
+                     .select_related("merchant")
+                     .only("id", "merchant__address", "serial_number", "install_address", "next_maintenance_due")
                      .order_by("next_maintenance_due", "id"))
     planned = set(WorkOrder.objects.filter(kind=K.MAINTENANCE, terminal__in=terminals)
                   .exclude(status__in=CLOSED_STATUSES).values_list("terminal_id", flat=True))
-    created = []
-    for terminal in terminals:
-        if terminal.pk in planned:
-            continue
-        created.append(_create(
-            actor=None, kind=K.MAINTENANCE, merchant=terminal.merchant, terminal=terminal, ticket=None,
-            address=terminal.install_address, window_start=None, window_end=None,
-            instructions=str(gettext_lazy("Preventive maintenance: cleaning, cables and battery, paper, software "
-                                          "version.")),
-            data={"due": terminal.next_maintenance_due, "source": "maintenance plan"}))
-    if created:
+    todo = [terminal for terminal in terminals if terminal.pk not in planned]
+    if not todo:
+        return len(terminals), []
+    instructions = str(gettext_lazy("Preventive maintenance: cleaning, cables and battery, paper, software version."))
+    numbers = day_numbers(WorkOrder, "WO", len(todo))
+    orders = WorkOrder.objects.bulk_create([
+        WorkOrder(number=number, kind=K.MAINTENANCE, merchant_id=terminal.merchant_id, terminal=terminal,
+                  address=(terminal.install_address or terminal.merchant.address)[:300], instructions=instructions)
+        for number, terminal in zip(numbers, todo, strict=True)])
+    audit.record_many([
+        {"action": "work_order.created", "target": order,
+         "after": {"kind": order.kind, "status": order.status, "address": order.address, "window_start": None,
+                   "window_end": None},
+         "data": _data(order, ticket=None, due=order.terminal.next_maintenance_due, source="maintenance plan")}
+        for order in orders])
+    return len(terminals), numbers
+
+
+def maintenance_create_due(*, today: date | None = None) -> dict:
+    """One maintenance work order for every active terminal whose preventive maintenance is due and that
+    has no open maintenance visit yet, in batches of terminals each committed on its own; operations managers
+    are told once. Running it again creates nothing."""
+    today = today or timezone.localdate()
+    due = Terminal.objects.filter(status=Terminal.Status.ACTIVE, next_maintenance_due__lte=today).values("id")
+    counts = {"due": 0, "created": 0, "already_planned": 0}
+    first_numbers: list[str] = []
+    for batch in in_batches(due):
+        with transaction.atomic():
+            found, numbers = _maintenance_batch([row["id"] for row in batch], today=today)
+        counts["due"] += found
+        counts["created"] += len(numbers)
+        counts["already_planned"] += found - len(numbers)
+        first_numbers = (first_numbers + numbers)[:20]
+    if counts["created"]:
         notify_role(role=roles.OPERATIONS_MANAGER, kind="work_order.maintenance_due",
                     title=gettext_lazy("%(count)s preventive maintenance visits to dispatch"),
                     body=gettext_lazy("The maintenance plan created %(count)s work orders (%(numbers)s). Assign "
                                       "them to field engineers."),
-                    params={"count": len(created), "numbers": ", ".join(w.number for w in created[:20])},
+                    params={"count": counts["created"], "numbers": ", ".join(first_numbers)},
                     url=reverse("ops:workorder-list") + "?kind=maintenance&status=open")
-    return {"due": len(terminals), "created": len(created), "already_planned": len(terminals) - len(created)}
+    return counts
