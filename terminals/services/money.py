@@ -296,7 +296,8 @@ def _charge_batch(terminals: list[Terminal], *, month: date, due_on: date, count
 
 def _charged_event(row: dict, charge_id: int, *, month: date, due_on: date) -> dict:
     terminal, contract = row["terminal"], row["contract"]
-    charge = RentCharge(pk=charge_id, terminal=terminal, merchant_id=terminal.merchant_id, month=month)
+    # the charge as the audit names it (RentCharge.__str__), without building a model instance per row
+    charge = audit.Ref(RentCharge._meta.label_lower, charge_id, f"{terminal} {month:%Y-%m}", terminal.merchant_id)
     return {"action": "rent.charged", "target": charge,
             "after": {"amount": row["amount"], "currency": contract.currency, "due_on": due_on},
             "data": {"terminal": terminal.pk, "month": f"{month:%Y-%m}", "contract_version": contract.version,
