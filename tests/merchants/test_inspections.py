@@ -313,6 +313,6 @@ def test_inspection_panel_renders_for_the_merchant_page(users, active_a, inspect
 
 
 def test_unmet_items_template_covers_every_checklist_item():
-    text = (Path(__file__).resolve().parents[2] / "templates/merchants/inspections/_unmet.html").read_text()
+    text = (Path(__file__).resolve().parents[2] / "templates/merchants/shared/_inspection_unmet.html").read_text()
     for key, question in CHECKLIST.items():
         assert f"inspection.checklist.{key} " in text and str(question) in text
