@@ -40,7 +40,7 @@ class MerchantListMixin:
         for merchant in page:
             merchant.user_count = users.get(merchant.pk, 0)
         ctx.update(merchants=page.object_list, page=page, count=bounded_count(merchants),
-                   query=query_without_position(self.request), detail_url=self.detail_url)
+                   query=query_without_position(self.request))
         return ctx
 
 
