@@ -136,6 +136,10 @@ class Merchant(models.Model):
             models.CheckConstraint(condition=Q(risk_level__in=["", "low", "medium", "high"]),
                                    name="merchant_risk_valid"),
         ]
+        indexes = [  # the keyset orders of the register and of the inspection plan
+            models.Index(fields=["legal_name", "id"], name="merchant_name_id_idx"),
+            models.Index(fields=["next_inspection_due", "id"], name="merchant_inspection_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.trading_name or self.legal_name
@@ -266,6 +270,7 @@ class BlacklistEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(uscc="") | ~Q(person_id_hash=""), name="blacklist_has_identifier"),
         ]
+        indexes = [models.Index(fields=["created_at", "id"], name="blacklist_created_id_idx")]  # the list's order
 
     def __str__(self) -> str:
         return self.name or self.uscc or self.person_id_masked

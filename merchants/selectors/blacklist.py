@@ -7,6 +7,7 @@ from acquirer.secrets import keyed_hash
 from merchants.models import BlacklistEntry
 
 STATES = ("active", "removed")
+BLACKLIST_ORDER = ("-created_at", "-id")  # served by the index blacklist_created_id_idx
 
 
 def blacklist_list(*, actor, search: str = "", state: str = ""):
@@ -24,7 +25,7 @@ def blacklist_list(*, actor, search: str = "", state: str = ""):
         if len(compact) == 18:
             condition |= Q(person_id_hash=keyed_hash(compact))
         qs = qs.filter(condition)
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(*BLACKLIST_ORDER)
 
 
 def blacklist_get(*, actor, pk: int) -> BlacklistEntry:

@@ -10,12 +10,35 @@ from merchants.models import Merchant, MerchantMembership
 OPEN = [Merchant.Status.SUBMITTED, Merchant.Status.UNDER_REVIEW, Merchant.Status.INFO_REQUESTED]
 
 
+REGISTER_ORDER = ("legal_name", "id")  # served by the index merchant_name_id_idx
+
+
+def _identifier(search: str) -> Q:
+    """The merchants whose MID or USCC is the whole search text (unique and indexed lookups)."""
+    return Q(mid=search) | Q(uscc=search.upper())
+
+
 def merchant_list(*, actor, search: str = ""):
-    qs = scope(Merchant.objects.annotate(user_count=Count("memberships")), actor)
+    """The register, by legal name; ``search`` matches part of a legal or trading name (trigram indexes) or a
+    whole MID or USCC. Per-row counts are not joined here: :func:`membership_counts` reads them for a page."""
+    qs = scope(Merchant.objects.all(), actor)
     if search:
-        qs = qs.filter(Q(legal_name__icontains=search) | Q(trading_name__icontains=search) | Q(mid=search)
-                       | Q(uscc=search.upper()))
-    return qs.order_by("legal_name", "id")
+        qs = qs.filter(Q(legal_name__icontains=search) | Q(trading_name__icontains=search) | _identifier(search))
+    return qs.order_by(*REGISTER_ORDER)
+
+
+def merchant_by_identifier(*, actor, search: str) -> Merchant | None:
+    """The one merchant whose MID or USCC is ``search``, or None when none or several are (two applications
+    may share a credit code): a whole identifier typed in the register opens the merchant's page."""
+    found = list(scope(Merchant.objects.filter(_identifier(search)), actor).order_by("id")[:2]) if search else []
+    return found[0] if len(found) == 1 else None
+
+
+def membership_counts(*, actor, merchant_ids: list[int]) -> dict[int, int]:
+    """How many users each listed merchant has: one grouped query over the page's merchants, never the table."""
+    rows = (scope(MerchantMembership.objects.filter(merchant_id__in=merchant_ids), actor)
+            .order_by().values("merchant_id").annotate(n=Count("id")).values_list("merchant_id", "n"))
+    return dict(rows)
 
 
 def merchant_get(*, actor, pk: int) -> Merchant:

@@ -1,10 +1,11 @@
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView
 from merchants.views.common import MerchantDetailMixin, MerchantListMixin
 
 
-class AuditMerchantListView(AuditorView, MerchantListMixin, ListView):
+class AuditMerchantListView(AuditorView, MerchantListMixin, TemplateView):
+    detail_url = "audit:merchant-detail"
     template_name = "merchants/audit/merchant_list.html"
 
 

@@ -7,37 +7,37 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.forms import ReasonForm
+from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants import roles
 from merchants.forms.kyc import BlacklistEntryForm, BlacklistSearchForm
-from merchants.selectors.blacklist import blacklist_get, blacklist_list
+from merchants.selectors.blacklist import BLACKLIST_ORDER, blacklist_get, blacklist_list
 from merchants.services.blacklist import blacklist_add, blacklist_remove
 from merchants.services.secrets import is_revealable, kyc_secret_reveal
 
 
 class BlacklistListMixin:
-    template_name = "merchants/shared/blacklist_list.html"
-    context_object_name = "entries"
-    paginate_by = 50
+    """The blacklist, newest first, a keyset page at a time with a bounded count."""
 
-    def get_queryset(self):
-        self.search = BlacklistSearchForm(self.request.GET)
-        filters = self.search.cleaned_data if self.search.is_valid() else {}
-        return blacklist_list(actor=self.request.user, search=filters.get("q", ""), state=filters.get("state", ""))
+    template_name = "merchants/shared/blacklist_list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        ctx.update(search=self.search, query=query.urlencode(), can_manage=False)
+        search = BlacklistSearchForm(self.request.GET)
+        filters = search.cleaned_data if search.is_valid() else {}
+        entries = blacklist_list(actor=self.request.user, search=filters.get("q", ""),
+                                 state=filters.get("state", ""))
+        page = page_from_request(self.request, entries, BLACKLIST_ORDER)
+        ctx.update(entries=page.object_list, page=page, count=bounded_count(entries), search=search,
+                   query=query_without_position(self.request), can_manage=False)
         return ctx
 
 
-class BlacklistListView(OpsView, BlacklistListMixin, ListView):
+class BlacklistListView(OpsView, BlacklistListMixin, TemplateView):
     permission_required = (roles.VIEW_BLACKLIST,)
 
     def get_context_data(self, **kwargs):
@@ -46,7 +46,7 @@ class BlacklistListView(OpsView, BlacklistListMixin, ListView):
         return ctx
 
 
-class AuditBlacklistListView(AuditorView, BlacklistListMixin, ListView):
+class AuditBlacklistListView(AuditorView, BlacklistListMixin, TemplateView):
     pass
 
 

@@ -1,17 +1,47 @@
 """What the ops and auditor merchant pages share; the area views add their gate, template and actions."""
 
+from django.shortcuts import redirect
+
+from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from merchants.selectors.contracts import contract_list, settlement_account_list
 from merchants.selectors.documents import document_list, inspection_list
-from merchants.selectors.merchants import membership_list, merchant_get, merchant_list
+from merchants.selectors.merchants import (
+    REGISTER_ORDER,
+    membership_counts,
+    membership_list,
+    merchant_by_identifier,
+    merchant_get,
+    merchant_list,
+)
 
 
 class MerchantListMixin:
-    context_object_name = "merchants"
-    paginate_by = 50
+    """The register, a keyset page at a time with a bounded count, so its cost does not grow with the number
+    of merchants. A whole MID or USCC that names one merchant opens that merchant's page instead."""
 
-    def get_queryset(self):
-        return merchant_list(actor=self.request.user, search=self.request.GET.get("q", "").strip())
+    detail_url = "ops:merchant-detail"
+
+    def search(self) -> str:
+        return self.request.GET.get("q", "").strip()
+
+    def get(self, request, *args, **kwargs):
+        merchant = merchant_by_identifier(actor=request.user, search=self.search())
+        if merchant is not None:
+            return redirect(self.detail_url, pk=merchant.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        actor = self.request.user
+        merchants = merchant_list(actor=actor, search=self.search())
+        page = page_from_request(self.request, merchants, REGISTER_ORDER)
+        users = membership_counts(actor=actor, merchant_ids=[m.pk for m in page])
+        for merchant in page:
+            merchant.user_count = users.get(merchant.pk, 0)
+        ctx.update(merchants=page.object_list, page=page, count=bounded_count(merchants),
+                   query=query_without_position(self.request))
+        return ctx
 
 
 class MerchantDetailMixin:

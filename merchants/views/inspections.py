@@ -1,7 +1,6 @@
 """On-site inspections (巡检): the plan (ops and audit), recording an inspection with photos (ops),
 and photo downloads through an authorized, audited view."""
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -10,10 +9,18 @@ from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
+from acquirer.lists import bounded_count, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants import roles
 from merchants.forms.documents import InspectionForm
-from merchants.selectors.documents import inspection_list, inspection_photo_get, inspection_plan
+from merchants.selectors.documents import (
+    PLAN_ORDER,
+    inspection_list,
+    inspection_photo_get,
+    inspection_plan,
+    inspection_unplanned,
+    last_inspection_dates,
+)
 from merchants.selectors.merchants import merchant_get
 from merchants.services import inspections as svc
 
@@ -21,14 +28,27 @@ RECENT = 50
 
 
 class _PlanMixin:
+    """The plan by due date, a keyset page at a time; ``?unplanned=1`` lists the live merchants that have no
+    inspection planned instead (they have no due date to sort by, and the plan page says how many there are)."""
+
     template_name = "merchants/shared/inspection_plan.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
-        page = Paginator(inspection_plan(actor=actor), 50).get_page(self.request.GET.get("page"))
-        ctx.update(page_obj=page, plan=page.object_list, today=timezone.localdate(),
-                   inspections=inspection_list(actor=actor)[:RECENT], inspectable=svc.INSPECTABLE)
+        unplanned = inspection_unplanned(actor=actor)
+        showing_unplanned = self.request.GET.get("unplanned") == "1"
+        merchants, order = (unplanned, ("id",)) if showing_unplanned else (inspection_plan(actor=actor), PLAN_ORDER)
+        page = page_from_request(self.request, merchants, order)
+        last = last_inspection_dates(actor=actor, merchant_ids=[m.pk for m in page])
+        for merchant in page:
+            merchant.last_inspected_on = last.get(merchant.pk)
+        ctx.update(page=page, plan=page.object_list, count=bounded_count(merchants),
+                   query=query_without_position(self.request),
+                   showing_unplanned=showing_unplanned,
+                   unplanned_count=None if showing_unplanned else bounded_count(unplanned),
+                   today=timezone.localdate(), inspections=inspection_list(actor=actor)[:RECENT],
+                   inspectable=svc.INSPECTABLE)
         return ctx
 
 

@@ -1,4 +1,4 @@
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
 from acquirer.access import OpsView
 from merchants import roles
@@ -12,7 +12,7 @@ from merchants.views.common import MerchantDetailMixin, MerchantListMixin
 M = Merchant.Status
 
 
-class MerchantListView(OpsView, MerchantListMixin, ListView):
+class MerchantListView(OpsView, MerchantListMixin, TemplateView):
     template_name = "merchants/ops/merchant_list.html"
     permission_required = (roles.VIEW,)
 
