@@ -29,6 +29,7 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         permissions = [("manage_users", "Can disable, enable and unlock users")]
+        indexes = [models.Index(fields=["kind", "username"], name="user_kind_username_idx")]  # the user list
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["staff", "merchant", "auditor"]), name="user_kind_valid"),
         ]
@@ -178,7 +179,8 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [models.Index(fields=["recipient", "read_at"]),
+                   models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list_idx")]
 
     def __str__(self) -> str:
         return self.title

@@ -135,3 +135,25 @@ def test_last_page_reads_the_list_from_its_end(people):
     assert page.has_previous and not page.has_next
     back = keyset_page(people, ORDER, before=page.previous_cursor, size=5)
     assert [row.pk for row in back] == [row.pk for row in people.order_by(*ORDER)][-10:-5]
+
+
+def test_user_and_notification_lists_page_by_cursor(clients):
+    from acquirer import roles
+    from acquirer.models import Notification
+
+    for _ in range(55):
+        make_user()
+    manager = clients[roles.OPERATIONS_MANAGER]
+    first = manager.get(reverse("ops:user-list"))
+    page = first.context["page"]
+    assert len(page) == 50 and page.has_next
+    second = manager.get(reverse("ops:user-list"), {"after": page.next_cursor})
+    seen = [u.pk for u in page] + [u.pk for u in second.context["page"]]
+    assert len(seen) == len(set(seen)) == User.objects.count()
+
+    auditor = User.objects.get(username="auditor1")
+    Notification.objects.bulk_create([Notification(recipient=auditor, kind="test", title=f"n{n}") for n in range(30)])
+    listed = clients["auditor"].get(reverse("notifications"))
+    assert len(listed.context["page"]) == 25 and listed.context["page"].has_next
+    rest = clients["auditor"].get(reverse("notifications"), {"after": listed.context["page"].next_cursor})
+    assert len(rest.context["page"]) == 5

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.generic import ListView
+from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
 from acquirer.access import PublicView, UserView, is_auditor, is_merchant_user, is_staff_user
 from acquirer.backups.services import backup_health
 from acquirer.cache import cache_status
+from acquirer.lists import page_from_request, query_without_position
 from acquirer.middleware import mfa_required, mfa_satisfied
 from acquirer.outbox import outbox_backlog
 from acquirer.selectors import backup_list, backup_status, job_overview, notification_get, notification_list
@@ -52,13 +53,15 @@ class HomeView(UserView):
         return redirect("notifications")
 
 
-class NotificationListView(UserView, ListView):
+class NotificationListView(UserView, TemplateView):
     template_name = "acquirer/shared/notification_list.html"
-    paginate_by = 25
-    context_object_name = "notifications"
 
-    def get_queryset(self):
-        return notification_list(actor=self.request.user)
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        page = page_from_request(self.request, notification_list(actor=self.request.user), ("-created_at", "-id"),
+                                 size=25)
+        ctx.update(page=page, notifications=page.object_list, query=query_without_position(self.request))
+        return ctx
 
 
 class NotificationReadView(ActionView, UserView):

@@ -7,6 +7,7 @@ from django.views.generic import ListView, TemplateView
 
 from acquirer.access import OpsView
 from acquirer.forms import ReasonForm
+from acquirer.lists import page_from_request, query_without_position
 from acquirer.schedule import job_title
 from acquirer.selectors import (
     audit_history,
@@ -70,17 +71,17 @@ class BackupListView(OpsView, BackupListMixin, ListView):
     permission_required = ("acquirer.view_backup",)
 
 
-class UserListView(OpsView, ListView):
+USER_ORDER = ("kind", "username")  # served by the (kind, username) index; usernames are unique
+
+
+class UserListView(OpsView, TemplateView):
     template_name = "acquirer/ops/user_list.html"
     permission_required = ("acquirer.manage_users",)
-    context_object_name = "users"
-    paginate_by = 50
-
-    def get_queryset(self):
-        return user_list(actor=self.request.user)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        page = page_from_request(self.request, user_list(actor=self.request.user), USER_ORDER)
+        ctx.update(page=page, users=page.object_list, query=query_without_position(self.request))
         ctx["locked"] = locked_usernames(actor=self.request.user)
         ctx["form"] = ReasonForm()
         return ctx
