@@ -122,11 +122,20 @@ class _Overrides:
 _overrides = _Overrides()
 
 
+class _Days(dict):
+    """The overrides by date, with the per-year working-day counts derived from them (``years``), so both are
+    forgotten together when the overrides change."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.years: dict[int, list[int]] = {}
+
+
 def _load() -> dict[date, Override]:
     from acquirer.models import WorkingDayOverride
 
-    return {row.date: Override(row.pk, row.kind, row.name)
-            for row in WorkingDayOverride.objects.only("pk", "date", "kind", "name")}
+    return _Days({row.date: Override(row.pk, row.kind, row.name)
+                  for row in WorkingDayOverride.objects.only("pk", "date", "kind", "name")})
 
 
 def _changed_in_this_transaction() -> bool:
@@ -330,11 +339,49 @@ def add_working_hours(start: datetime, hours: int | float, *, paused: Iterable[I
     raise AssertionError("unreachable")  # _segments raises first
 
 
+def _working_days_before(day: date, overrides: dict) -> int:
+    """How many working days of ``day``'s year come before it (a per-year running count, kept with the overrides)."""
+    years = getattr(overrides, "years", {})
+    counts = years.get(day.year)
+    if counts is None:
+        first = date(day.year, 1, 1)
+        counts, total = [0], 0
+        for n in range((date(day.year + 1, 1, 1) - first).days):
+            total += day_info(first + timedelta(days=n), overrides=overrides).working
+            counts.append(total)
+        years[day.year] = counts
+    return counts[(day - date(day.year, 1, 1)).days]
+
+
+def working_days_between(first: date, last: date) -> int:
+    """The working days from ``first`` up to but not including ``last``."""
+    overrides = _overrides.days()
+    total = 0
+    while first < last:
+        stop = min(last, date(first.year + 1, 1, 1))
+        end_count = (_working_days_before(stop, overrides) if stop.year == first.year
+                     else _working_days_before(date(first.year, 12, 31), overrides)
+                     + day_info(date(first.year, 12, 31), overrides=overrides).working)
+        total += end_count - _working_days_before(first, overrides)
+        first = stop
+    return total
+
+
 def working_hours_between(start: datetime, end: datetime, *, paused: Iterable[Interval] = ()) -> timedelta:
     """Working time from ``start`` to ``end`` without the paused intervals; negative when ``end`` is earlier."""
     if end < start:
         return -working_hours_between(end, start, paused=paused)
-    end = _local(end)
+    paused = list(paused)
+    start_local, end_local = _local(start), _local(end)
+    first_whole, last_day = start_local.date() + timedelta(days=1), end_local.date()
+    if not paused and (last_day - first_whole).days > 2:
+        # a long span (an overdue ticket): the two partial days walked, the whole days between counted
+        opening, closing = business_hours()
+        zone = start_local.tzinfo
+        return (working_hours_between(start_local, datetime.combine(first_whole, time.min, tzinfo=zone))
+                + timedelta(hours=closing - opening) * working_days_between(first_whole, last_day)
+                + working_hours_between(datetime.combine(last_day, time.min, tzinfo=zone), end_local))
+    end = end_local
     total = ZERO
     for a, b in _segments(start, paused):
         if a >= end:

@@ -265,3 +265,21 @@ def test_calendar_page_and_jobs_console_warn_until_the_unknown_year_is_entered(u
     for name in ("ops:calendar", "ops:job-list"):
         page = client.get(reverse(name)).content.decode()
         assert f"make-up working days of {year} are not known" not in page, name
+
+
+@pytest.mark.django_db
+def test_long_spans_count_whole_days_like_the_walk_does(users):
+    """Spans of months (an overdue ticket) count whole working days from a per-year table; the answer is the one the
+    day-by-day walk gives, over holidays, make-up days, a year end and an override."""
+    working_day_override_add(actor=users[MANAGER], day=date(2026, 11, 16), kind=HOLIDAY, name="Test holiday")
+    force_walk = [(datetime(2000, 1, 1, tzinfo=SH), datetime(2000, 1, 1, tzinfo=SH))]  # an empty pause
+    spans = [(datetime(2026, 9, 1, 10, 30, tzinfo=SH), datetime(2026, 12, 24, 16, 0, tzinfo=SH)),
+             (datetime(2026, 9, 30, 17, 0, tzinfo=SH), datetime(2026, 10, 12, 9, 15, tzinfo=SH)),
+             (datetime(2025, 12, 29, 20, 0, tzinfo=SH), datetime(2027, 2, 3, 8, 0, tzinfo=SH)),
+             (datetime(2026, 11, 13, 12, 0, tzinfo=SH), datetime(2026, 11, 18, 12, 0, tzinfo=SH))]
+    for start, end in spans:
+        walked = calendar.working_hours_between(start, end, paused=force_walk)
+        assert calendar.working_hours_between(start, end) == walked
+        assert calendar.working_hours_between(end, start) == -walked
+    assert calendar.working_days_between(date(2026, 10, 1), date(2026, 10, 9)) == 1  # 8 October, after the holiday
+    assert calendar.working_days_between(date(2026, 10, 9), date(2026, 10, 12)) == 2  # Friday and make-up Saturday
