@@ -103,6 +103,8 @@ if not _database_url:
         "`python -m acquirer.embedded` to start the embedded PostgreSQL."
     )
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+# Behind PgBouncer in transaction mode a named cursor cannot live across statements (docs/runbook.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = os.environ.get("ACQUIRER_PGBOUNCER", "") == "1"
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Only PostgreSQL is supported: DATABASE_URL must start with postgres://")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
