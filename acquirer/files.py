@@ -42,7 +42,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db import transaction
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -426,6 +426,19 @@ def audited_download(*, actor, stored_name: str, filename: str, content_type: st
     except BaseException:
         handle.close()
         raise
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def attachment(content, *, filename: str, content_type: str):
+    """A generated file (an export) as a download: ``content`` is an open file (streamed from disk) or an iterable
+    of lines (streamed as produced). Never shown inline, not sniffed, not cached — like :func:`audited_download`."""
+    if hasattr(content, "read"):
+        response = FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

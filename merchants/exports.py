@@ -9,11 +9,10 @@ import csv
 import tempfile
 
 from django.db import transaction
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from acquirer import audit
+from acquirer import audit, files
 from merchants.selectors.merchants import merchant_register
 
 CHUNK = 2000
@@ -82,17 +81,14 @@ def _xlsx_file(actor):
     return out
 
 
-def export_response(*, actor, fmt: str) -> StreamingHttpResponse | FileResponse:
+def export_response(*, actor, fmt: str):
     """The whole register, streamed: CSV line by line, XLSX from a temporary file. No row cap."""
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
     with transaction.atomic():
         audit.record("merchant.register_exported", actor=actor, data={"format": fmt})
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"merchant-register-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_lines(actor, translation.get_language()),
-                                         content_type="text/csv; charset=utf-8")
-    else:
-        response = FileResponse(_xlsx_file(actor), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="merchant-register-{stamp}.{fmt}"'
-    return response
+        return files.attachment(_csv_lines(actor, translation.get_language()), filename=filename,
+                                content_type="text/csv; charset=utf-8")
+    return files.attachment(_xlsx_file(actor), filename=filename, content_type=XLSX_TYPE)
