@@ -1,8 +1,7 @@
 """Several people at once over the full data set: 4 concurrent users, each signed in as one of the roles,
 requesting a weighted mix of the list pages ``scale.py`` measures (first pages most often, then filters and
 searches, then last pages) for 60 s (``SCALE`` shrinks it, to no less than 10 s), against a real server:
-``gunicorn acquirer.wsgi -w 3`` when gunicorn is installed, otherwise ``_serve.py`` (3 pre-forked standard-library
-WSGI workers, the same model as gunicorn's sync workers).
+``gunicorn acquirer.wsgi -w 3`` (gunicorn is in requirements.txt).
 
 The server runs the test settings (no TLS, no MFA; the production settings insist on HTTPS) against
 ``bench_scale``; the users' sessions are made server-side (``force_login``), as a login would make them.
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from importlib.util import find_spec
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from _scale import DB, identifiers, pages, scale_db, users
@@ -42,11 +40,7 @@ def _start_server(port: int) -> subprocess.Popen:
     url = urlsplit(os.environ["DATABASE_URL"])
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "acquirer.settings.test",
            "DATABASE_URL": urlunsplit(url._replace(path=f"/{DB}"))}
-    if find_spec("gunicorn"):
-        command = [sys.executable, "-m", "gunicorn", "acquirer.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
-    else:
-        command = [sys.executable, str(ROOT / "bench" / "_serve.py"), str(port), str(WORKERS)]
-    print(f"server: {'gunicorn' if find_spec('gunicorn') else '_serve.py'}, {WORKERS} workers", flush=True)
+    command = [sys.executable, "-m", "gunicorn", "acquirer.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
