@@ -136,6 +136,10 @@ class Count:
     value: int
     exact: bool
 
+    def __str__(self) -> str:
+        """``42``, or ``10000+`` when there are more (a badge or a card shows it as it is)."""
+        return str(self.value) if self.exact else f"{self.value}+"
+
 
 def bounded_count(queryset, limit: int = COUNT_LIMIT) -> Count:
     """Count at most ``limit + 1`` rows (``SELECT count(*) FROM (… LIMIT n)``), never the whole table."""

@@ -52,8 +52,9 @@ class MenuEntry:
 
 @dataclass(frozen=True)
 class HomeCard:
-    """A card on the area's home page: a title, an optional count, a link. ``count(actor)`` returns an int or
-    None and must run a fixed number of queries (one ``count()``), whatever the data."""
+    """A card on the area's home page: a title, an optional count, a link. ``count(actor)`` returns an int, an
+    ``acquirer.lists.bounded_count`` (shown as "10000+" past its limit) or None, and must run a fixed number of
+    queries (one count, on a large table a bounded one), whatever the data."""
 
     area: str
     title: str

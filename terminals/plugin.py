@@ -4,14 +4,16 @@ for its queues, role grants, demo data and the gate-matrix samples."""
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from acquirer.lists import Count, bounded_count
 from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
 from terminals import roles, urls
 
 
-def _open_tickets(actor) -> int:
+def _open_tickets(actor) -> Count:
+    """Bounded: the ops queue of a national acquirer can hold tens of thousands of open tickets."""
     from terminals.selectors.tickets import ticket_list
 
-    return ticket_list(actor=actor, filters={"status": "unresolved"}).count()
+    return bounded_count(ticket_list(actor=actor, filters={"status": "unresolved"}))
 
 
 def _jobs_today(actor) -> int:

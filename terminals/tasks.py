@@ -17,7 +17,7 @@ def maintenance_create_due(self, triggered_by: int | None = None):
 def tickets_check_sla(self, triggered_by: int | None = None):
     from terminals.services.tickets import tickets_check_sla as job
 
-    return _run(self, "terminals.sla_check", lambda: job(), triggered_by)
+    return _run(self, "terminals.sla_check", lambda: job(), triggered_by, atomic=False)
 
 
 @shared_task(bind=True, **JOB_TASK)

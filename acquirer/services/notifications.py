@@ -13,6 +13,19 @@ from acquirer.models import Notification, User
 MAX_EMAIL_ATTEMPTS = 8
 
 
+def _render(*, recipient: User, kind: str, title, body="", url: str = "", params: dict | None = None,
+            email: bool = True) -> Notification:
+    """The notification, unsaved, in the recipient's language: ``title`` and ``body`` are lazy translatable
+    strings with ``%(name)s`` placeholders filled from ``params``."""
+    params = params or {}
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        title_text = str(title) % params if params else str(title)
+        body_text = (str(body) % params if params else str(body)) if body else ""
+    wants_email = email and bool(recipient.email)
+    return Notification(recipient=recipient, kind=kind, title=title_text[:200], body=body_text, url=url,
+                        email_status=Notification.Email.PENDING if wants_email else Notification.Email.NONE)
+
+
 def notify(*, recipient: User, kind: str, title, body="", url: str = "", params: dict | None = None,
            email: bool = True) -> Notification:
     """Create a notification rendered in the recipient's language; queue its e-mail through the outbox.
@@ -20,26 +33,35 @@ def notify(*, recipient: User, kind: str, title, body="", url: str = "", params:
     ``title`` and ``body`` are lazy translatable strings with ``%(name)s`` placeholders filled
     from ``params``.
     """
-    params = params or {}
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        title_text = str(title) % params if params else str(title)
-        body_text = (str(body) % params if params else str(body)) if body else ""
-    wants_email = email and bool(recipient.email)
-    notification = Notification.objects.create(
-        recipient=recipient, kind=kind, title=title_text[:200], body=body_text, url=url,
-        email_status=Notification.Email.PENDING if wants_email else Notification.Email.NONE,
-    )
-    if wants_email:
+    notification = _render(recipient=recipient, kind=kind, title=title, body=body, url=url, params=params,
+                           email=email)
+    notification.save(force_insert=True)
+    if notification.email_status == Notification.Email.PENDING:
         from acquirer.tasks import send_notification_email
 
         outbox.enqueue(send_notification_email.name, {"notification_id": notification.pk})
     return notification
 
 
+def notify_many(items: list[dict]) -> list[Notification]:
+    """:func:`notify` for each item (its keyword arguments) with one insert of the notifications and one of
+    their e-mail messages: what a batch job uses for the rows of a batch."""
+    from acquirer.tasks import send_notification_email
+
+    notifications = Notification.objects.bulk_create([_render(**item) for item in items])
+    outbox.enqueue_many(send_notification_email.name, [{"notification_id": n.pk} for n in notifications
+                                                       if n.email_status == Notification.Email.PENDING])
+    return notifications
+
+
+def role_members(role: str) -> list[User]:
+    """The active staff members of a role: read once by a batch job, then passed to :func:`notify_many`."""
+    return list(User.objects.filter(is_active=True, kind=User.Kind.STAFF, groups__name=role).distinct())
+
+
 def notify_role(*, role: str, **kwargs) -> list[Notification]:
     """Notify every active member of a staff role (e.g. operations managers when a job fails)."""
-    recipients = User.objects.filter(is_active=True, kind=User.Kind.STAFF, groups__name=role).distinct()
-    return [notify(recipient=user, **kwargs) for user in recipients]
+    return [notify(recipient=user, **kwargs) for user in role_members(role)]
 
 
 def notification_email_send(*, notification_id: int) -> str:

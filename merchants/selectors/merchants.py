@@ -61,6 +61,15 @@ def merchant_owner(merchant_id: int) -> User | None:
     return membership.user if membership else None
 
 
+def merchant_owners(merchant_ids) -> dict[int, User]:
+    """:func:`merchant_owner` of many merchants in one query (a batch job's merchants): merchant id -> owner,
+    merchants without an active owner left out."""
+    memberships = (MerchantMembership.objects.select_related("user")
+                   .filter(merchant_id__in=merchant_ids, role=MerchantMembership.Role.OWNER, user__is_active=True)
+                   .order_by("merchant_id", "pk").distinct("merchant_id"))
+    return {membership.merchant_id: membership.user for membership in memberships}
+
+
 def membership_list(*, actor, merchant: Merchant):
     return scope(MerchantMembership.objects.select_related("user"), actor).filter(merchant=merchant)
 

@@ -18,14 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, policy, roles
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
-from acquirer.services.notifications import notify, notify_role
+from acquirer.services.notifications import notify, notify_many, notify_role, role_members
 from acquirer.workflow import advance
 from merchants import roles as merchant_roles
 from merchants.models import Contract, ContractFee, Merchant
 from merchants.policy import ACCEPT_CONTRACT
-from merchants.selectors.merchants import merchant_owner
+from merchants.selectors.merchants import merchant_owner, merchant_owners
 from merchants.workflow import CONTRACT_MOVES
 
 C = Contract.Status
@@ -375,30 +376,49 @@ def contract_download(*, actor: User, contract: Contract) -> bytes:
 
 # --- scheduled job ----------------------------------------------------------------------------
 
-@transaction.atomic
+def _remind_contracts(due, contract_ids: list[int], *, today: date, managers: list[User]) -> int:
+    """One batch of the renewal reminders: lock the batch's contracts still due, read their owners in one
+    query, then one insert each for the notifications, the stamps and the audit events. Returns how many."""
+    contracts = list(due.select_for_update(of=("self",)).select_related("merchant")
+                     .filter(pk__in=contract_ids).order_by("end_date", "pk"))
+    owners = merchant_owners({contract.merchant_id for contract in contracts})
+    notices, events = [], []
+    for contract in contracts:
+        params = {"name": contract.merchant.legal_name, "version": contract.version,
+                  "end": contract.end_date.isoformat(), "days": (contract.end_date - today).days}
+        owner = owners.get(contract.merchant_id)
+        if owner is not None:
+            notices.append({"recipient": owner, "kind": "contract.renewal_due",
+                            "title": gettext_lazy("Your contract ends on %(end)s"),
+                            "body": gettext_lazy("Contract version %(version)s of %(name)s ends on %(end)s (in "
+                                                 "%(days)s days). Contact us to renew it."), "params": params,
+                            "url": reverse("portal:contract-detail", kwargs={"pk": contract.pk})})
+        notices.extend({"recipient": manager, "kind": "contract.renewal_due",
+                        "title": gettext_lazy("Contract ending on %(end)s: %(name)s v%(version)s"),
+                        "body": gettext_lazy("Prepare the renewal: the contract ends in %(days)s days."),
+                        "params": params, "url": reverse("ops:contract-detail", kwargs={"pk": contract.pk})}
+                       for manager in managers)
+        events.append({"action": "contract.renewal_reminded", "target": contract, "actor_label": "system",
+                       "data": {"version": contract.version, "end_date": contract.end_date,
+                                "days_left": params["days"]}})
+    notify_many(notices)
+    Contract.objects.filter(pk__in=[contract.pk for contract in contracts]).update(renewal_reminded_on=today)
+    audit.record_many(events)
+    return len(contracts)
+
+
 def contracts_remind_renewal(*, today: date | None = None, days: int = 60) -> dict:
-    """Tell the merchant owner and operations managers, once per contract, that it ends within ``days``.
+    """Tell the merchant owner and operations managers, once per contract, that it ends within ``days``, in
+    batches of contracts each committed on its own.
 
     Safe to run twice: a reminded contract carries ``renewal_reminded_on``.
     """
     today = today or timezone.localdate()
-    due = (Contract.objects.select_for_update(of=("self",)).select_related("merchant")
-           .filter(status=C.ACTIVE, renewal_reminded_on__isnull=True, end_date__lte=today + timedelta(days=days))
-           .order_by("end_date", "pk"))
+    due = Contract.objects.filter(status=C.ACTIVE, renewal_reminded_on__isnull=True,
+                                  end_date__lte=today + timedelta(days=days))
+    managers = role_members(roles.OPERATIONS_MANAGER)
     reminded = 0
-    for contract in due:
-        params = {"name": contract.merchant.legal_name, "version": contract.version,
-                  "end": contract.end_date.isoformat(), "days": (contract.end_date - today).days}
-        _tell_owner(contract, "contract.renewal_due", gettext_lazy("Your contract ends on %(end)s"),
-                    gettext_lazy("Contract version %(version)s of %(name)s ends on %(end)s (in %(days)s days). "
-                                 "Contact us to renew it."), params)
-        notify_role(role=roles.OPERATIONS_MANAGER, kind="contract.renewal_due",
-                    title=gettext_lazy("Contract ending on %(end)s: %(name)s v%(version)s"),
-                    body=gettext_lazy("Prepare the renewal: the contract ends in %(days)s days."), params=params,
-                    url=reverse("ops:contract-detail", kwargs={"pk": contract.pk}))
-        contract.renewal_reminded_on = today
-        contract.save(update_fields=["renewal_reminded_on"])
-        audit.record("contract.renewal_reminded", target=contract, actor_label="system",
-                     data={"version": contract.version, "end_date": contract.end_date, "days_left": params["days"]})
-        reminded += 1
+    for batch in in_batches(due.values("id")):
+        with transaction.atomic():
+            reminded += _remind_contracts(due, [row["id"] for row in batch], today=today, managers=managers)
     return {"reminded": reminded}

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, files, policy
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import User
-from acquirer.services.notifications import notify
+from acquirer.services.notifications import notify, notify_many
 from merchants.models import Merchant, MerchantDocument
 from merchants.policy import DECIDE_DOCUMENT, READ_DOCUMENT, UPLOAD_DOCUMENT_ON_BEHALF, allows_any
-from merchants.selectors.merchants import merchant_owner
+from merchants.selectors.merchants import merchant_owner, merchant_owners
 from merchants.workflow import EDITABLE
 
 K = MerchantDocument.Kind
@@ -181,33 +182,45 @@ def document_download(*, actor: User, document: MerchantDocument) -> FileRespons
         data={"kind": document.kind, "file": document.original_name, "sha256": document.sha256})
 
 
-@transaction.atomic
-def documents_remind_expiring(*, today: date | None = None, days: int = 30) -> dict:
-    """Tell the owner (and the assigned reviewer) once about accepted documents expiring soon."""
-    today = today or timezone.localdate()
-    due = list(
-        MerchantDocument.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("merchant__assigned_reviewer")
-        .filter(decision=D.ACCEPTED, superseded=False, expires_on__isnull=False,
-                expires_on__lte=today + timedelta(days=days), expiry_reminded_on__isnull=True)
-        .order_by("merchant_id", "expires_on", "id"))
-    notified = 0
-    for document in due:
+def _remind_documents(due, document_ids: list[int], *, today: date, counts: dict) -> None:
+    """One batch of the expiry reminders: lock the batch's documents still due (skipping those another run
+    holds), read their owners in one query, then one insert each for the notifications, the stamps and the
+    audit events."""
+    documents = list(due.select_for_update(of=("self",), skip_locked=True).select_related("merchant__assigned_reviewer")
+                     .filter(pk__in=document_ids).order_by("merchant_id", "expires_on", "id"))
+    owners = merchant_owners({document.merchant_id for document in documents})
+    notices = []
+    for document in documents:
         params = {"kind": K(document.kind).label, "date": document.expires_on.isoformat(),
                   "merchant": str(document.merchant)}
-        recipients = [merchant_owner(document.merchant_id), document.merchant.assigned_reviewer]
+        recipients = [owners.get(document.merchant_id), document.merchant.assigned_reviewer]
         for recipient in {r.pk: r for r in recipients if r is not None and r.is_active}.values():
             url = PORTAL_URL if recipient.kind == User.Kind.MERCHANT else f"/ops/merchants/{document.merchant_id}/"
-            notify(recipient=recipient, kind="document.expiring",
-                   title=gettext_lazy("%(kind)s expires on %(date)s"),
-                   body=gettext_lazy("The %(kind)s of %(merchant)s expires on %(date)s. Please upload the renewed "
-                                     "document."), params=params, url=url)
-            notified += 1
-        document.expiry_reminded_on = today
-        document.save(update_fields=["expiry_reminded_on"])
-        audit.record("document.expiry_reminded", target=document,
-                     data={"kind": document.kind, "expires_on": document.expires_on})
-    return {"documents": len(due), "notifications": notified}
+            notices.append({"recipient": recipient, "kind": "document.expiring",
+                            "title": gettext_lazy("%(kind)s expires on %(date)s"),
+                            "body": gettext_lazy("The %(kind)s of %(merchant)s expires on %(date)s. Please upload "
+                                                 "the renewed document."), "params": params, "url": url})
+    notify_many(notices)
+    MerchantDocument.objects.filter(pk__in=[document.pk for document in documents]).update(expiry_reminded_on=today)
+    audit.record_many([{"action": "document.expiry_reminded", "target": document,
+                        "data": {"kind": document.kind, "expires_on": document.expires_on}} for document in documents])
+    counts["documents"] += len(documents)
+    counts["notifications"] += len(notices)
+
+
+def documents_remind_expiring(*, today: date | None = None, days: int = 30) -> dict:
+    """Tell the owner (and the assigned reviewer) once about accepted documents expiring soon, in batches of
+    documents each committed on its own; a reminded document carries ``expiry_reminded_on``, so a re-run (or
+    the run after an interrupted one) reminds only the rest."""
+    today = today or timezone.localdate()
+    due = MerchantDocument.objects.filter(
+        decision=D.ACCEPTED, superseded=False, expires_on__isnull=False, expires_on__lte=today + timedelta(days=days),
+        expiry_reminded_on__isnull=True)
+    counts = {"documents": 0, "notifications": 0}
+    for batch in in_batches(due.values("id")):
+        with transaction.atomic():
+            _remind_documents(due, [row["id"] for row in batch], today=today, counts=counts)
+    return counts
 
 
 def documents_can_upload(*, actor: User, merchant: Merchant) -> bool:

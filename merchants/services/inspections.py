@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, files, policy, roles
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import AuditEvent, User
-from acquirer.services.notifications import notify_role
+from acquirer.services.notifications import notify_many, notify_role, role_members
 from merchants.models import Inspection, InspectionPhoto, Merchant
 from merchants.policy import READ_INSPECTION, RECORD_INSPECTION, allows_any
 
@@ -148,28 +149,39 @@ def inspection_photo_download(*, actor: User, photo: InspectionPhoto) -> FileRes
         data={"photo": photo.pk, "file": photo.original_name, "sha256": photo.sha256})
 
 
-@transaction.atomic
-def inspections_flag_overdue(*, today: date | None = None) -> dict:
-    """Tell compliance officers about active merchants past their inspection date, once per due date."""
-    today = today or timezone.localdate()
+def _flag_overdue(merchant_ids: list[int], *, today: date, officers: list[User], counts: dict) -> None:
+    """One batch of overdue inspections: lock the batch's merchants still overdue (skipping those another run
+    holds), one query for the due dates already flagged, then one insert each for the notifications and the
+    audit events."""
     merchants = list(Merchant.objects.select_for_update(skip_locked=True)
-                     .filter(status=Merchant.Status.ACTIVE, next_inspection_due__lt=today)
+                     .filter(pk__in=merchant_ids, status=Merchant.Status.ACTIVE, next_inspection_due__lt=today)
                      .order_by("next_inspection_due", "id"))
     flagged_before = set(
         AuditEvent.objects.filter(action=OVERDUE_ACTION, target_type=Merchant._meta.label_lower,
                                   target_id__in=[str(m.pk) for m in merchants])
         .values_list("target_id", "data__due"))
-    flagged = 0
-    for merchant in merchants:
-        due = merchant.next_inspection_due.isoformat()
-        if (str(merchant.pk), due) in flagged_before:
-            continue
-        notify_role(role=roles.COMPLIANCE_OFFICER, kind="inspection.overdue",
-                    title=gettext_lazy("On-site inspection overdue: %(merchant)s"),
-                    body=gettext_lazy("The inspection of %(merchant)s (MID %(mid)s) was due on %(due)s."),
-                    params={"merchant": str(merchant), "mid": merchant.mid or "—", "due": due},
-                    url=reverse("ops:inspection-list"))
-        days_overdue = (today - merchant.next_inspection_due).days
-        audit.record(OVERDUE_ACTION, target=merchant, data={"due": due, "days_overdue": days_overdue})
-        flagged += 1
-    return {"overdue": len(merchants), "flagged": flagged}
+    todo = [m for m in merchants if (str(m.pk), m.next_inspection_due.isoformat()) not in flagged_before]
+    notify_many([{"recipient": officer, "kind": "inspection.overdue",
+                  "title": gettext_lazy("On-site inspection overdue: %(merchant)s"),
+                  "body": gettext_lazy("The inspection of %(merchant)s (MID %(mid)s) was due on %(due)s."),
+                  "params": {"merchant": str(merchant), "mid": merchant.mid or "—",
+                             "due": merchant.next_inspection_due.isoformat()},
+                  "url": reverse("ops:inspection-list")} for merchant in todo for officer in officers])
+    audit.record_many([{"action": OVERDUE_ACTION, "target": merchant,
+                        "data": {"due": merchant.next_inspection_due.isoformat(),
+                                 "days_overdue": (today - merchant.next_inspection_due).days}} for merchant in todo])
+    counts["overdue"] += len(merchants)
+    counts["flagged"] += len(todo)
+
+
+def inspections_flag_overdue(*, today: date | None = None) -> dict:
+    """Tell compliance officers about active merchants past their inspection date, once per due date (the
+    audit event of a flag is the record that it was sent), in batches of merchants each committed on its own."""
+    today = today or timezone.localdate()
+    overdue = Merchant.objects.filter(status=Merchant.Status.ACTIVE, next_inspection_due__lt=today).values("id")
+    officers = role_members(roles.COMPLIANCE_OFFICER)
+    counts = {"overdue": 0, "flagged": 0}
+    for batch in in_batches(overdue):
+        with transaction.atomic():
+            _flag_overdue([row["id"] for row in batch], today=today, officers=officers, counts=counts)
+    return counts

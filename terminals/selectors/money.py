@@ -27,8 +27,11 @@ def rent_charge_list(*, actor, filters: dict | None = None):
     return qs.order_by(*RENT_ORDER)
 
 
-def rent_totals(charges) -> list[dict]:
-    """Count and Decimal sum per status and currency of a charge list (one query)."""
+def rent_totals(charges, count) -> list[dict] | None:
+    """Count and Decimal sum per status and currency of a charge list (one query); None when the list has
+    more rows than its bounded ``count`` could count (the sums would read the whole table: filter first)."""
+    if not count.exact:
+        return None
     rows = (charges.order_by().values("status", "currency")
             .annotate(count=Count("id"), total=Sum("amount")).order_by("status", "currency"))
     labels = dict(RentCharge.Status.choices)

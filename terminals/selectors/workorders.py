@@ -2,11 +2,11 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
-from acquirer.lists import start_of_local_day
+from acquirer.lists import Count, bounded_count, start_of_local_day
 from merchants.models import Merchant
 from terminals import roles
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
@@ -65,12 +65,11 @@ def work_order_by_number(*, actor, number: str) -> WorkOrder | None:
     return single(scope(WorkOrder.objects.filter(number=number), actor)) if number else None
 
 
-def work_order_status_counts(*, actor) -> dict[str, int]:
-    """Number of work orders per status (one query), every status present."""
-    counts = dict.fromkeys(W.values, 0)
-    for row in scope(WorkOrder.objects.all(), actor).values("status").annotate(n=Count("id")).order_by():
-        counts[row["status"]] = row["n"]
-    return counts
+def work_order_status_counts(*, actor) -> dict[str, Count]:
+    """Number of work orders per status, every status present: one bounded count per status (on the status
+    index), so a status with more than ``COUNT_LIMIT`` work orders reads "10000+" instead of counting them all."""
+    work_orders = scope(WorkOrder.objects.all(), actor)
+    return {status: bounded_count(work_orders.filter(status=status)) for status in W.values}
 
 
 def work_order_get(*, actor, pk: int) -> WorkOrder:

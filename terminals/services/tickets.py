@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, policy, roles
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, TransitionNotAllowed
 from acquirer.models import User
-from acquirer.services.notifications import notify, notify_role
+from acquirer.services.notifications import notify, notify_many, notify_role, role_members
 from acquirer.workflow import advance
 from merchants.selectors.merchants import merchant_owner
 from terminals.models import Installation, SparePartUse, Terminal, TerminalPhoto, Ticket, WorkOrder
@@ -446,54 +447,72 @@ def ticket_photo_download(*, actor: User, photo: TerminalPhoto) -> FileResponse:
 
 # --- the SLA job ------------------------------------------------------------------------------
 
-@transaction.atomic
-def tickets_check_sla(now: datetime | None = None) -> dict:
-    """Stamp SLA breaches of open tickets and escalate each ticket once to the operations managers.
+def _escalation_notices(ticket: Ticket, clocks: list[str], managers: list[User]) -> list[dict]:
+    params = {"number": ticket.number,
+              "clocks": format_lazy(", ".join("{}" for _c in clocks), *(CLOCKS[c] for c in clocks)),
+              "merchant": str(ticket.merchant), "serial": ticket.terminal.serial_number,
+              "severity": Ticket.Severity(ticket.severity).label,
+              "raised": timezone.localtime(ticket.raised_at).strftime("%Y-%m-%d %H:%M")}
+    return [{"recipient": manager, "kind": "ticket.escalated",
+             "title": gettext_lazy("SLA breached: ticket %(number)s (%(clocks)s)"),
+             "body": gettext_lazy("%(merchant)s, terminal %(serial)s, severity %(severity)s: the %(clocks)s "
+                                  "target was missed. Raised %(raised)s."),
+             "params": params, "url": _ops_url(ticket)} for manager in managers]
 
-    Safe to run any number of times: a breach is stamped once, a ticket is escalated once."""
-    now = now or timezone.now()
-    candidates = (Ticket.objects.select_for_update(of=("self",), skip_locked=True)
-                  .select_related("merchant", "terminal")
-                  .filter(status__in=OPEN_STATUSES)
-                  .filter(_breached(now)).order_by("raised_at", "id"))
-    counts = {"checked": 0, "response_breached": 0, "resolution_breached": 0, "escalated": 0}
-    for ticket in candidates:
-        counts["checked"] += 1
-        clocks, fields = [], []
-        if ticket.responded_at is None and ticket.response_breached_at is None and ticket.response_due < now:
-            ticket.response_breached_at = now
-            clocks.append("response")
-            fields.append("response_breached_at")
-        if ticket.resolution_breached_at is None and ticket.resolution_due < now:
-            ticket.resolution_breached_at = now
-            clocks.append("resolution")
-            fields.append("resolution_breached_at")
+
+def _stamp_breaches(ticket: Ticket, now: datetime) -> list[str]:
+    """Stamp the ticket's clocks past due and not stamped yet (and its escalation); the clocks stamped."""
+    clocks = []
+    if ticket.responded_at is None and ticket.response_breached_at is None and ticket.response_due < now:
+        ticket.response_breached_at = now
+        clocks.append("response")
+    if ticket.resolution_breached_at is None and ticket.resolution_due < now:
+        ticket.resolution_breached_at = now
+        clocks.append("resolution")
+    return clocks
+
+
+def _check_sla_batch(ticket_ids: list[int], *, now: datetime, managers: list[User], counts: dict) -> None:
+    """One batch of the SLA check: lock the batch's tickets still breached (skipping those a person is
+    changing), then one update of the stamps and one insert each for the audit events and the notifications."""
+    tickets = list(Ticket.objects.select_for_update(of=("self",), skip_locked=True)
+                   .select_related("merchant", "terminal")
+                   .filter(_breached(now), pk__in=ticket_ids, status__in=OPEN_STATUSES).order_by("raised_at", "id"))
+    counts["checked"] += len(tickets)
+    stamped, events, notices = [], [], []
+    for ticket in tickets:
+        clocks = _stamp_breaches(ticket, now)
         if not clocks:
             continue
-        escalate = ticket.escalated_at is None
-        if escalate:
-            ticket.escalated_at = now
-            fields.append("escalated_at")
-        ticket.save(update_fields=fields)
+        stamped.append(ticket)
         for name in clocks:
             counts[f"{name}_breached"] += 1
             due = ticket.response_due if name == "response" else ticket.resolution_due
-            audit.record("ticket.sla_breached", target=ticket, actor_label="system",
-                         data=_data(ticket, clock=name, due=due, detected_at=now, severity=ticket.severity))
-        if escalate:
+            events.append({"action": "ticket.sla_breached", "target": ticket, "actor_label": "system",
+                           "data": _data(ticket, clock=name, due=due, detected_at=now, severity=ticket.severity)})
+        if ticket.escalated_at is None:
+            ticket.escalated_at = now
             counts["escalated"] += 1
-            audit.record("ticket.escalated", target=ticket, actor_label="system",
-                         data=_data(ticket, clocks=clocks, to=roles.OPERATIONS_MANAGER))
-            notify_role(role=roles.OPERATIONS_MANAGER, kind="ticket.escalated",
-                        title=gettext_lazy("SLA breached: ticket %(number)s (%(clocks)s)"),
-                        body=gettext_lazy("%(merchant)s, terminal %(serial)s, severity %(severity)s: the %(clocks)s "
-                                          "target was missed. Raised %(raised)s."),
-                        params={"number": ticket.number,
-                                "clocks": format_lazy(", ".join("{}" for _c in clocks), *(CLOCKS[c] for c in clocks)),
-                                "merchant": str(ticket.merchant), "serial": ticket.terminal.serial_number,
-                                "severity": Ticket.Severity(ticket.severity).label,
-                                "raised": timezone.localtime(ticket.raised_at).strftime("%Y-%m-%d %H:%M")},
-                        url=_ops_url(ticket))
+            events.append({"action": "ticket.escalated", "target": ticket, "actor_label": "system",
+                           "data": _data(ticket, clocks=clocks, to=roles.OPERATIONS_MANAGER)})
+            notices.extend(_escalation_notices(ticket, clocks, managers))
+    Ticket.objects.bulk_update(stamped, ["response_breached_at", "resolution_breached_at", "escalated_at"])
+    audit.record_many(events)
+    notify_many(notices)
+
+
+def tickets_check_sla(now: datetime | None = None) -> dict:
+    """Stamp SLA breaches of open tickets and escalate each ticket once to the operations managers, in
+    batches of tickets each committed on its own.
+
+    Safe to run any number of times: a breach is stamped once, a ticket is escalated once."""
+    now = now or timezone.now()
+    candidates = Ticket.objects.filter(_breached(now), status__in=OPEN_STATUSES).values("id")
+    managers = role_members(roles.OPERATIONS_MANAGER)
+    counts = {"checked": 0, "response_breached": 0, "resolution_breached": 0, "escalated": 0}
+    for batch in in_batches(candidates):
+        with transaction.atomic():
+            _check_sla_batch([row["id"] for row in batch], now=now, managers=managers, counts=counts)
     return counts
 
 

@@ -63,9 +63,10 @@ def _rent_page(request, *, area: str):
     form = RentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     charges = rent_charge_list(actor=actor, filters=filters)
+    count = bounded_count(charges)
     return render(request, "terminals/shared/rent_list.html", {
         "area": area, "form": form, "page": page_from_request(request, charges, RENT_ORDER),
-        "count": bounded_count(charges), "totals": rent_totals(charges), "query": query_without_position(request),
+        "count": count, "totals": rent_totals(charges, count), "query": query_without_position(request),
         "can_manage": area == "ops" and actor.has_perms(MONEY), "reason_form": ReasonForm(),
         "here": request.get_full_path(),
     })

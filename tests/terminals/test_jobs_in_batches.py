@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from acquirer import audit, roles
-from acquirer.models import AuditEvent
-from terminals.models import HealthFlag, RentCharge, Terminal, WorkOrder
-from terminals.services import health, money, workorders
+from acquirer.models import AuditEvent, Notification
+from terminals.models import HealthFlag, RentCharge, Terminal, Ticket, WorkOrder
+from terminals.services import health, money, tickets, workorders
 from tests.terminals.factories import make_live_merchant, make_model, make_terminal
 
 T = Terminal.Status
@@ -177,3 +177,41 @@ def test_day_numbers_continue_after_the_numbers_written_before_the_counter(live_
     workorders.maintenance_create_due(today=today)
     assert sorted(WorkOrder.objects.filter(kind=WorkOrder.Kind.MAINTENANCE).values_list("number", flat=True)) == [
         f"WO-{today:%Y%m%d}-0008", f"WO-{today:%Y%m%d}-0009"]
+
+
+def overdue_tickets(users, merchant, count: int) -> list[Ticket]:
+    raised = timezone.now() - timedelta(days=10)
+    return [tickets.ticket_raise(actor=users[roles.CUSTOMER_SERVICE], terminal=terminal, category="hardware",
+                                 severity=Ticket.Severity.HIGH, description="The chip reader fails",
+                                 channel=Ticket.Channel.PHONE, raised_at=raised)
+            for terminal in rented(merchant, count)]
+
+
+@pytest.mark.django_db
+def test_sla_check_in_batches_escalates_each_ticket_once(users, merchant_a, settings):
+    settings.ACQUIRER_BATCH_SIZE = 2
+    raised = overdue_tickets(users, merchant_a, 5)
+    assert tickets.tickets_check_sla() == {"checked": 5, "response_breached": 5, "resolution_breached": 5,
+                                           "escalated": 5}
+    assert tickets.tickets_check_sla() == {"checked": 0, "response_breached": 0, "resolution_breached": 0,
+                                           "escalated": 0}
+    assert not Ticket.objects.filter(pk__in=[t.pk for t in raised], escalated_at__isnull=True).exists()
+    assert AuditEvent.objects.filter(action="ticket.sla_breached").count() == 10
+    escalated = AuditEvent.objects.filter(action="ticket.escalated")
+    assert {(e.target_id, e.data["clocks"][0], e.data["clocks"][1]) for e in escalated} == {
+        (str(t.pk), "response", "resolution") for t in raised}
+    assert Notification.objects.filter(kind="ticket.escalated", recipient=users[roles.OPERATIONS_MANAGER]).count() == 5
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_sla_check_queries_grow_by_a_constant_per_batch(users, merchant_a, settings, django_assert_max_num_queries):
+    settings.ACQUIRER_BATCH_SIZE = 3
+    overdue_tickets(users, merchant_a, 6)  # 2 batches
+    with CaptureQueriesContext(connection) as two:
+        assert tickets.tickets_check_sla()["escalated"] == 6
+    overdue_tickets(users, merchant_a, 12)  # 4 batches
+    per_batch = 12
+    with django_assert_max_num_queries(len(two) + 2 * per_batch):
+        assert tickets.tickets_check_sla()["escalated"] == 12
+    assert len(two) <= 2 * per_batch + 3
