@@ -36,6 +36,7 @@ import io
 import os
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -354,12 +355,25 @@ def store_upload(uploaded_file, *, folder: str) -> str:
     """Write the checked, cleaned content of an upload, encrypted, under ``MEDIA_ROOT/<folder>/`` with a
     random name; return that name. The extension comes from the content, not from the file name; a file
     that was not checked with :func:`check_upload` is checked now (``ValidationError`` when refused)."""
-    if not _FOLDER.match(folder):
-        raise SuspiciousFileOperation(f"invalid upload folder {folder!r}")
     info, clean = _checked(uploaded_file)
+    with private_writer(folder=folder, extension=info.extension) as (stored_name, writer):
+        for start in range(0, len(clean), CHUNK):
+            writer.write(clean[start:start + CHUNK])
+    return stored_name
+
+
+@contextmanager
+def private_writer(*, folder: str, extension: str):
+    """``(stored_name, writer)`` for a new file under ``MEDIA_ROOT/<folder>/`` with a random name (0600 in a 0700
+    folder): whatever is written to ``writer`` is sealed with AES-256-GCM under the current field key, chunk by
+    chunk, so a file of any size is stored in constant memory. The file is complete when the block ends; when the
+    block raises, the partial file is removed. Uploads and exports are stored this way, read back by
+    :func:`open_stored`."""
+    if not _FOLDER.match(folder) or not re.fullmatch(r"\.[a-z0-9]{1,5}", extension):
+        raise SuspiciousFileOperation(f"invalid storage folder {folder!r} or extension {extension!r}")
     directory = _media_root() / folder
     _private_dir(directory)
-    stored_name = f"{folder}/{secrets.token_hex(16)}{info.extension}"
+    stored_name = f"{folder}/{secrets.token_hex(16)}{extension}"
     path = _media_root() / stored_name
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     descriptor = os.open(path, flags, 0o600)
@@ -367,15 +381,13 @@ def store_upload(uploaded_file, *, folder: str) -> str:
         os.fchmod(descriptor, 0o600)
         with os.fdopen(descriptor, "wb") as target:
             writer = sealing.SealedWriter(target)
-            for start in range(0, len(clean), CHUNK):
-                writer.write(clean[start:start + CHUNK])
+            yield stored_name, writer
             writer.finish()
             target.flush()
             os.fsync(target.fileno())
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return stored_name
 
 
 def _resolve(stored_name: str) -> Path:

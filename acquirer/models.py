@@ -3,6 +3,7 @@ and sessions that know their user (so disabling a user can end them all)."""
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
@@ -322,3 +323,50 @@ class DailyCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.day:%Y-%m-%d} {self.value}"
+
+
+class Export(models.Model):
+    """A file one person asked to take away (an exporter of ``acquirer.registry``), written by a Celery task in
+    chunks into private, encrypted storage (``acquirer.files``) and downloaded from "My downloads"."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="exports")
+    kind = models.CharField(max_length=60)
+    filters = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.CSV)
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_written = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(null=True, blank=True)
+    stored_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Everyone, auditors included, sees only the exports they asked for.
+    OWNER_FIELD = "owner"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="export_owner_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
+                                   name="export_status_valid"),
+            models.CheckConstraint(condition=Q(format__in=["csv", "xlsx"]), name="export_format_valid"),
+        ]
+
+    def __str__(self) -> str:
+        from acquirer.registry import registry
+
+        exporter = registry().exporters.get(self.kind)
+        return f"{exporter.title if exporter else self.kind} #{self.pk}"

@@ -1,9 +1,11 @@
-"""The core's own registration (see ``acquirer.registry``): its menu links and home cards. Its URLs are in
-``acquirer/urls.py`` and its jobs in ``acquirer/schedule.py``; its role grants are ``roles.CORE_GRANTS``."""
+"""The core's own registration (see ``acquirer.registry``): its menu links, home cards and the audit-trail
+export. Its URLs are in ``acquirer/urls.py`` and its jobs in ``acquirer/schedule.py``; its role grants are
+``roles.CORE_GRANTS``."""
 
 from django.utils.translation import gettext_lazy as _
 
 from acquirer import roles
+from acquirer.audit_export import AUDIT_TRAIL
 from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
 
 PLUGIN = Plugin(
@@ -18,14 +20,17 @@ PLUGIN = Plugin(
         MenuEntry("ops", "system", _("Users"), "ops:user-list", "acquirer.manage_users", order=93),
         MenuEntry("ops", "system", _("Working-day calendar"), "ops:calendar", "acquirer.view_workingdayoverride",
                   order=94),
+        MenuEntry("ops", "", _("My downloads"), "export-list", order=95),
         MenuEntry("audit", "", _("Overview"), "audit:home", order=0),
         MenuEntry("audit", "", _("Audit trail"), "audit:event-list", order=10),
         MenuEntry("audit", "system", _("Jobs"), "audit:job-list", order=91),
         MenuEntry("audit", "system", _("Backups"), "audit:backup-list", order=92),
+        MenuEntry("audit", "", _("My downloads"), "export-list", order=95),
     ],
     home_cards=[
         HomeCard("ops", _("Users"), "ops:user-list", _("Manage accounts, lockouts and access"),
                  permission="acquirer.manage_users", order=90),
     ],
     roles=roles.CORE_GRANTS,
+    exports=[AUDIT_TRAIL],
 )

@@ -2,7 +2,7 @@
 
 The registry finds those modules by name in ``INSTALLED_APPS`` order (like ``acquirer.roles.sync`` finds
 ``roles.py``) and merges what they declare into one :class:`Registry`: URL patterns per area, menu sections and
-entries, scheduled jobs, home-page cards, role grants, the demo seeder and the gate-matrix samples. The core
+entries, scheduled jobs, home-page cards, exporters, role grants, the demo seeder and the gate-matrix samples. The core
 never imports a domain app by name; it only reads this object.
 
 Areas are ``ops`` (staff), ``portal`` (merchants) and ``audit`` (auditors, read-only).
@@ -66,13 +66,37 @@ class HomeCard:
 
 
 @dataclass(frozen=True)
+class Exporter:
+    """A file a person can take away (``acquirer.exports`` writes it, "My downloads" hands it out).
+
+    ``kind`` names it (unique across apps); ``title`` is what people read; ``filename`` the stem of the file
+    name; ``allowed(actor)`` says who may ask for it (the service asks before creating anything);
+    ``filters(data)`` turns the request's fields into JSON-safe filters (``{}`` for none, ``None`` when they
+    are invalid: an invalid search never exports the whole table); ``queryset(actor, filters)`` gives the rows
+    through the actor's scope, in a stable order; ``header()`` the column names and ``row(obj)`` the cells of one
+    row (the core neutralises formulas). ``audit_action`` is recorded when the export is asked for."""
+
+    kind: str
+    title: str
+    filename: str
+    allowed: Callable
+    queryset: Callable
+    header: Callable
+    row: Callable
+    audit_action: str
+    filters: Callable = field(default=lambda data: {})
+    formats: tuple[str, ...] = ("csv", "xlsx")
+    sheet_title: str = ""
+
+
+@dataclass(frozen=True)
 class Plugin:
     """What one app declares. ``urls`` maps an area to its URL patterns; ``jobs`` maps a job name to
     ``{title, task, schedule, period, description}`` (see ``acquirer.schedule``); ``roles`` is the module (or
     mapping) with ``ROLE_GRANTS``; ``demo`` is ``seed(*, password, force_password) -> [(login, what)]``;
     ``gate_samples`` lists the test modules with ``build(ctx)`` and ``samples(ctx)`` for the gate matrix
     (dotted names, imported only by the tests); ``scale`` is ``seed(plan, log)`` loading the scale data set
-    (``manage.py seed_scale``, ``acquirer.scale``)."""
+    (``manage.py seed_scale``, ``acquirer.scale``); ``exports`` lists its :class:`Exporter` values."""
 
     urls: Mapping[str, list] = field(default_factory=dict)
     menu_sections: list[MenuSection] = field(default_factory=list)
@@ -83,6 +107,7 @@ class Plugin:
     demo: Callable | None = None
     gate_samples: list[str] = field(default_factory=list)
     scale: Callable | None = None
+    exports: list[Exporter] = field(default_factory=list)
 
 
 @dataclass
@@ -103,6 +128,9 @@ class Registry:
         clash = set(plugin.jobs) & set(self.jobs)
         if clash:
             raise ValueError(f"{label}: jobs already declared by another app: {sorted(clash)}")
+        clash = {exporter.kind for exporter in plugin.exports} & set(self.exporters)
+        if clash:
+            raise ValueError(f"{label}: exports already declared by another app: {sorted(clash)}")
         self.plugins[label] = plugin
         self.version += 1
 
@@ -116,6 +144,10 @@ class Registry:
     @property
     def jobs(self) -> dict[str, dict]:
         return {name: job for plugin in self.plugins.values() for name, job in plugin.jobs.items()}
+
+    @property
+    def exporters(self) -> dict[str, Exporter]:
+        return {exporter.kind: exporter for plugin in self.plugins.values() for exporter in plugin.exports}
 
     def menu_sections(self, area: str) -> dict[str, MenuSection]:
         sections: dict[str, MenuSection] = {}

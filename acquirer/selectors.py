@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
 from acquirer.lists import start_of_local_day
-from acquirer.models import AuditEvent, JobRun, LoginLockout, Notification, User
+from acquirer.models import AuditEvent, Export, JobRun, LoginLockout, Notification, User
 from acquirer.schedule import JOBS, cron_text
 
 
@@ -21,6 +21,15 @@ def notification_unread_count(*, actor) -> int:
 
 def notification_get(*, actor, pk: int) -> Notification:
     return get_scoped(Notification.objects.all(), actor, pk=pk)
+
+
+def export_list(*, actor):
+    """The actor's own exports (``Export.OWNER_FIELD``: nobody sees another person's), newest first."""
+    return scope(Export.objects.all(), actor)
+
+
+def export_get(*, actor, pk: int) -> Export:
+    return get_scoped(Export.objects.all(), actor, pk=pk)
 
 
 def audit_event_list(*, actor, filters: dict | None = None):

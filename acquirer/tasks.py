@@ -124,3 +124,17 @@ def verify_backup(self, triggered_by: int | None = None):
 def relay_outbox(self, triggered_by: int | None = None):
     """Publish the outbox messages the broker did not take right after their commit (acquirer/outbox.py)."""
     return _run(self, "outbox.relay", lambda: outbox.outbox_relay(), triggered_by, atomic=False)
+
+
+# An export of millions of rows takes minutes; its limits stay below the Redis visibility timeout (1 h), so a
+# running export is never handed to a second worker. A soft limit ends it as "failed" with the reason shown.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=55 * 60, soft_time_limit=50 * 60)
+def write_export(self, export_id: int):
+    """Write the file of one export (``acquirer.services.exports.export_write``); safe to run twice."""
+    from acquirer.services.exports import export_write
+
+    token = audit.set_origin(_origin(self))
+    try:
+        return export_write(export_id=export_id)
+    finally:
+        audit.reset_origin(token)

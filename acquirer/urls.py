@@ -41,6 +41,7 @@ urlpatterns = [
     path("notifications/", common.NotificationListView.as_view(), name="notifications"),
     path("notifications/<int:pk>/read/", common.NotificationReadView.as_view(), name="notification-read"),
     path("notifications/read-all/", common.NotificationReadAllView.as_view(), name="notification-read-all"),
+    path("downloads/", include("acquirer.views.exports")),
     path("i18n/setlang/", common.LanguageSwitchView.as_view(), name="set_language"),
     path("ops/", include((ops_patterns, "ops"))),
     path("portal/", include((portal_patterns, "portal"))),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
 from merchants import roles, urls
+from merchants.exports import REGISTER
 
 
 def _seed_scale(plan: dict, log) -> None:
@@ -74,4 +75,5 @@ PLUGIN = Plugin(
     demo=_seed_demo,
     scale=_seed_scale,
     gate_samples=["tests.merchants.gate_samples"],
+    exports=[REGISTER],
 )

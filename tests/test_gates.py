@@ -54,6 +54,8 @@ def _kwargs(route, ctx):
         "ops:user-unlock": {"pk": ctx["users"]["merchant_a"].pk},
         "ops:job-run": {"job": "sessions.clear_expired"},
         "notification-read": {"pk": ctx["notification_a"].pk},
+        "export-download": {"pk": ctx["export_auditor"].pk},
+        "export-rerun": {"pk": ctx["export_auditor"].pk},
     }
     for module in _sample_modules():
         samples.update(module.samples(ctx))
@@ -74,6 +76,10 @@ def _method(route) -> str:
     return "get" if "get" in allowed else "post"
 
 
+# User-gate URLs of one person's object (the sample's owner); everyone else gets a 404.
+OWNED = {"notification-read": "merchant_a", "export-download": "auditor", "export-rerun": "auditor"}
+
+
 def _expected(route, actor: str, users) -> set[int]:
     """Status codes the gate allows for this actor (302 for anonymous = sent to login)."""
     gate = route.gate
@@ -83,8 +89,9 @@ def _expected(route, actor: str, users) -> set[int]:
     if actor == "anonymous":
         return {302}
     if gate == USER:
-        if route.full_name == "notification-read" and actor != "merchant_a":
-            return {404}  # someone else's notification: exactly like a missing one
+        owner = OWNED.get(route.full_name)
+        if owner and actor != owner:
+            return {404}  # someone else's notification or export: exactly like a missing one
         return {200, 302}
     if gate == OPS:
         user = users[actor]
@@ -101,6 +108,17 @@ def _expected(route, actor: str, users) -> set[int]:
     raise AssertionError(f"no expectation for gate {gate}")
 
 
+def _written_export(owner):
+    """An audit-trail export of ``owner``'s, written (by the task's body, in this process) and ready."""
+    from acquirer.services.exports import export_request, export_write
+
+    export = export_request(actor=owner, kind="audit.trail", fmt="csv", data={})
+    export_write(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.status == "done", export.error
+    return export
+
+
 @pytest.fixture
 def ctx(users, merchant_a, merchant_b, clients, settings, tmp_path):
     """Merchant A with one object of every kind the URLs point at (each app builds its own: ``_sample_modules``)."""
@@ -109,7 +127,7 @@ def ctx(users, merchant_a, merchant_b, clients, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     notification_a = notify(recipient=users["merchant_a"], kind="test", title="hello A", email=False)
     ctx = {"users": users, "merchant_a": merchant_a, "merchant_b": merchant_b, "clients": clients,
-           "notification_a": notification_a}
+           "notification_a": notification_a, "export_auditor": _written_export(users["auditor"])}
     for module in _sample_modules():
         module.build(ctx)
     return ctx

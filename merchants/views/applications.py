@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from acquirer import exports
 from acquirer.access import OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.models import User
@@ -286,14 +287,19 @@ class MerchantRiskRefreshView(_MerchantActionView):
 
 
 class MerchantExportView(OpsView):
-    """The merchant register as CSV (UTF-8 with BOM) or XLSX; audited."""
+    """The merchant register as CSV (UTF-8 with BOM) or XLSX, at once while it is small; audited. A larger
+    register is prepared as a job ("My downloads"), never cut short."""
 
     permission_required = (roles.EXPORT,)
 
     def get(self, request):
         from merchants.exports import export_response
 
-        return export_response(actor=request.user, fmt=request.GET.get("format", "csv"))
+        response = export_response(actor=request.user, fmt=request.GET.get("format", "csv"))
+        if response is None:
+            messages.warning(request, exports.too_large_message())
+            return redirect("ops:merchant-list")
+        return response
 
 
 portal_patterns = [

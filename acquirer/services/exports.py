@@ -1,0 +1,131 @@
+"""Exports as jobs: asked for in a request, written by a Celery task, downloaded from "My downloads".
+
+Asking (:func:`export_request`) checks the exporter's rule, stores an :class:`~acquirer.models.Export`, records
+the exporter's audit action and queues the task through the outbox in the same transaction (so a broker that is
+down delays the file, never the request). Writing (:func:`export_write`, the task's body) claims a queued export,
+counts its rows (bounded), writes the file in chunks with ``rows_written`` updated after each chunk in its own
+short transaction, and ends ``done`` or ``failed`` with a readable error; a failed export asked again
+(:func:`export_rerun`) starts over from the first row into a new file. Downloading (:func:`export_download`) goes
+through ``acquirer.files.audited_download``.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from acquirer import audit, exports, outbox
+from acquirer.exceptions import DomainError, NotPermitted
+from acquirer.files import audited_download
+from acquirer.models import Export
+from acquirer.registry import Exporter, registry
+
+log = logging.getLogger(__name__)
+TASK = "acquirer.tasks.write_export"
+
+
+def exporter_for(kind: str) -> Exporter:
+    try:
+        return registry().exporters[kind]
+    except KeyError:
+        raise DomainError(_("This export does not exist.")) from None
+
+
+def _require(actor, exporter: Exporter) -> None:
+    if not exporter.allowed(actor):
+        raise NotPermitted(_("You are not allowed to export %(what)s.") % {"what": exporter.title})
+
+
+def export_filters(*, exporter: Exporter, data) -> dict:
+    """The exporter's filters from the request's fields; a search that cannot be understood is refused (it must
+    never export the whole table as if it were unfiltered)."""
+    filters = exporter.filters(data)
+    if filters is None:
+        raise DomainError(_("The search is not valid: correct it before exporting."))
+    return filters
+
+
+@transaction.atomic
+def export_request(*, actor, kind: str, fmt: str, data) -> Export:
+    """Ask for the export ``kind`` as ``fmt`` with the filters in ``data``; the file is written by a worker."""
+    exporter = exporter_for(kind)
+    _require(actor, exporter)
+    if fmt not in exporter.formats:
+        raise DomainError(_("This export is not available in that format."))
+    filters = export_filters(exporter=exporter, data=data)
+    export = Export.objects.create(owner=actor, kind=kind, filters=filters, format=fmt,
+                                   language=translation.get_language() or "zh-hans")
+    audit.record(exporter.audit_action, actor=actor, target=export, data={"filters": filters, "format": fmt})
+    outbox.enqueue(TASK, {"export_id": export.pk})
+    return export
+
+
+@transaction.atomic
+def export_rerun(*, actor, export: Export) -> Export:
+    """Write a failed export again, from the first row, into a new file (the failed run left no file)."""
+    export = Export.objects.select_for_update().get(pk=export.pk, owner=actor)
+    exporter = exporter_for(export.kind)
+    _require(actor, exporter)
+    if export.status != Export.Status.FAILED:
+        raise DomainError(_("Only a failed export can be written again."))
+    export.status, export.rows_written, export.total, export.error = Export.Status.QUEUED, 0, None, ""
+    export.started_at = export.finished_at = None
+    export.save(update_fields=["status", "rows_written", "total", "error", "started_at", "finished_at"])
+    audit.record(exporter.audit_action, actor=actor, target=export,
+                 data={"filters": export.filters, "format": export.format})
+    outbox.enqueue(TASK, {"export_id": export.pk})
+    return export
+
+
+def _claim(export_id: int) -> Export | None:
+    """Take a queued export (one short transaction); None when another delivery of the task has it or did it."""
+    claimed = Export.objects.filter(pk=export_id, status=Export.Status.QUEUED).update(
+        status=Export.Status.RUNNING, started_at=timezone.now(), rows_written=0, total=None, error="")
+    return Export.objects.select_related("owner").get(pk=export_id) if claimed else None
+
+
+def _readable(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return str(error)
+    return _("The file could not be written: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
+
+
+def export_write(*, export_id: int) -> dict:
+    """The task's body: write the export's file. Not one transaction: progress commits after every chunk."""
+    export = _claim(export_id)
+    if export is None:
+        return {"skipped": export_id}
+    try:
+        with translation.override(export.language):
+            exporter = exporter_for(export.kind)
+            _require(export.owner, exporter)  # a right withdrawn since the request ends the export here
+            total = exports.total_rows(exporter, export.owner, export.filters)
+            Export.objects.filter(pk=export.pk).update(total=total)
+
+            def progress(rows: int) -> None:
+                Export.objects.filter(pk=export.pk).update(rows_written=rows)
+
+            stored_name = exports.write_stored(exporter=exporter, actor=export.owner, filters=export.filters,
+                                               fmt=export.format, progress=progress)
+    except Exception as error:  # noqa: BLE001 - whatever stopped it, the person reads why on "My downloads"
+        log.exception("export %s failed", export_id)
+        with translation.override(export.language):
+            message = _readable(error)
+        Export.objects.filter(pk=export.pk).update(status=Export.Status.FAILED, error=message[:2000],
+                                                   finished_at=timezone.now())
+        return {"failed": export_id}
+    Export.objects.filter(pk=export.pk).update(status=Export.Status.DONE, stored_name=stored_name,
+                                               finished_at=timezone.now())
+    return {"written": export_id}
+
+
+def export_download(*, actor, export: Export):
+    """The finished file of ``actor``'s own export (the view loaded it through the owner's scope), audited."""
+    if export.status != Export.Status.DONE or not export.stored_name:
+        raise DomainError(_("This file is not ready."))
+    exporter = exporter_for(export.kind)
+    return audited_download(actor=actor, stored_name=export.stored_name,
+                            filename=exports.filename(exporter, export.format, export.created_at),
+                            content_type=exports.CONTENT_TYPES[export.format], action="export.downloaded",
+                            target=export, data={"format": export.format, "rows": export.rows_written})
