@@ -27,7 +27,6 @@ from acquirer.lists import bounded_count
 from acquirer.registry import Exporter
 
 CHUNK = 2000
-DEFAULT_SYNC_ROWS = 10_000
 TOTAL_LIMIT = 10_000_000  # the job counts its rows up to this; beyond it the total is shown as unknown
 XLSX_SHEET_ROWS = 1_048_575  # Excel's rows per sheet, less the header: a bigger export continues on a new sheet
 FOLDER = "exports"
@@ -44,7 +43,7 @@ def safe_cell(value) -> str:
 
 
 def sync_limit() -> int:
-    return int(getattr(settings, "ACQUIRER_EXPORT_SYNC_ROWS", DEFAULT_SYNC_ROWS))
+    return settings.ACQUIRER_EXPORT_SYNC_ROWS
 
 
 def too_large_message() -> str:
