@@ -26,7 +26,7 @@ def _run(task, job: str, body, triggered_by: int | None, atomic: bool = True):
 def disable_inactive_users(self, triggered_by: int | None = None):
     from acquirer.services.users import users_disable_inactive
 
-    return _run(self, "users.disable_inactive", lambda: users_disable_inactive(), triggered_by)
+    return _run(self, "users.disable_inactive", lambda: users_disable_inactive(), triggered_by, atomic=False)
 
 
 class AuditChainBroken(Exception):

@@ -440,3 +440,16 @@ def test_bad_login_and_mfa_input_is_explained_in_both_languages(settings, role_g
     assert list(AuditEvent.objects.filter(id__gt=0).order_by("-id").values_list("action", flat=True)[:1]) == [
         "user.mfa_failed"]
     assert AuditEvent.objects.count() == before + 1  # the failure is recorded, nothing else changed
+
+
+@pytest.mark.django_db
+def test_inactive_accounts_are_disabled_in_batches(settings):
+    from acquirer.services.users import users_disable_inactive
+
+    settings.ACQUIRER_BATCH_SIZE = 2
+    stale = [make_user() for _ in range(5)]
+    User.objects.filter(pk__in=[u.pk for u in stale]).update(last_login=timezone.now() - timedelta(days=91))
+    assert users_disable_inactive() == {"disabled": 5}
+    assert users_disable_inactive() == {"disabled": 0}
+    assert not User.objects.filter(pk__in=[u.pk for u in stale], is_active=True).exists()
+    assert AuditEvent.objects.filter(action="user.disabled", target_id__in=[str(u.pk) for u in stale]).count() == 5
