@@ -157,3 +157,15 @@ def test_user_and_notification_lists_page_by_cursor(clients):
     assert len(listed.context["page"]) == 25 and listed.context["page"].has_next
     rest = clients["auditor"].get(reverse("notifications"), {"after": listed.context["page"].next_cursor})
     assert len(rest.context["page"]) == 5
+
+
+def test_choice_labels_follow_the_readers_language(db):
+    from django.utils import translation
+
+    from acquirer.templatetags.choices import choice_label
+
+    user = make_user()
+    with translation.override("en"):
+        assert choice_label(user, "kind") == "Operations staff" == user.get_kind_display()
+    with translation.override("zh-hans"):
+        assert choice_label(user, "kind") == user.get_kind_display() != "Operations staff"

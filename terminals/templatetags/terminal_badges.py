@@ -7,6 +7,8 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from acquirer.templatetags.choices import choice_label
+
 register = template.Library()
 
 TERMINAL_CSS = {"active": "text-bg-success", "suspended": "text-bg-warning", "under_repair": "text-bg-danger",
@@ -19,14 +21,14 @@ WORK_ORDER_CSS = {"open": "text-bg-secondary", "assigned": "text-bg-info", "in_p
 def terminal_status(terminal):
     return format_html('<span class="badge {}" data-status="{}">{}</span>',
                        TERMINAL_CSS.get(terminal.status, "text-bg-info"), terminal.status,
-                       terminal.get_status_display())
+                       choice_label(terminal, "status"))
 
 
 @register.simple_tag
 def work_order_status(work_order):
     return format_html('<span class="badge {}" data-status="{}">{}</span>',
                        WORK_ORDER_CSS.get(work_order.status, "text-bg-light border"), work_order.status,
-                       work_order.get_status_display())
+                       choice_label(work_order, "status"))
 
 
 @register.simple_tag
