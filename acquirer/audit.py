@@ -69,23 +69,34 @@ class _AuditEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def _native(value) -> bool:
-    """Already JSON as it is (what most events carry): no copy needed."""
+_NOT_NATIVE = object()
+
+
+def _native_copy(value):
+    """A copy of ``value`` when it is JSON as it is (what most events carry), else ``_NOT_NATIVE``."""
     if value is None or isinstance(value, (str, bool, int)):
-        return True
+        return value
     if isinstance(value, dict):
-        return all(isinstance(key, str) and _native(item) for key, item in value.items())
+        copied = {}
+        for key, item in value.items():
+            item = _native_copy(item)
+            if not isinstance(key, str) or item is _NOT_NATIVE:
+                return _NOT_NATIVE
+            copied[key] = item
+        return copied
     if isinstance(value, list):
-        return all(_native(item) for item in value)
-    return False
+        copied = [_native_copy(item) for item in value]
+        return _NOT_NATIVE if any(item is _NOT_NATIVE for item in copied) else copied
+    return _NOT_NATIVE
 
 
 def _plain(value):
     """JSON-safe, canonical copy (Decimals, dates, UUIDs and phone numbers become strings)."""
     if value is None:
         return None
-    if _native(value):
-        return json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else value
+    copied = _native_copy(value)
+    if copied is not _NOT_NATIVE:
+        return copied
     return json.loads(json.dumps(value, cls=_AuditEncoder))
 
 
