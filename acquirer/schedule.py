@@ -36,6 +36,14 @@ CORE_JOBS = {
         "period": 24 * 3600,
         "description": _("Disable accounts unused for 90 days (PCI DSS 8.2.6)."),
     },
+    "exports.fail_abandoned": {
+        "title": _("Abandoned exports"),
+        "task": "acquirer.tasks.fail_abandoned_exports",
+        "schedule": crontab(minute=15),
+        "period": 3600,
+        "description": _("Mark failed the exports still being written an hour after they started (their worker "
+                         "stopped), so their owners can run them again."),
+    },
     "audit.verify_chain": {
         "title": _("Audit trail verification"),
         "task": "acquirer.tasks.verify_audit_chain",

@@ -29,6 +29,13 @@ def disable_inactive_users(self, triggered_by: int | None = None):
     return _run(self, "users.disable_inactive", lambda: users_disable_inactive(), triggered_by, atomic=False)
 
 
+@shared_task(bind=True, **JOB_TASK)
+def fail_abandoned_exports(self, triggered_by: int | None = None):
+    from acquirer.services.exports import exports_fail_abandoned
+
+    return _run(self, "exports.fail_abandoned", lambda: exports_fail_abandoned(), triggered_by, atomic=False)
+
+
 class AuditChainBroken(Exception):
     pass
 

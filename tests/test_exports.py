@@ -196,3 +196,28 @@ def test_an_invalid_audit_search_exports_nothing(users, clients):
                                        {"kind": "audit.trail", "format": "csv", "merchant": "abc"})
     assert response.status_code == 302 and not Export.objects.exists()
     assert not AuditEvent.objects.filter(action="audit.exported").exists()
+
+
+@pytest.mark.django_db
+def test_an_export_whose_worker_stopped_is_marked_failed_and_can_run_again(users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acquirer.services.exports import export_rerun, exports_fail_abandoned
+
+    auditor = users["auditor"]
+    now = timezone.now()
+    lost = Export.objects.create(owner=auditor, kind="audit.trail", language="en", status=Export.Status.RUNNING,
+                                 started_at=now - timedelta(hours=2), rows_written=4000)
+    busy = Export.objects.create(owner=auditor, kind="audit.trail", language="zh-hans",
+                                 status=Export.Status.RUNNING, started_at=now - timedelta(minutes=10))
+    assert exports_fail_abandoned(now=now) == {"failed": 1}
+    assert exports_fail_abandoned(now=now) == {"failed": 0}
+    lost.refresh_from_db()
+    busy.refresh_from_db()
+    assert lost.status == Export.Status.FAILED and "Run it again" in lost.error
+    assert busy.status == Export.Status.RUNNING
+    event = AuditEvent.objects.get(action="export.abandoned", target_id=str(lost.pk))
+    assert event.after == {"status": "failed"} and event.data == {"rows_written": 4000}
+    assert export_rerun(actor=auditor, export=lost).status == Export.Status.QUEUED

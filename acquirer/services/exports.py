@@ -10,12 +10,14 @@ through ``acquirer.files.audited_download``.
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from acquirer import audit, exports, outbox
+from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.files import audited_download
 from acquirer.models import Export
@@ -129,3 +131,31 @@ def export_download(*, actor, export: Export):
                             filename=exports.filename(exporter, export.format, export.created_at),
                             content_type=exports.CONTENT_TYPES[export.format], action="export.downloaded",
                             target=export, data={"format": export.format, "rows": export.rows_written})
+
+
+# Beyond the task's hard time limit (55 minutes): an export still "being written" after this lost its worker.
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+def exports_fail_abandoned(*, now=None) -> dict:
+    """The scheduled job: an export whose worker died mid-run (killed, machine restarted) would stay "being
+    written" for good. One still running an hour after it started is marked failed, with a message in its
+    owner's language saying to run it again (which starts it over from the first row), and audited."""
+    now = now or timezone.now()
+    abandoned = Export.objects.filter(status=Export.Status.RUNNING, started_at__lt=now - ABANDONED_AFTER)
+    failed = 0
+    for batch in in_batches(abandoned):
+        with transaction.atomic():
+            locked = list(Export.objects.select_for_update().filter(
+                pk__in=[export.pk for export in batch], status=Export.Status.RUNNING))
+            for export in locked:
+                with translation.override(export.language):
+                    export.error = _("The worker stopped before the file was finished. Run it again.")
+                export.status, export.finished_at = Export.Status.FAILED, now
+            Export.objects.bulk_update(locked, ["status", "error", "finished_at"])
+            audit.record_many([{"action": "export.abandoned", "target": export, "merchant_id": None,
+                                "before": {"status": Export.Status.RUNNING},
+                                "after": {"status": Export.Status.FAILED},
+                                "data": {"rows_written": export.rows_written}} for export in locked])
+            failed += len(locked)
+    return {"failed": failed}
