@@ -12,7 +12,7 @@ instead of scanning a large table.
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
@@ -58,7 +58,6 @@ class Page:
     next_cursor: str | None = None
     previous_cursor: str | None = None
     size: int = PAGE_SIZE
-    extra: dict = field(default_factory=dict)
 
     @property
     def has_next(self) -> bool:

@@ -55,10 +55,7 @@ def merchant_owner(merchant_id: int) -> User | None:
     """The active owner of a merchant, the one person every notification to the merchant goes to; None when
     the merchant has no owner or its owner's account is deactivated. Not scoped: callers are services that
     already hold the merchant."""
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant_id=merchant_id, role=MerchantMembership.Role.OWNER, user__is_active=True)
-                  .order_by("pk").first())
-    return membership.user if membership else None
+    return merchant_owners([merchant_id]).get(merchant_id)
 
 
 def merchant_owners(merchant_ids) -> dict[int, User]:
