@@ -67,6 +67,7 @@ class EventView:
     origin: str
     changes: list = field(default_factory=list)  # (label, before, after)
     details: list = field(default_factory=list)  # (label, value)
+    raw: str = ""  # the recorded action, before, after and data, labelled, for the auditor's "Recorded data"
 
     @property
     def at(self):
@@ -260,5 +261,22 @@ def describe(event) -> EventView:
                      origin=origin_text(event), changes=changes, details=details)
 
 
+def _raw_labels() -> tuple[str, str, str, str]:
+    return _("action"), _("before"), _("after"), _("data")
+
+
+def _raw(event, labels: tuple[str, str, str, str]) -> str:
+    values = (event.action, "" if event.before is None else event.before,
+              "" if event.after is None else event.after, event.data)
+    return "\n".join(f"{label}: {value}" for label, value in zip(labels, values, strict=True))
+
+
 def describe_all(events) -> list[EventView]:
-    return [describe(event) for event in events]
+    """Every event described, with its recorded data (labels translated once for the whole list)."""
+    labels = _raw_labels()
+    views = []
+    for event in events:
+        view = describe(event)
+        view.raw = _raw(event, labels)
+        views.append(view)
+    return views

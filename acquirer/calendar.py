@@ -367,26 +367,39 @@ def working_days_between(first: date, last: date) -> int:
     return total
 
 
+def _hours_on(day: date, a: datetime, b: datetime, overrides: dict) -> timedelta:
+    """The working time of ``day`` that lies between ``a`` and ``b`` (local times)."""
+    if not day_info(day, overrides=overrides).working:
+        return ZERO
+    opening, closing = _window(day, a.tzinfo)
+    return max(ZERO, min(b, closing) - max(a, opening))
+
+
 def working_hours_between(start: datetime, end: datetime, *, paused: Iterable[Interval] = ()) -> timedelta:
-    """Working time from ``start`` to ``end`` without the paused intervals; negative when ``end`` is earlier."""
+    """Working time from ``start`` to ``end`` without the paused intervals; negative when ``end`` is earlier.
+
+    Without pauses (every list's SLA clocks) it is arithmetic: the two partial days measured against their
+    business window and the whole days between counted from the per-year table, whatever the span."""
     if end < start:
         return -working_hours_between(end, start, paused=paused)
     paused = list(paused)
     start_local, end_local = _local(start), _local(end)
-    first_whole, last_day = start_local.date() + timedelta(days=1), end_local.date()
-    if not paused and (last_day - first_whole).days > 2:
-        # a long span (an overdue ticket): the two partial days walked, the whole days between counted
-        opening, closing = business_hours()
+    if not paused:
+        overrides = _overrides.days()
+        first, last = start_local.date(), end_local.date()
+        if first == last:
+            return _hours_on(first, start_local, end_local, overrides)
         zone = start_local.tzinfo
-        return (working_hours_between(start_local, datetime.combine(first_whole, time.min, tzinfo=zone))
-                + timedelta(hours=closing - opening) * working_days_between(first_whole, last_day)
-                + working_hours_between(datetime.combine(last_day, time.min, tzinfo=zone), end_local))
-    end = end_local
+        opening, closing = business_hours()
+        return (_hours_on(first, start_local, datetime.combine(first + timedelta(days=1), time.min, tzinfo=zone),
+                          overrides)
+                + timedelta(hours=closing - opening) * working_days_between(first + timedelta(days=1), last)
+                + _hours_on(last, datetime.combine(last, time.min, tzinfo=zone), end_local, overrides))
     total = ZERO
     for a, b in _segments(start, paused):
-        if a >= end:
+        if a >= end_local:
             break
-        total += min(b, end) - a
+        total += min(b, end_local) - a
     return total
 
 

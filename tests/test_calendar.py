@@ -109,6 +109,19 @@ def test_working_hours_between_over_the_holiday_and_undoes_add_working_hours():
 
 
 @pytest.mark.django_db
+def test_unpaused_arithmetic_agrees_with_walking_the_working_time():
+    """Without pauses the span is computed from the two partial days and the per-year table; walking the
+    working time segment by segment (what a pause forces) gives the same answer for any start and length."""
+    never = [(sh(2020, 1, 1), sh(2020, 1, 1))]  # an empty pause: takes the walking path
+    start = sh(2026, 9, 25, 7)
+    for step in range(0, 24 * 30, 5):
+        for length in (timedelta(minutes=20), timedelta(hours=7), timedelta(days=3, hours=2), timedelta(days=40)):
+            a = start + timedelta(hours=step)
+            assert calendar.working_hours_between(a, a + length) == calendar.working_hours_between(
+                a, a + length, paused=never), (a, length)
+
+
+@pytest.mark.django_db
 def test_paused_intervals_do_not_count():
     paused = [(sh(2026, 9, 30, 10), sh(2026, 9, 30, 12)), (sh(2026, 9, 30, 11), sh(2026, 9, 30, 13))]  # overlap
     assert calendar.add_working_hours(sh(2026, 9, 30, 9), 3, paused=paused) == sh(2026, 9, 30, 15)

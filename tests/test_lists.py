@@ -169,3 +169,41 @@ def test_choice_labels_follow_the_readers_language(db):
         assert choice_label(user, "kind") == "Operations staff" == user.get_kind_display()
     with translation.override("zh-hans"):
         assert choice_label(user, "kind") == user.get_kind_display() != "Operations staff"
+
+
+def test_shown_rows_read_only_their_columns_and_join_only_what_they_show(db):
+    from acquirer.lists import shown
+    from terminals.models import Ticket
+
+    rows = shown(Ticket.objects.select_related("terminal__model", "assignee"),
+                 ("number", "merchant__legal_name", "terminal__serial_number"))
+    sql = str(rows.query)
+    assert "merchants_merchant" in sql and "terminals_terminal" in sql
+    assert "terminals_terminalmodel" not in sql and "acquirer_user" not in sql  # joins nobody reads are dropped
+    assert '"terminals_ticket"."description"' not in sql and '"merchants_merchant"."address"' not in sql
+
+
+def test_linked_rows_get_their_own_page_address(people):
+    from acquirer.lists import link_rows
+
+    rows = link_rows(list(people.order_by("pk")), "ops:user-detail")
+    assert [row.detail_url for row in rows] == [reverse("ops:user-detail", args=[row.pk]) for row in rows]
+
+
+def test_stamps_read_like_the_date_filter_in_local_time(settings):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from django.template import Context, Template
+
+    from acquirer.templatetags.stamps import stamp
+
+    def date_filter(value, fmt):
+        return Template('{{ value|date:fmt }}').render(Context({"value": value, "fmt": fmt}))
+
+    moment = datetime(2026, 11, 30, 17, 5, 9, tzinfo=ZoneInfo("UTC"))  # 01:05 the next day in Shanghai
+    assert stamp(moment) == date_filter(moment, "Y-m-d H:i") == "2026-12-01 01:05"
+    assert stamp(moment, "second") == date_filter(moment, "Y-m-d H:i:s")
+    assert stamp(moment, "day") == date_filter(moment, "Y-m-d") == "2026-12-01"
+    assert stamp(date(2026, 2, 3), "day") == stamp(date(2026, 2, 3)) == "2026-02-03"
+    assert stamp(None) == "" == date_filter(None, "Y-m-d")

@@ -11,6 +11,9 @@ OPEN = [Merchant.Status.SUBMITTED, Merchant.Status.UNDER_REVIEW, Merchant.Status
 
 
 REGISTER_ORDER = ("legal_name", "id")  # served by the index merchant_name_id_idx
+# the columns the register shows (``acquirer.lists.shown``)
+REGISTER_ROW = ("legal_name", "trading_name", "mid", "mcc", "region_code", "status", "risk_level", "risk_override",
+                "next_inspection_due", "created_at")
 
 
 def _identifier(search: str) -> Q:

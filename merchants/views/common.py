@@ -2,12 +2,13 @@
 
 from django.shortcuts import redirect
 
-from acquirer.lists import bounded_count, page_from_request, query_without_position
+from acquirer.lists import bounded_count, link_rows, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from merchants.selectors.contracts import contract_list, settlement_account_list
 from merchants.selectors.documents import document_list, inspection_list
 from merchants.selectors.merchants import (
     REGISTER_ORDER,
+    REGISTER_ROW,
     membership_counts,
     membership_list,
     merchant_by_identifier,
@@ -35,7 +36,8 @@ class MerchantListMixin:
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
         merchants = merchant_list(actor=actor, search=self.search())
-        page = page_from_request(self.request, merchants, REGISTER_ORDER)
+        page = page_from_request(self.request, merchants, REGISTER_ORDER, fields=REGISTER_ROW)
+        link_rows(page.object_list, self.detail_url)
         users = membership_counts(actor=actor, merchant_ids=[m.pk for m in page])
         for merchant in page:
             merchant.user_count = users.get(merchant.pk, 0)

@@ -19,6 +19,10 @@ BREACH_FILTERS = {
     "escalated": Q(escalated_at__isnull=False),
 }
 LIST_RELATED = ("merchant", "terminal", "terminal__model", "assignee")
+# the columns the ticket queue shows (``acquirer.lists.shown``): the clocks' times, the row's labels
+ROW_FIELDS = ("number", "status", "category", "severity", "escalated_at", "reopen_count", "raised_at",
+              "response_due", "responded_at", "resolution_due", "resolved_at", "merchant__legal_name",
+              "terminal__serial_number", "terminal__tid", "assignee__username")
 QUEUE_ORDER = ("resolution_due", "id")
 NEWEST_ORDER = ("-raised_at", "-id")
 

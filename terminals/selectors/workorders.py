@@ -24,6 +24,12 @@ def work_order_order(filters: dict | None) -> tuple[str, ...]:
     return WINDOW_ORDER if (filters or {}).get("day") else NEWEST_ORDER
 
 
+# the columns the board shows (``acquirer.lists.shown``)
+ROW_FIELDS = ("number", "kind", "status", "address", "window_start", "window_end", "merchant__legal_name",
+              "merchant__trading_name", "merchant__mid", "terminal__serial_number", "terminal__tid",
+              "engineer__username", "ticket__number")
+
+
 def _work_orders(actor):
     return scope(WorkOrder.objects.select_related("merchant", "terminal", "terminal__model", "engineer", "ticket",
                                                   "created_by"), actor)
@@ -65,11 +71,15 @@ def work_order_by_number(*, actor, number: str) -> WorkOrder | None:
     return single(scope(WorkOrder.objects.filter(number=number), actor)) if number else None
 
 
+TAB_COUNT_LIMIT = 1000  # a tab's badge: "1000+" says enough
+
+
 def work_order_status_counts(*, actor) -> dict[str, Count]:
     """Number of work orders per status, every status present: one bounded count per status (on the status
-    index), so a status with more than ``COUNT_LIMIT`` work orders reads "10000+" instead of counting them all."""
+    index), so a status with more than ``TAB_COUNT_LIMIT`` work orders reads "1000+" instead of counting them
+    all."""
     work_orders = scope(WorkOrder.objects.all(), actor)
-    return {status: bounded_count(work_orders.filter(status=status)) for status in W.values}
+    return {status: bounded_count(work_orders.filter(status=status), TAB_COUNT_LIMIT) for status in W.values}
 
 
 def work_order_get(*, actor, pk: int) -> WorkOrder:

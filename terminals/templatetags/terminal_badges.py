@@ -3,11 +3,12 @@ Tags rather than included templates, because a list renders them fifty times a p
 render each time)."""
 
 from django import template
-from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from acquirer.templatetags.choices import choice_label
+from acquirer.templatetags.stamps import stamp_text
 
 register = template.Library()
 
@@ -36,13 +37,16 @@ def work_order_window(work_order):
     start, end = work_order.window_start, work_order.window_end
     if not start:
         return format_html('<span class="text-muted">{}</span>', _("not scheduled"))
-    same_day = date_filter(start, "Ymd") == date_filter(end, "Ymd")
+    start = timezone.localtime(start)
+    end = timezone.localtime(end) if end else None
+    if end is None:
+        return format_html('<span class="text-nowrap">{}</span>–', stamp_text(start))
     return format_html('<span class="text-nowrap">{}</span>–<span class="text-nowrap">{}</span>',
-                       date_filter(start, "Y-m-d H:i"), date_filter(end, "H:i" if same_day else "Y-m-d H:i"))
+                       stamp_text(start), f"{end:%H:%M}" if start.date() == end.date() else stamp_text(end))
 
 
 @register.simple_tag
 def sla_clock(clock):
     """``clock``: a ``terminals.services.sla.Clock``."""
     return format_html('<span class="badge {} sla-clock" data-state="{}" title="{} {}">{}</span>', clock.css,
-                       clock.state, _("Due"), date_filter(clock.due, "Y-m-d H:i"), clock.text)
+                       clock.state, _("Due"), stamp_text(clock.due), clock.text)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView, PortalView
-from acquirer.lists import bounded_count, page_from_request, query_without_position
+from acquirer.lists import bounded_count, link_rows, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants.selectors.merchants import merchant_for_user
 from terminals import roles
@@ -61,9 +61,12 @@ def _url(name: str, *args) -> str:
 
 def _link(objects, name: str, attribute: str = "detail_url"):
     """Give each object its page URL (``""`` when that page does not exist)."""
-    for obj in objects:
-        setattr(obj, attribute, _url(name, obj.pk))
-    return objects
+    try:
+        return link_rows(objects, name, attribute)
+    except NoReverseMatch:
+        for obj in objects:
+            setattr(obj, attribute, "")
+        return objects
 
 
 class _TerminalSearchMixin:
@@ -71,6 +74,7 @@ class _TerminalSearchMixin:
     opens that terminal's page; otherwise one keyset page of the filtered list with a bounded count."""
 
     detail_name = ""
+    row_fields: tuple[str, ...] = ()  # the columns the list shows (``acquirer.lists.shown``)
 
     def filter_form(self):
         raise NotImplementedError
@@ -89,7 +93,7 @@ class _TerminalSearchMixin:
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         rows = self.terminals(self.filters)
-        page = page_from_request(self.request, rows, TERMINAL_ORDER)
+        page = page_from_request(self.request, rows, TERMINAL_ORDER, fields=self.row_fields)
         ctx.update(form=self.form, page=page, count=bounded_count(rows), query=query_without_position(self.request),
                    terminals=_link(page.object_list, self.detail_name))
         return ctx
@@ -217,6 +221,9 @@ class _RegistryView(_TerminalSearchMixin, TemplateView):
     template_name = "terminals/shared/terminal_list.html"
     area = "ops"
     detail_name = "ops:terminal-detail"
+    row_fields = ("serial_number", "model__brand", "model__name", "tid", "status", "merchant__legal_name",
+                  "merchant__mid", "region_code", "firmware_version", "custodian", "custodian_user__username",
+                  "last_seen_at")
 
     def filter_form(self):
         return TerminalFilterForm(self.request.GET or None, models=terminal_model_choices(actor=self.request.user))
@@ -269,6 +276,8 @@ class PortalTerminalListView(PortalView, _TerminalSearchMixin, TemplateView):
 
     template_name = "terminals/portal/terminal_list.html"
     detail_name = "portal:terminal-detail"
+    row_fields = ("serial_number", "model__brand", "model__name", "tid", "status", "install_address",
+                  "deposit_state", "merchant_id")
 
     def filter_form(self):
         return PortalTerminalFilterForm(self.request.GET or None)

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
-from acquirer.lists import bounded_count, page_from_request, query_without_position
+from acquirer.lists import bounded_count, link_rows, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
@@ -33,6 +33,7 @@ from terminals.forms.tickets import (
 )
 from terminals.models import Ticket
 from terminals.selectors.tickets import (
+    ROW_FIELDS,
     ticket_assignee_choices,
     ticket_by_number,
     ticket_engineer_choices,
@@ -99,9 +100,10 @@ class _ListMixin:
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         rows = ticket_list(actor=self.request.user, filters=self.filters)
-        page = page_from_request(self.request, rows, ticket_order(self.filters))
+        page = page_from_request(self.request, rows, ticket_order(self.filters), fields=ROW_FIELDS)
         ctx.update(area=self.area, form=self.form, page=page, count=bounded_count(rows),
-                   tickets=_with_clocks(list(page.object_list)), query=query_without_position(self.request))
+                   tickets=link_rows(_with_clocks(list(page.object_list)), f"{self.area}:ticket-detail"),
+                   query=query_without_position(self.request))
         return ctx
 
 
