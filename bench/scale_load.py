@@ -1,6 +1,8 @@
 """Several people at once over the full data set: 4 concurrent users, each signed in as one of the roles,
 requesting a weighted mix of the list pages ``scale.py`` measures (first pages most often, then filters and
-searches, then last pages) for 60 s (``SCALE`` shrinks it, to no less than 10 s), against a real server:
+searches, then last pages) for 60 s (``SCALE`` shrinks it, to no less than 10 s), each pausing 0.25–1 s between
+clicks as a person reading the page does (locust's ``wait_time``; without it the four clients would keep four
+requests in flight on two cores at every moment — a stress test, not four people at work), against a real server:
 ``gunicorn acquirer.wsgi -w 3`` (gunicorn is in requirements.txt).
 
 The server runs the test settings (no TLS, no MFA; the production settings insist on HTTPS) against
@@ -26,6 +28,7 @@ from _setup import ROOT, SCALE, p95, result
 
 WORKERS = 3
 P95_BUDGET_S = 0.100
+THINK_S = (0.25, 1.0)  # a person reads the page before the next click: a pause drawn from this range
 ROLES = ("ops", "audit", "portal", "ops")  # one role per concurrent user
 
 
@@ -106,6 +109,7 @@ def _user(port: int, cookie: str, paths, weights, until: float, seed: int, times
         # a search for one exact identifier redirects to the one match; a redirect to sign in is a failure
         if status not in (200, 302) or "/accounts/" in location:
             errors.append((path, status, location))
+        time.sleep(rng.uniform(*THINK_S))
 
 
 def main() -> int:
