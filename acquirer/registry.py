@@ -73,20 +73,33 @@ class Exporter:
     name; ``allowed(actor)`` says who may ask for it (the service asks before creating anything);
     ``filters(data)`` turns the request's fields into JSON-safe filters (``{}`` for none, ``None`` when they
     are invalid: an invalid search never exports the whole table); ``queryset(actor, filters)`` gives the rows
-    through the actor's scope, in a stable order; ``header()`` the column names and ``row(obj)`` the cells of one
-    row (the core neutralises formulas). ``audit_action`` is recorded when the export is asked for."""
+    through the actor's scope, in a stable order. ``audit_action`` is recorded when the export is asked for.
+
+    The columns, one of two ways:
+
+    * ``columns()`` -> ``[(header, expression)]``: each cell an ORM expression over the queryset's model (a field
+      ``F("mid")``, ``acquirer.exports.choice_label``, ``local_time``, ``iso_utc``, ``json_text`` …). Called when
+      the file is written, under the reader's language, so labels come out translated. PostgreSQL then computes
+      the cells and writes the CSV itself (``COPY``); the core adds the formula guard to every cell.
+    * ``header()`` and ``row(obj)``: names and the cells of one object, computed in Python row by row (the core
+      neutralises formulas) — for an export that SQL cannot express; much slower on a large table."""
 
     kind: str
     title: str
     filename: str
     allowed: Callable
     queryset: Callable
-    header: Callable
-    row: Callable
     audit_action: str
+    columns: Callable | None = None
+    header: Callable | None = None
+    row: Callable | None = None
     filters: Callable = field(default=lambda data: {})
     formats: tuple[str, ...] = ("csv", "xlsx")
     sheet_title: str = ""
+
+    def __post_init__(self):
+        if (self.columns is None) == (self.header is None or self.row is None):
+            raise ValueError(f"exporter {self.kind}: declare either columns() or header() and row(obj)")
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,35 @@
 """The merchant register as an export (declared in ``merchants/plugin.py``; written by ``acquirer.exports``):
-CSV (UTF-8 with BOM) or XLSX, every cell guarded against formulas and written as text, so long digit strings
-(USCC, MID, phone numbers) stay exact. Secrets appear masked. Asking for it is recorded in the audit trail."""
+CSV (UTF-8 with BOM, written by PostgreSQL's COPY) or XLSX, every cell guarded against formulas and written as
+text, so long digit strings (USCC, MID, phone numbers) stay exact. Secrets appear masked (the stored masked
+column). Asking for it is recorded in the audit trail."""
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from acquirer import audit, exports
 from acquirer.access import is_staff_user
 from acquirer.registry import Exporter
 from merchants import roles
+from merchants.models import Merchant
 from merchants.selectors.merchants import merchant_register
 
-COLUMNS = [
-    ("id", lambda m: m.pk), ("mid", lambda m: m.mid or ""), ("legal_name", lambda m: m.legal_name),
-    ("trading_name", lambda m: m.trading_name), ("type", lambda m: m.get_merchant_type_display()),
-    ("uscc", lambda m: m.uscc), ("legal_rep", lambda m: m.legal_rep_name),
-    ("legal_rep_id", lambda m: m.legal_rep_id_masked), ("mcc", lambda m: m.mcc), ("region", lambda m: m.region_code),
-    ("address", lambda m: m.address), ("status", lambda m: m.get_status_display()),
-    ("risk", lambda m: m.effective_risk), ("currency", lambda m: m.currency),
-    ("expected_monthly_volume", lambda m: m.expected_monthly_volume),
-    ("contact_phone", lambda m: str(m.contact_phone or "")),
-    ("approved_at", lambda m: timezone.localtime(m.approved_at).strftime("%Y-%m-%d %H:%M") if m.approved_at else ""),
-    ("next_inspection_due", lambda m: m.next_inspection_due or ""),
-]
 
-
-def header() -> list[str]:
-    return [name for name, _getter in COLUMNS]
+def columns() -> list[tuple[str, object]]:
+    """The register's columns as SQL expressions (labels in the active language, times in local time)."""
+    return [
+        ("id", F("id")), ("mid", F("mid")), ("legal_name", F("legal_name")), ("trading_name", F("trading_name")),
+        ("type", exports.choice_label("merchant_type", Merchant.Type.choices)), ("uscc", F("uscc")),
+        ("legal_rep", F("legal_rep_name")), ("legal_rep_id", F("legal_rep_id_masked")), ("mcc", F("mcc")),
+        ("region", F("region_code")), ("address", F("address")),
+        ("status", exports.choice_label("status", Merchant.Status.choices)),
+        ("risk", Coalesce(NullIf("risk_override", Value("")), "risk_level")),  # ``effective_risk``: the code
+        ("currency", F("currency")), ("expected_monthly_volume", F("expected_monthly_volume")),  # plain decimal
+        ("contact_phone", F("contact_phone")),  # stored as E.164, which is how a number prints
+        ("approved_at", exports.local_time("approved_at")),
+        ("next_inspection_due", exports.iso_date("next_inspection_due")),
+    ]
 
 
 def _allowed(actor) -> bool:
@@ -36,9 +38,8 @@ def _allowed(actor) -> bool:
 
 REGISTER = Exporter(
     kind="merchants.register", title=_("Merchant register"), filename="merchant-register", allowed=_allowed,
-    queryset=lambda actor, filters: merchant_register(actor=actor), header=header,
-    row=lambda merchant: [getter(merchant) for _name, getter in COLUMNS], audit_action="merchant.register_exported",
-    sheet_title=_("Merchants"))
+    queryset=lambda actor, filters: merchant_register(actor=actor), columns=columns,
+    audit_action="merchant.register_exported", sheet_title=_("Merchants"))
 
 
 def export_response(*, actor, fmt: str):

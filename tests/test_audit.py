@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -99,6 +100,10 @@ def test_export_is_a_csv_and_is_itself_audited(clients, users):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["id", "at_utc", "actor"]
     assert len(rows) - 1 == AuditEvent.objects.filter(action__icontains="user.created").count()
+    recorded = {event.pk: event for event in AuditEvent.objects.filter(action__icontains="user.created")}
+    for row in rows[1:]:  # the raw record: the time in UTC (ISO 8601), the values as JSON
+        cells, event = dict(zip(rows[0], row, strict=True)), recorded[int(row[0])]
+        assert cells["at_utc"] == event.at.isoformat() and json.loads(cells["after"]) == event.after
     export = AuditEvent.objects.get(action="audit.exported")
     assert export.actor == users["auditor"] and export.data["filters"] == {"action": "user.created"}
 
