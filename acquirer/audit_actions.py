@@ -47,6 +47,7 @@ ACTIONS = {
     "audit.exported": _("%(actor)s exported the audit trail"),
     "export.downloaded": _("%(actor)s downloaded the exported file %(target)s"),
     "export.abandoned": _("The export %(target)s stopped without finishing and was marked failed"),
+    "export.expired": _("The file of the export %(target)s was removed after %(days)s days"),
     "audit.checkpoint_written": _("The audit trail was verified and a checkpoint written"),
     "secrets.reencrypted": _("Encrypted values and files were re-encrypted with the current key"),
     "secrets.reencrypt_failed": _("Re-encryption with the current key failed"),

@@ -334,6 +334,7 @@ class Export(models.Model):
         RUNNING = "running", _("Being written")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Removed after the keeping period")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -360,7 +361,7 @@ class Export(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="export_owner_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
+            models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed", "expired"]),
                                    name="export_status_valid"),
             models.CheckConstraint(condition=Q(format__in=["csv", "xlsx"]), name="export_format_valid"),
         ]

@@ -44,6 +44,14 @@ CORE_JOBS = {
         "description": _("Mark failed the exports still being written an hour after they started (their worker "
                          "stopped), so their owners can run them again."),
     },
+    "exports.remove_expired": {
+        "title": _("Expired export files"),
+        "task": "acquirer.tasks.remove_expired_exports",
+        "schedule": crontab(hour=4, minute=20),
+        "period": 24 * 3600,
+        "description": _("Remove the files of exports finished more than ACQUIRER_EXPORT_KEEP_DAYS days ago (7 "
+                         "by default); their owners can write them again."),
+    },
     "audit.verify_chain": {
         "title": _("Audit trail verification"),
         "task": "acquirer.tasks.verify_audit_chain",

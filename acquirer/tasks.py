@@ -36,6 +36,13 @@ def fail_abandoned_exports(self, triggered_by: int | None = None):
     return _run(self, "exports.fail_abandoned", lambda: exports_fail_abandoned(), triggered_by, atomic=False)
 
 
+@shared_task(bind=True, **JOB_TASK)
+def remove_expired_exports(self, triggered_by: int | None = None):
+    from acquirer.services.exports import exports_remove_expired
+
+    return _run(self, "exports.remove_expired", lambda: exports_remove_expired(), triggered_by, atomic=False)
+
+
 class AuditChainBroken(Exception):
     pass
 

@@ -221,3 +221,54 @@ def test_an_export_whose_worker_stopped_is_marked_failed_and_can_run_again(users
     event = AuditEvent.objects.get(action="export.abandoned", target_id=str(lost.pk))
     assert event.after == {"status": "failed"} and event.data == {"rows_written": 4000}
     assert export_rerun(actor=auditor, export=lost).status == Export.Status.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finished_file_is_removed_after_the_keeping_period_and_can_be_written_again(users, clients, settings,
+                                                                                    tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acquirer.services.exports import exports_remove_expired
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ACQUIRER_EXPORT_KEEP_DAYS = 7
+    client = clients["auditor"]
+    client.post(reverse("export-create"), {"kind": "audit.trail", "format": "csv"})
+    old = Export.objects.get(owner=users["auditor"])
+    write_export.apply(kwargs={"export_id": old.pk}).get()
+    client.post(reverse("export-create"), {"kind": "audit.trail", "format": "csv"})
+    recent = Export.objects.exclude(pk=old.pk).get(owner=users["auditor"])
+    write_export.apply(kwargs={"export_id": recent.pk}).get()
+    assert len(_stored_files(settings.MEDIA_ROOT)) == 2
+    Export.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
+
+    assert exports_remove_expired() == {"removed": 1}
+    assert exports_remove_expired() == {"removed": 0}  # run again: nothing twice
+    old.refresh_from_db()
+    assert old.status == Export.Status.EXPIRED and old.stored_name == ""
+    assert len(_stored_files(settings.MEDIA_ROOT)) == 1  # the recent file stays
+    assert AuditEvent.objects.get(action="export.expired", target_id=str(old.pk)).data == {"days": 7}
+    assert client.get(reverse("export-download", kwargs={"pk": old.pk})).status_code in (302, 404)
+    page = client.get(reverse("export-list")).content.decode()
+    assert "Removed after the keeping period" in page and "Write again" in page
+    client.post(reverse("export-rerun", kwargs={"pk": old.pk}))
+    old.refresh_from_db()
+    assert old.status == Export.Status.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_file_cannot_be_downloaded_once_the_right_to_export_is_withdrawn(users, clients, settings, tmp_path,
+                                                                          merchant_a):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    officer = users[roles.COMPLIANCE_OFFICER]
+    client = clients[roles.COMPLIANCE_OFFICER]
+    client.post(reverse("export-create"), {"kind": "merchants.register", "format": "csv"})
+    export = Export.objects.get(owner=officer)
+    write_export.apply(kwargs={"export_id": export.pk}).get()
+    assert client.get(reverse("export-download", kwargs={"pk": export.pk})).status_code == 200
+    officer.groups.clear()
+    refused = client.get(reverse("export-download", kwargs={"pk": export.pk}))
+    assert refused.status_code in (302, 403, 404)  # NotPermitted answers like a missing file
+    assert AuditEvent.objects.filter(action="export.downloaded", target_id=str(export.pk)).count() == 1

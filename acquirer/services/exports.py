@@ -14,6 +14,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from acquirer import audit, exports, outbox
 from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, NotPermitted
-from acquirer.files import audited_download
+from acquirer.files import audited_download, delete_stored
 from acquirer.models import Export
 from acquirer.registry import Exporter, registry
 
@@ -71,8 +72,8 @@ def export_rerun(*, actor, export: Export) -> Export:
     export = Export.objects.select_for_update().get(pk=export.pk, owner=actor)
     exporter = exporter_for(export.kind)
     _require(actor, exporter)
-    if export.status != Export.Status.FAILED:
-        raise DomainError(_("Only a failed export can be written again."))
+    if export.status not in (Export.Status.FAILED, Export.Status.EXPIRED):
+        raise DomainError(_("Only a failed or removed export can be written again."))
     export.status, export.rows_written, export.total, export.error = Export.Status.QUEUED, 0, None, ""
     export.started_at = export.finished_at = None
     export.save(update_fields=["status", "rows_written", "total", "error", "started_at", "finished_at"])
@@ -146,6 +147,7 @@ def export_download(*, actor, export: Export):
     if export.status != Export.Status.DONE or not export.stored_name:
         raise DomainError(_("This file is not ready."))
     exporter = exporter_for(export.kind)
+    _require(actor, exporter)  # a right withdrawn since the file was written withdraws the file too
     return audited_download(actor=actor, stored_name=export.stored_name,
                             filename=exports.filename(exporter, export.format, export.created_at),
                             content_type=exports.CONTENT_TYPES[export.format], action="export.downloaded",
@@ -178,3 +180,32 @@ def exports_fail_abandoned(*, now=None) -> dict:
                                 "data": {"rows_written": export.rows_written}} for export in locked])
             failed += len(locked)
     return {"failed": failed}
+
+
+def keep_days() -> int:
+    return settings.ACQUIRER_EXPORT_KEEP_DAYS
+
+
+def exports_remove_expired(*, now=None) -> dict:
+    """The scheduled job: a finished export's file is kept ``ACQUIRER_EXPORT_KEEP_DAYS`` days, then removed from
+    storage (copies of merchant data must not pile up on the server); the row stays, marked removed, so its owner
+    sees what it was and can write it again. In batches, each committed with its audit events; the file is
+    deleted after the commit, so a crash leaves at worst an orphan file, never a row pointing at nothing."""
+    now = now or timezone.now()
+    expired = Export.objects.filter(status=Export.Status.DONE, finished_at__lt=now - timedelta(days=keep_days()))
+    removed = 0
+    for batch in in_batches(expired):
+        with transaction.atomic():
+            locked = list(Export.objects.select_for_update().filter(
+                pk__in=[export.pk for export in batch], status=Export.Status.DONE))
+            names = [export.stored_name for export in locked if export.stored_name]
+            for export in locked:
+                export.status, export.stored_name = Export.Status.EXPIRED, ""
+            Export.objects.bulk_update(locked, ["status", "stored_name"])
+            audit.record_many([{"action": "export.expired", "target": export, "merchant_id": None,
+                                "before": {"status": Export.Status.DONE},
+                                "after": {"status": Export.Status.EXPIRED},
+                                "data": {"days": keep_days()}} for export in locked])
+            transaction.on_commit(lambda names=names: [delete_stored(name) for name in names])
+            removed += len(locked)
+    return {"removed": removed}

@@ -274,6 +274,7 @@ ACQUIRER_UPLOAD_MAX_PIXELS = int(os.environ.get("ACQUIRER_UPLOAD_MAX_PIXELS", "4
 ACQUIRER_BATCH_SIZE = int(os.environ.get("ACQUIRER_BATCH_SIZE", "1000"))
 # Exports up to this many rows stream in the request; larger ones are prepared in the background (My downloads).
 ACQUIRER_EXPORT_SYNC_ROWS = int(os.environ.get("ACQUIRER_EXPORT_SYNC_ROWS", "10000"))
+ACQUIRER_EXPORT_KEEP_DAYS = int(os.environ.get("ACQUIRER_EXPORT_KEEP_DAYS", "7"))
 
 # --- Terminals (docs/terminals.md) --------------------------------------------------------------
 # Maintenance ticket SLA per severity, in business hours: (first response, resolution).

@@ -15,7 +15,7 @@ from acquirer.exceptions import DomainError
 from acquirer.lists import page_from_request, query_without_position
 from acquirer.registry import registry
 from acquirer.selectors import export_get, export_list
-from acquirer.services.exports import export_download, export_request, export_rerun
+from acquirer.services.exports import export_download, export_request, export_rerun, keep_days
 from acquirer.views.actions import ActionView
 
 
@@ -34,7 +34,7 @@ class ExportListView(UserView, TemplateView):
         page = page_from_request(self.request, export_list(actor=self.request.user), ("-created_at", "-id"), size=25)
         exporters = registry().exporters
         ctx.update(page=page, exports=[(export, exporters.get(export.kind)) for export in page.object_list],
-                   query=query_without_position(self.request))
+                   query=query_without_position(self.request), keep_days=keep_days())
         return ctx
 
 
