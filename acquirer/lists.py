@@ -1,7 +1,7 @@
 """The list toolkit every list uses: keyset ("seek") pages and bounded counts.
 
 A page is found by the sort key of the row before it, never by an offset: ``WHERE (at, id) < (…, …)
-ORDER BY at DESC, id DESC LIMIT 51`` reads 51 index entries whether it is the first page or the millionth.
+ORDER BY at DESC, id DESC LIMIT 26`` reads 26 index entries whether it is the first page or the millionth.
 The sort key is a tuple of non-null columns in one direction whose last column is unique (the id), served by
 an index on those columns. The position travels in the URL as an opaque cursor (``after`` or ``before``);
 a cursor that cannot be read starts from the first page, and ``before=last`` reads the list from its end.
@@ -21,7 +21,7 @@ from django.db.models.fields import Field
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a screenful; "Next" and the identifier search reach the rest (docs/architecture.md)
 LAST = "last"  # ``?before=last``: the last page, as cheap as the first
 COUNT_LIMIT = 10_000
 
@@ -81,7 +81,7 @@ def _key(row, names: list[str]) -> list:
 def shown(queryset, fields: tuple[str, ...]):
     """``queryset`` reading only the columns a list shows: ``fields`` names them, related ones with ``__``
     (``merchant__legal_name``), and the relations they pass through are joined (``select_related``) and nothing
-    else. A row of fifty with every column of four joined models costs more to build than to render."""
+    else. A page of rows with every column of four joined models costs more to build than to render."""
     related = {name.rsplit("__", 1)[0] for name in fields if "__" in name}
     return queryset.select_related(None).select_related(*sorted(related)).only(*fields)
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from acquirer.lists import bounded_count, keyset_page
+from acquirer.lists import PAGE_SIZE, bounded_count, keyset_page
 from acquirer.models import User
 from tests.factories import make_user
 
@@ -122,9 +122,9 @@ def test_audit_dates_are_whole_local_days_and_the_list_pages_by_cursor(clients):
     newest = list(AuditEvent.objects.order_by("-id").values_list("pk", flat=True)[:100])
     first = auditor.get(reverse("audit:event-list"))
     page = first.context["page"]
-    assert [e.pk for e in page] == newest[:50] and page.has_next and not page.has_previous
+    assert [e.pk for e in page] == newest[:PAGE_SIZE] and page.has_next and not page.has_previous
     second = auditor.get(reverse("audit:event-list"), {"after": page.next_cursor})
-    assert [e.pk for e in second.context["events"]] == newest[50:100]
+    assert [e.pk for e in second.context["events"]] == newest[PAGE_SIZE:2 * PAGE_SIZE]
     assert f"before={second.context['page'].previous_cursor}" in second.content.decode()
 
 
@@ -141,14 +141,16 @@ def test_user_and_notification_lists_page_by_cursor(clients):
     from acquirer import roles
     from acquirer.models import Notification
 
-    for _ in range(55):
+    for _ in range(2 * PAGE_SIZE + 5):
         make_user()
     manager = clients[roles.OPERATIONS_MANAGER]
     first = manager.get(reverse("ops:user-list"))
     page = first.context["page"]
-    assert len(page) == 50 and page.has_next
-    second = manager.get(reverse("ops:user-list"), {"after": page.next_cursor})
-    seen = [u.pk for u in page] + [u.pk for u in second.context["page"]]
+    assert len(page) == PAGE_SIZE and page.has_next
+    seen = [u.pk for u in page]
+    while page.has_next:
+        page = manager.get(reverse("ops:user-list"), {"after": page.next_cursor}).context["page"]
+        seen += [u.pk for u in page]
     assert len(seen) == len(set(seen)) == User.objects.count()
 
     auditor = User.objects.get(username="auditor1")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acquirer import roles
+from acquirer.lists import PAGE_SIZE
 from acquirer.models import User
 from terminals.models import RentCharge, Terminal, Ticket, WorkOrder
 from tests.terminals.factories import make_live_merchant, make_model, make_terminal
@@ -62,12 +63,17 @@ def big(users, merchant_a, merchant_b, pax):
 
 # --- walking by cursor ------------------------------------------------------------------------
 
+def sizes(rows: int) -> list[int]:
+    """The sizes of the pages a walk over ``rows`` rows sees."""
+    return [PAGE_SIZE] * (rows // PAGE_SIZE) + ([rows % PAGE_SIZE] if rows % PAGE_SIZE else [])
+
+
 @pytest.mark.django_db
 def test_registry_walks_forward_and_back_by_cursor_keeping_its_filter(clients, big):
     client, url = clients[MANAGER], reverse("ops:terminal-list")
     pages = walk(client, url, {"status": "active", "merchant": big["active"][0].merchant.mid})
     expected = [str(t.pk) for t in sorted(big["active"], key=lambda t: t.serial_number)]
-    assert [len(page) for page in pages] == [50, 50, 20]
+    assert [len(page) for page in pages] == sizes(120)
     assert [pk for page in pages for pk in page] == expected
     first = client.get(url, {"status": "active"})
     assert first.context["count"].value == 123 and first.context["count"].exact
@@ -85,7 +91,7 @@ def test_ticket_queue_walks_by_due_time_and_the_portal_by_newest(clients, big):
     pages = walk(clients[MANAGER], reverse("ops:ticket-list"), {})
     due_first = list(Ticket.objects.exclude(status="closed").order_by("resolution_due", "id")
                      .values_list("pk", flat=True))
-    assert [int(pk) for page in pages for pk in page] == due_first and len(pages) == 2
+    assert [int(pk) for page in pages for pk in page] == due_first and len(pages) == -(-60 // PAGE_SIZE)
     portal = walk(clients["merchant_a"], reverse("portal:ticket-list"), {})
     newest = list(Ticket.objects.order_by("-raised_at", "-id").values_list("pk", flat=True))
     assert [int(pk) for page in portal for pk in page] == newest
@@ -100,7 +106,7 @@ def test_work_order_board_walks_newest_first_and_a_day_by_window(clients, big, m
         WorkOrder.objects.create(number=f"WO-20261130-{n:04d}", kind="repair", merchant=merchant_a, **window)
     pages = walk(clients[MANAGER], reverse("ops:workorder-list"), {})
     newest = list(WorkOrder.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
-    assert [int(pk) for page in pages for pk in page] == newest and len(pages) == 2
+    assert [int(pk) for page in pages for pk in page] == newest and len(pages) == -(-55 // PAGE_SIZE)
     day = walk(clients["auditor"], reverse("audit:workorder-list"), {"day": timezone.localdate().isoformat()})
     by_window = list(WorkOrder.objects.filter(window_start__isnull=False).order_by("window_start", "id")
                      .values_list("pk", flat=True))
@@ -169,7 +175,7 @@ def test_portal_list_filters_by_status_and_search_and_pages(clients, big, mercha
     client, url = clients["merchant_a"], reverse("portal:terminal-list")
     assert list(client.get(url, {"status": "suspended"}).context["terminals"]) == [suspended]
     pages = walk(client, url, {"status": "active"})
-    assert [len(page) for page in pages] == [50, 50, 20]
+    assert [len(page) for page in pages] == sizes(120)
     prefix = client.get(url, {"q": suspended.serial_number[:-1]})
     assert suspended in prefix.context["terminals"]
 

@@ -478,10 +478,13 @@ def test_registry_page_keeps_a_constant_number_of_queries(clients, pax, merchant
 
 
 @pytest.mark.django_db
-def test_registry_pages_by_fifty(clients, pax):
-    Terminal.objects.bulk_create([Terminal(serial_number=f"BULK{i:04d}", model=pax) for i in range(60)])
+def test_registry_pages_by_page_size(clients, pax):
+    from acquirer.lists import PAGE_SIZE
+
+    Terminal.objects.bulk_create([Terminal(serial_number=f"BULK{i:04d}", model=pax)
+                                  for i in range(PAGE_SIZE + 10)])
     first = clients[MANAGER].get(reverse("ops:terminal-list"))
-    assert first.content.decode().count("data-terminal=") == 50 and first.context["page"].has_next
+    assert first.content.decode().count("data-terminal=") == PAGE_SIZE and first.context["page"].has_next
     second = clients[MANAGER].get(reverse("ops:terminal-list"), {"after": first.context["page"].next_cursor})
     assert second.content.decode().count("data-terminal=") == 10 and not second.context["page"].has_next
 
