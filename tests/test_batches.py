@@ -23,3 +23,9 @@ def test_values_rows_and_an_exact_multiple(db):
     batches = list(in_batches(User.objects.filter(pk__in=made).values("id", "username"), size=2))
     assert [[row["id"] for row in batch] for batch in batches] == [made[:2], made[2:]]
     assert list(in_batches(User.objects.none())) == []
+
+
+def test_values_list_rows_start_with_the_id(db):
+    made = sorted(make_user().pk for _ in range(5))
+    batches = list(in_batches(User.objects.filter(pk__in=made).values_list("id", "username"), size=2))
+    assert [[row[0] for row in batch] for batch in batches] == [made[:2], made[2:4], made[4:]]
