@@ -157,8 +157,11 @@ def _key(key_id: str) -> bytes | None:
 # options builds a new one per call); batches call its C core directly, which spares the set-up of each call.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 _encode_text = json.encoder.encode_basestring_ascii  # what it writes for a string
-_C_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
-    None, _CANONICAL.default, _encode_text, None, ":", ",", True, False, True)
+try:  # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan)
+    _C_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+        None, _CANONICAL.default, _encode_text, None, ":", ",", True, False, True)
+except TypeError:  # another Python's C core: the encoder itself is as exact, only slower
+    _C_ENCODER = None
 
 
 def _encode(value) -> str:
