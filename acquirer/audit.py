@@ -31,7 +31,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
-from psycopg.types.json import Jsonb
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK_KEY = 0x41554449  # "AUDI"
@@ -90,6 +89,19 @@ def _native_copy(value):
     return _NOT_NATIVE
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _flat(value) -> bool:
+    """A dict of text keys and text, whole-number, true/false or null values: JSON as it is, nothing to copy."""
+    if type(value) is not dict:
+        return False
+    for key, item in value.items():
+        if type(key) is not str or type(item) not in _SCALARS:
+            return False
+    return True
+
+
 def _plain(value):
     """JSON-safe, canonical copy (Decimals, dates, UUIDs and phone numbers become strings)."""
     if value is None:
@@ -141,6 +153,22 @@ def _key(key_id: str) -> bytes | None:
     return audit_keys()[1].get(key_id)
 
 
+# What canonical() writes: sorted keys, no spaces, ASCII only. One encoder, built once (``json.dumps`` with these
+# options builds a new one per call); batches call its C core directly, which spares the set-up of each call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+_encode_text = json.encoder.encode_basestring_ascii  # what it writes for a string
+try:  # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan)
+    _C_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+        None, _CANONICAL.default, _encode_text, None, ":", ",", True, False, True)
+except TypeError:  # another Python's C core: the encoder itself is as exact, only slower
+    _C_ENCODER = None
+
+
+def _encode(value) -> str:
+    """``_CANONICAL.encode(value)``, faster."""
+    return "".join(_C_ENCODER(value, 0)) if _C_ENCODER is not None else _CANONICAL.encode(value)
+
+
 def canonical(event) -> bytes:
     payload = {
         "key": event.key_id,
@@ -160,7 +188,7 @@ def canonical(event) -> bytes:
         "ip": event.ip,
         "source": event.source,
     }
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    return _CANONICAL.encode(payload).encode()
 
 
 def compute_hash(event) -> str | None:
@@ -193,7 +221,9 @@ class Ref:
 
 @dataclass(slots=True)
 class _Row:
-    """One event of a batch, before it is written (lighter than a model instance; the same attributes)."""
+    """One event of a batch, before it is written (lighter than a model instance; the same attributes). ``head``
+    and ``tail`` are its canonical JSON on either side of ``prev_hash``, ``line`` its ``COPY`` row up to it: the
+    chain only has to join them."""
 
     at: object
     actor_id: int | None
@@ -212,24 +242,27 @@ class _Row:
     prev_hash: str = ""
     key_id: str = ""
     hash: str = ""
+    head: str = ""
+    tail: str = ""
+    line: str = ""
 
 
 def _build(action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
-           data: dict | None = None, actor_label: str = "", at=None, origin: Origin | None = None,
-           row: bool = False):
+           data: dict | None = None, actor_label: str = ""):
+    """The model instance of one event (:func:`record`); a batch builds lighter rows (:class:`_Batch`)."""
     from acquirer.models import AuditEvent
 
     _check_catalogued(action)
-    origin = origin or current_origin()
+    origin = current_origin()
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if merchant_id is None and target is not None:
         merchant_id = target.merchant_id if isinstance(target, Ref) else tenant_of(target)
     if merchant_id is None and actor is not None:
         merchant_id = actor.merchant_id
-    return (_Row if row else AuditEvent)(
-        at=at or timezone.now(),
-        **({"actor_id": actor.pk if actor else None} if row else {"actor": actor}),
+    return AuditEvent(
+        at=timezone.now(),
+        actor=actor,
         actor_label=(actor.get_username() if actor else actor_label)[:150],
         role=(actor.role_label if actor else "")[:200],
         merchant_id=merchant_id,
@@ -245,63 +278,177 @@ def _build(action: str, *, actor=None, target=None, merchant_id: int | None = No
     )
 
 
-def _append(events: list) -> list:
-    """Chain ``events`` after the last one and insert them, under the chain lock held to the end of the
-    caller's transaction (so the chain has one order)."""
+# COPY's text format: a backslash, tab, newline or carriage return inside a value is written as an escape.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES) if "\\" in value or not value.isprintable() else value
+
+
+def _copy_json(text: str | None) -> str:
+    """A JSON column of the COPY row from its canonical text (ASCII, so only backslashes need escaping)."""
+    return _COPY_NULL if text is None else text.replace("\\", "\\\\")
+
+
+class _Batch:
+    """The events of one :func:`record_many` call, built without a model instance each. What they share is worked
+    out once: the time, the origin and the key that chains them for all, and per action, target model and actor
+    (the catalogue check, the actor's name and role, their JSON and ``COPY`` text) once per combination. Each
+    event's canonical JSON (:func:`canonical`, to be hashed) and ``COPY`` row are written as it is built, each
+    JSON value encoded once for both."""
+
+    def __init__(self, key_id: str):
+        origin = current_origin()
+        self.at = timezone.now()
+        self.ip = _normalise_ip(origin.ip)
+        self.source = origin.source[:100]
+        self.key_id = key_id
+        self.actors: dict[int, tuple] = {}
+        self.shared: dict[tuple, tuple] = {}
+        # the canonical JSON from "at" to "before" and from "ip" to "merchant": the same for every event
+        self.at_json = f',"at":{_encode_text(self.at.astimezone(UTC).isoformat())},"before":'
+        self.ip_json = f',"ip":{_encode(self.ip)},"key":{_encode_text(key_id)},"merchant":'
+        self.ip_copy = f"\t{_COPY_NULL if self.ip is None else self.ip}\t{_copy_text(self.source)}\t"
+
+    def _actor(self, actor) -> tuple:
+        """(id, label, role, merchant id) of an authenticated actor, read once per batch (its role is a query)."""
+        found = self.actors.get(id(actor))
+        if found is None:
+            found = self.actors[id(actor)] = (actor.pk, actor.get_username()[:150], actor.role_label[:200],
+                                              actor.merchant_id)
+        return found
+
+    def _shared(self, action: str, target_type: str, actor_id, actor_label: str, role: str) -> tuple:
+        """The JSON and ``COPY`` text that events of one action, target model and actor have in common."""
+        key = (action, target_type, actor_id, actor_label, role)
+        found = self.shared.get(key)
+        if found is None:
+            _check_catalogued(action)
+            actor_json = "null" if actor_id is None else _encode(actor_id)
+            found = self.shared[key] = (
+                # canonical JSON up to "after"; from "role" to "target_id"; after "target_repr"
+                f'{{"action":{_encode_text(action)},"actor":{actor_json},"actor_label":{_encode_text(actor_label)},'
+                f'"after":',
+                f'","role":{_encode_text(role)},"source":{_encode_text(self.source)},"target_id":',
+                f',"target_type":{_encode_text(target_type)}}}',
+                # COPY text up to merchant_id; from action to target_id
+                f"{_copy_text(self.at.isoformat())}\t{_COPY_NULL if actor_id is None else actor_id}\t"
+                f"{_copy_text(actor_label)}\t{_copy_text(role)}\t",
+                f"\t{_copy_text(action)}\t{_copy_text(target_type)}\t",
+            )
+        return found
+
+    def row(self, action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
+            data: dict | None = None, actor_label: str = "") -> _Row:
+        """One event: the keyword arguments of :func:`record`."""
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            actor_id, actor_label, role, actor_merchant = self._actor(actor)
+        else:
+            actor_id, actor_label, role, actor_merchant = None, actor_label[:150], "", None
+        if target is None:
+            target_type = target_id = target_repr = ""
+        elif isinstance(target, Ref):
+            target_type, target_id, target_repr = target.label, str(target.pk), target.text[:200]
+            if merchant_id is None:
+                merchant_id = target.merchant_id
+        else:
+            target_type, target_id, target_repr = target._meta.label_lower, str(target.pk), str(target)[:200]
+            if merchant_id is None:
+                merchant_id = tenant_of(target)
+        if merchant_id is None:
+            merchant_id = actor_merchant
+        json_head, json_role, json_type, copy_head, copy_action = self._shared(action, target_type, actor_id,
+                                                                               actor_label, role)
+        # a flat dict of text keys and plain values (most events) is JSON as it is, and is encoded at once
+        before = before if before is None or _flat(before) else _plain(before)
+        after = after if after is None or _flat(after) else _plain(after)
+        data = data if data is not None and _flat(data) else _plain(data or {})
+        before_json = None if before is None else _encode(before)
+        after_json = None if after is None else _encode(after)
+        data_json = _encode(data)
+        merchant_json = ("null" if merchant_id is None else str(merchant_id) if type(merchant_id) is int
+                         else _encode(merchant_id))
+        return _Row(
+            self.at, actor_id, actor_label, role, merchant_id, action, target_type, target_id, target_repr, before,
+            after, data, self.ip, self.source, key_id=self.key_id,
+            # canonical(): the keys in sorted order, "prev" left for the chain to fill in
+            head=(f'{json_head}{after_json or "null"}{self.at_json}{before_json or "null"},"data":{data_json}'
+                  f'{self.ip_json}{merchant_json},"prev":"'),
+            tail=f'{json_role}{_encode_text(target_id)},"target_repr":{_encode_text(target_repr)}{json_type}',
+            # the COPY row in _COPY_COLUMNS order, up to prev_hash
+            line=(f"{copy_head}{_COPY_NULL if merchant_id is None else merchant_id}{copy_action}"
+                  f"{_copy_text(target_id)}\t{_copy_text(target_repr)}\t{_copy_json(before_json)}\t"
+                  f"{_copy_json(after_json)}\t{_copy_json(data_json)}{self.ip_copy}"),
+        )
+
+
+def _lock_chain() -> str:
+    """Take the chain lock (held to the end of the caller's transaction, so the chain has one order) and return
+    the hash of the last event."""
     from acquirer.models import AuditEvent
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+
+
+def _append(event):
+    """Chain one event after the last one and insert it, under the chain lock."""
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+        previous = _lock_chain()
         key_id, keys = audit_keys()
-        key = keys[key_id]
-        for event in events:
-            event.prev_hash, event.key_id = previous, key_id
-            event.hash = previous = hmac.new(key, canonical(event), hashlib.sha256).hexdigest()
-        if isinstance(events[0], _Row):
-            _copy(events)
-        else:
-            events[0].save(force_insert=True)
-    return events
+        event.prev_hash, event.key_id = previous, key_id
+        event.hash = hmac.new(keys[key_id], canonical(event), hashlib.sha256).hexdigest()
+        event.save(force_insert=True)
+    return event
 
 
 _COPY_COLUMNS = ("at", "actor_id", "actor_label", "role", "merchant_id", "action", "target_type", "target_id",
                  "target_repr", "before", "after", "data", "ip", "source", "prev_hash", "key_id", "hash")
 
 
-def _json(value):
-    return None if value is None else Jsonb(value)
-
-
-def _copy(events: list) -> None:
-    """Write a chained batch with one ``COPY`` under the lock: rows get their ids in order, so ids follow the
-    chain. (The events keep ``pk`` None: batch callers need the rows written, not their ids.)"""
+def _append_rows(rows: list[_Row], key: bytes) -> list[_Row]:
+    """Chain a batch after the last event and write it with one ``COPY`` under the chain lock: rows get their ids
+    in order, so ids follow the chain. (The rows keep no id: batch callers need the rows written, not their ids.)"""
     from acquirer.models import AuditEvent
 
+    keyed = hmac.new(key, digestmod=hashlib.sha256)  # the key's pads are hashed once, each event continues a copy
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
-        for e in events:
-            copy.write_row((e.at, e.actor_id, e.actor_label, e.role, e.merchant_id, e.action, e.target_type,
-                            e.target_id, e.target_repr, _json(e.before), _json(e.after), _json(e.data), e.ip,
-                            e.source, e.prev_hash, e.key_id, e.hash))
+    with transaction.atomic():
+        previous = _lock_chain()
+        lines = []
+        for row in rows:
+            digest = keyed.copy()
+            digest.update(f"{row.head}{previous}{row.tail}".encode())
+            row.prev_hash = previous
+            row.hash = previous = digest.hexdigest()
+            lines.append(f"{row.line}{row.prev_hash}\t{row.key_id}\t{row.hash}\n")
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+    return rows
 
 
 def record(action: str, *, actor=None, target=None, merchant_id: int | None = None, before=None, after=None,
            data: dict | None = None, actor_label: str = ""):
     """Append one event. Must run inside the caller's transaction (it joins it)."""
-    return _append([_build(action, actor=actor, target=target, merchant_id=merchant_id, before=before,
-                           after=after, data=data, actor_label=actor_label)])[0]
+    return _append(_build(action, actor=actor, target=target, merchant_id=merchant_id, before=before, after=after,
+                          data=data, actor_label=actor_label))
 
 
 def record_many(entries: list[dict]) -> list:
     """Append one event per entry (the keyword arguments of :func:`record`) with one ``COPY`` and one pass of the
-    chain lock: what a batch job uses for the rows of a batch. Must run inside the caller's transaction."""
+    chain lock: what a batch job uses for the rows of a batch. Must run inside the caller's transaction.
+
+    The events are built before the lock is taken (their canonical JSON and ``COPY`` rows but for the chain's
+    links), so the lock is held only for the hashing and the ``COPY``."""
     if not entries:
         return []
-    at, origin = timezone.now(), current_origin()
-    return _append([_build(**entry, at=at, origin=origin, row=True) for entry in entries])
+    key_id, keys = audit_keys()
+    batch = _Batch(key_id)
+    return _append_rows([batch.row(**entry) for entry in entries], keys[key_id])
 
 
 @dataclass

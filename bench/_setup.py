@@ -23,12 +23,15 @@ def scaled(count: int, minimum: int = 1) -> int:
     return max(minimum, int(count * SCALE))
 
 
-def django_with_scratch_db(name: str = "bench_acquirer", *, keep: bool = False):
-    """Create a throw-away database ``name``, migrate it, and return a cleanup function. With ``keep`` an existing
+def django_with_scratch_db(name: str | None = None, *, keep: bool = False):
+    """Create a throw-away database ``name`` (default ``BENCH_DB``, else ``bench_acquirer``: another name for two
+    runs side by side on one server), migrate it, and return a cleanup function. With ``keep`` an existing
     database of that name is reused and kept afterwards (for data that is slow to load)."""
     import django
     from django.conf import settings
     from django.db import connections
+
+    name = name or os.environ.get("BENCH_DB", "bench_acquirer")
 
     django.setup()
     connection = connections["default"]

@@ -144,3 +144,43 @@ def test_record_many_chains_a_batch_in_order_and_refuses_uncatalogued_actions(db
     with pytest.raises(ValueError), transaction.atomic():
         audit.record_many([{"action": "no.such_action"}])
     assert audit.record_many([]) == []
+
+
+def test_record_many_writes_each_value_as_record_would_and_chains_it(db, users, merchant_a):
+    """The batch path writes its canonical text and COPY rows by hand: text needing escapes in COPY (tabs, new
+    lines, backslashes, Chinese), values JSON does not know (Decimal, date), keys that are not strings, an actor
+    from a request and no actor all read back as written and verify."""
+    from datetime import date
+    from decimal import Decimal
+
+    from acquirer import roles
+
+    odd = "tab\there\nnew line\r\\back\\slash 上海江畔咖啡 \"quoted\""
+    entries = [
+        {"action": "merchant.application_updated", "target": merchant_a, "actor": users[roles.OPERATIONS_MANAGER],
+         "before": {"note": odd}, "after": {"amount": Decimal("31.00"), "day": date(2025, 1, 10)},
+         "data": {"nested": {"b": [1, 2, {"c": None}], "a": True}, 10: "ten", 2: "two"}},
+        {"action": "rent.charged", "target": audit.Ref("terminals.rentcharge", 7, odd, merchant_a.pk),
+         "data": {"terminal": 1}},
+        {"action": "audit.checkpoint_written", "actor_label": odd},
+        {"action": "merchant.application_updated", "target": merchant_a, "actor": users["merchant_a"]},
+    ]
+    token = audit.set_origin(audit.Origin(ip="2001:db8::0:1", source="web"))
+    try:
+        with transaction.atomic():
+            audit.record("audit.checkpoint_written", data={"n": 0})
+            rows = audit.record_many(entries)
+            single = [audit._build(**entry) for entry in entries]  # what record() would write for each
+    finally:
+        audit.reset_origin(token)
+    stored = list(AuditEvent.objects.order_by("-id")[:4])[::-1]
+    fields = ("actor_id", "actor_label", "role", "merchant_id", "action", "target_type", "target_id", "target_repr",
+              "before", "after", "data", "ip", "source")
+    for row, event, expected in zip(rows, stored, single, strict=True):
+        assert f"{row.head}{row.prev_hash}{row.tail}".encode() == audit.canonical(row) == audit.canonical(event)
+        assert event.hash == row.hash and event.at == row.at
+        assert {f: getattr(event, f) for f in fields} == {f: getattr(expected, f) for f in fields}
+    assert stored[0].data["nested"] == {"a": True, "b": [1, 2, {"c": None}]} and stored[0].data["10"] == "ten"
+    assert stored[1].target_repr == odd and stored[2].actor_label == odd and stored[0].before == {"note": odd}
+    assert stored[0].ip == "2001:db8::1" and stored[0].source == "web" and stored[3].merchant_id == merchant_a.pk
+    assert audit.verify_chain().ok

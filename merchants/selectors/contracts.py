@@ -3,7 +3,7 @@ the lookups the services (and terminals) need about a merchant they already hold
 
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from acquirer.access import get_scoped, scope
 from acquirer.models import User
@@ -54,14 +54,20 @@ def contract_in_force(merchant: Merchant) -> Contract | None:
             .order_by("-version").first())
 
 
-def contracts_for_period(merchant_ids, start: date, end: date) -> dict[int, Contract]:
+def contracts_for_period(merchant_ids, start: date, end: date) -> dict:
     """Per merchant, the countersigned contract whose term (start and end dates included) overlaps
-    ``start``..``end`` (the highest version), in one query: merchant id -> contract (merchants without one
-    are absent). Only the fields rent needs are loaded."""
-    found = (Contract.objects.filter(merchant_id__in=set(merchant_ids), status=Contract.Status.ACTIVE,
+    ``start``..``end`` (the highest version), in one query: merchant id -> the fields rent needs (``id``,
+    ``merchant_id``, ``version``, ``monthly_rent``, ``currency``, ``start_date``, ``end_date``) as a named tuple,
+    not a model instance: a batch job reads one per merchant of each batch (merchants without one are absent).
+    ``merchant_ids`` may be a queryset of ``merchant_id`` values (a subquery: a batch's thousand ids are not sent
+    back to the database one parameter each)."""
+    if not isinstance(merchant_ids, QuerySet):
+        merchant_ids = set(merchant_ids)
+    found = (Contract.objects.filter(merchant_id__in=merchant_ids, status=Contract.Status.ACTIVE,
                                      start_date__lte=end, end_date__gte=start)
              .order_by("merchant_id", "-version").distinct("merchant_id")
-             .only("id", "merchant_id", "version", "monthly_rent", "currency", "start_date", "end_date"))
+             .values_list("id", "merchant_id", "version", "monthly_rent", "currency", "start_date", "end_date",
+                          named=True))
     return {contract.merchant_id: contract for contract in found}
 
 

@@ -62,93 +62,115 @@ def _clear(flag: HealthFlag, *, actor: User | None, note: str, action: str) -> H
     return flag
 
 
-def _last_activity(terminal: Terminal, installed_on: date | None) -> date:
-    seen = [value for value in (terminal.last_seen_at, terminal.last_sign_in_at, terminal.last_transaction_at)
-            if value is not None]
+def _last_activity(last_seen, last_sign_in, last_transaction, rent_start, installed_on, status_changed_at) -> date:
+    """The day a terminal was last heard of: its latest sign-in, transaction or contact; never heard of, the
+    later of its rent start and installation; neither, the day its status last changed."""
+    seen = [value for value in (last_seen, last_sign_in, last_transaction) if value is not None]
     if seen:
         return timezone.localdate(max(seen))
-    fallback = [value for value in (terminal.rent_start, installed_on) if value is not None]
-    return max(fallback) if fallback else timezone.localdate(terminal.status_changed_at)
+    fallback = [value for value in (rent_start, installed_on) if value is not None]
+    return max(fallback) if fallback else timezone.localdate(status_changed_at)
 
 
 def _with_activity(queryset):
+    """(id, merchant id, serial number, then the arguments of :func:`_last_activity`) tuples: all the job reads
+    of a terminal, without a model instance per row."""
     return (queryset.annotate(installed_on=Max("installations__installed_on"))
-            .only("id", "merchant_id", "serial_number", "status", "status_changed_at", "rent_start", "last_seen_at",
-                  "last_sign_in_at", "last_transaction_at"))
+            .values_list("id", "merchant_id", "serial_number", "last_seen_at", "last_sign_in_at",
+                         "last_transaction_at", "rent_start", "installed_on", "status_changed_at"))
 
 
-def _flag_batch(terminals: list[Terminal], *, today: date, cutoff: date, counts: dict) -> None:
-    """Open a stale flag for each silent terminal of the batch that has none: one insert (a terminal already
-    flagged is skipped by the one-open-flag constraint) and one audit insert."""
-    counts["checked"] += len(terminals)
-    silent = {}
-    for terminal in terminals:
-        last = _last_activity(terminal, terminal.installed_on)
-        if last < cutoff:
-            silent[terminal.pk] = (terminal, {"last_activity": last.isoformat(), "days_silent": (today - last).days,
-                                              "threshold_days": settings.ACQUIRER_TERMINAL_STALE_DAYS})
-    if not silent:
-        return
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        rows = [{"terminal_id": t.pk, "merchant_id": t.merchant_id, "details": d} for t, d in silent.values()]
-        cursor.execute(_INSERT_STALE, {"kind": K.STALE, "now": now, "rows": json.dumps(rows)})
-        created = {terminal_id: flag_id for flag_id, terminal_id in cursor.fetchall()}
-    counts["flagged"] += len(created)
-    counts["already_flagged"] += len(silent) - len(created)
-    entries = []
-    for terminal_id, flag_id in sorted(created.items()):
-        terminal, details = silent[terminal_id]
-        flag = HealthFlag(pk=flag_id, terminal=terminal, merchant_id=terminal.merchant_id, kind=K.STALE,
-                          details=details, raised_at=now)
-        entries.append({"action": "health.flagged", "target": flag, "after": {"kind": K.STALE},
-                        "data": {"terminal": terminal_id, **details}})
-    audit.record_many(entries)
-
-
+# The batch's new flags arrive as one JSON document of [terminal id, merchant id, details] arrays.
 _INSERT_STALE = f"""
 INSERT INTO {HealthFlag._meta.db_table} (terminal_id, merchant_id, kind, raised_at, details, clear_note)
-SELECT r.terminal_id, r.merchant_id, %(kind)s, %(now)s, r.details, ''
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(terminal_id bigint, merchant_id bigint, details jsonb)
+SELECT (r->>0)::bigint, (r->>1)::bigint, %(kind)s, %(now)s, r->2, ''
+FROM jsonb_array_elements(%(rows)s::jsonb) AS r
 ON CONFLICT DO NOTHING
 RETURNING id, terminal_id
 """
 
+# Close the open stale flags of the terminals (or flags) whose ids arrive as one JSON array; ``{ids}`` names the
+# column, ``{still}`` what the terminal must still be. Returns what the audit names each flag by.
+_CLEAR_STALE = f"""
+UPDATE {HealthFlag._meta.db_table} AS f SET cleared_at = %(now)s, cleared_by_id = NULL, clear_note = %(note)s
+FROM {Terminal._meta.db_table} AS t
+WHERE t.id = f.terminal_id AND f.kind = %(kind)s AND f.cleared_at IS NULL
+    AND f.{{ids}} IN (SELECT value::bigint FROM jsonb_array_elements_text(%(ids)s::jsonb)){{still}}
+RETURNING f.id, f.terminal_id, f.merchant_id, t.serial_number
+"""
+_CLEAR_STALE_OF_TERMINALS = _CLEAR_STALE.format(ids="terminal_id", still="")
+_CLEAR_STALE_FLAGS = _CLEAR_STALE.format(ids="id", still=" AND t.status <> %(active)s")
 
-def _clear_batch(flags: list[HealthFlag], *, cutoff: date, counts: dict) -> None:
-    """Close the open stale flags of the batch whose terminal was seen again or is no longer active: one
-    update and one audit insert."""
-    flags = list(HealthFlag.objects.select_for_update(of=("self",)).select_related("terminal")
-                 .filter(pk__in=[f.pk for f in flags], cleared_at__isnull=True).order_by("pk"))
-    still_silent = {t.pk for t in _with_activity(Terminal.objects.filter(pk__in=[f.terminal_id for f in flags],
-                                                                         status=T.ACTIVE))
-                    if _last_activity(t, t.installed_on) < cutoff}
-    done = [flag for flag in flags if flag.terminal_id not in still_silent]
-    if not done:
-        return
+
+def _flag_batch(terminals: list[tuple], *, today: date, cutoff: date, counts: dict) -> None:
+    """One batch of active terminals: a stale flag for each silent one that has none (one insert; a terminal
+    already flagged is skipped by the one-open-flag constraint), its open stale flag closed for each one seen
+    since (one update), and the events of both in one audit insert."""
+    counts["checked"] += len(terminals)
+    threshold = settings.ACQUIRER_TERMINAL_STALE_DAYS
+    silent, heard = {}, []
+    for terminal_id, merchant_id, serial, *activity in terminals:
+        last = _last_activity(*activity)
+        if last < cutoff:
+            silent[terminal_id] = (merchant_id, serial, {"last_activity": last.isoformat(),
+                                                         "days_silent": (today - last).days,
+                                                         "threshold_days": threshold})
+        else:
+            heard.append(terminal_id)
+    now = timezone.now()
+    created = {}
+    if silent:
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_STALE, {"kind": K.STALE, "now": now, "rows": json.dumps(
+                [[terminal_id, merchant_id, details] for terminal_id, (merchant_id, _, details) in silent.items()])})
+            created = dict(cursor.fetchall())
+        counts["flagged"] += len(created)
+        counts["already_flagged"] += len(silent) - len(created)
+    label = HealthFlag._meta.label_lower
+    entries = []
+    for flag_id, terminal_id in sorted(created.items(), key=lambda item: item[1]):
+        merchant_id, serial, details = silent[terminal_id]
+        # the flag as the audit names it (HealthFlag.__str__: the terminal and the kind)
+        entries.append({"action": "health.flagged", "target": audit.Ref(label, flag_id, f"{serial} {K.STALE.value}",
+                                                                        merchant_id),
+                        "after": {"kind": K.STALE.value}, "data": {"terminal": terminal_id, **details}})
+    audit.record_many(entries + _clear_stale(_CLEAR_STALE_OF_TERMINALS, heard, now=now, counts=counts))
+
+
+def _clear_stale(statement: str, ids: list[int], *, now, counts: dict, **params) -> list[dict]:
+    """Close open stale flags (``_CLEAR_STALE``) with one update; the audit entries of those closed, by flag."""
+    if not ids:
+        return []
     note = str(_("Seen again or no longer active."))
-    HealthFlag.objects.filter(pk__in=[f.pk for f in done]).update(cleared_at=timezone.now(), cleared_by=None,
-                                                                  clear_note=note)
-    audit.record_many([{"action": "health.cleared", "target": flag, "before": {"open": True},
-                        "after": {"open": False}, "data": {"terminal": flag.terminal_id, "kind": flag.kind,
-                                                           "note": note}} for flag in done])
-    counts["cleared"] += len(done)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"kind": K.STALE, "now": now, "note": note, "ids": json.dumps(ids), **params})
+        cleared = sorted(cursor.fetchall())
+    counts["cleared"] += len(cleared)
+    label = HealthFlag._meta.label_lower
+    return [{"action": "health.cleared", "target": audit.Ref(label, flag_id, f"{serial} {K.STALE.value}",
+                                                              merchant_id),
+             "before": {"open": True}, "after": {"open": False},
+             "data": {"terminal": terminal_id, "kind": K.STALE.value, "note": note}}
+            for flag_id, terminal_id, merchant_id, serial in cleared]
 
 
 def terminals_flag_stale(*, today: date | None = None) -> dict:
     """The scheduled job: flag active terminals with no sign-in or transaction for N days (configurable);
-    close the stale flags of terminals seen again or no longer active. Works in batches of terminals, then of
-    open flags, each committed on its own; running it twice flags nothing new."""
+    close the stale flags of terminals seen again or no longer active. Works in batches of active terminals
+    (flagging the silent ones, closing the flags of the others), then of the open stale flags of terminals no
+    longer active, each committed on its own; running it twice flags nothing new."""
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=settings.ACQUIRER_TERMINAL_STALE_DAYS)
     counts = {"checked": 0, "flagged": 0, "already_flagged": 0, "cleared": 0}
     for terminals in in_batches(_with_activity(Terminal.objects.filter(status=T.ACTIVE))):
         with transaction.atomic():
             _flag_batch(terminals, today=today, cutoff=cutoff, counts=counts)
-    open_stale = HealthFlag.objects.filter(kind=K.STALE, cleared_at__isnull=True).only("id", "terminal_id")
-    for flags in in_batches(open_stale):
+    no_longer_active = (HealthFlag.objects.filter(kind=K.STALE, cleared_at__isnull=True)
+                        .exclude(terminal__status=T.ACTIVE).values_list("id"))
+    for flags in in_batches(no_longer_active):
         with transaction.atomic():
-            _clear_batch(flags, cutoff=cutoff, counts=counts)
+            audit.record_many(_clear_stale(_CLEAR_STALE_FLAGS, [flag_id for flag_id, in flags], now=timezone.now(),
+                                           counts=counts, active=T.ACTIVE))
     return counts
 
 

@@ -6,6 +6,7 @@ import calendar
 import json
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,10 +20,10 @@ from acquirer import audit, policy
 from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError
 from acquirer.models import User
-from acquirer.services.notifications import notify
+from acquirer.services.notifications import notify, notify_many
 from acquirer.workflow import advance
 from merchants.selectors.contracts import contract_in_force, contracts_for_period
-from merchants.selectors.merchants import merchant_owner
+from merchants.selectors.merchants import merchant_owner, merchant_owners
 from terminals.models import DepositMovement, RentCharge, Terminal
 from terminals.roles import MANAGE_MONEY
 from terminals.workflow import RENT_MOVES, TERMINAL_MOVES
@@ -183,126 +184,134 @@ def _suspend_unpaid(today: date) -> int:
     cutoff = today - timedelta(days=settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS)
     overdue = RentCharge.objects.filter(status=R.DUE, due_on__lt=cutoff).values("terminal_id")
     suspended = 0
-    for batch in in_batches(Terminal.objects.filter(status=T.ACTIVE, pk__in=overdue).values("id")):
+    for batch in in_batches(Terminal.objects.filter(status=T.ACTIVE, pk__in=overdue).values_list("id")):
         with transaction.atomic():
-            suspended += _suspend_batch([row["id"] for row in batch], cutoff)
+            suspended += _suspend_batch([terminal_id for terminal_id, in batch], cutoff)
     return suspended
 
 
 def _suspend_batch(terminal_ids: list[int], cutoff: date) -> int:
     """The move active -> suspended (``TERMINAL_MOVES``) for the batch's terminals still active, set-based:
-    one update, one audit insert; each merchant's owner is told per terminal."""
+    one update, one audit insert, the merchants' owners in one query and told in one insert (a notification
+    per terminal)."""
     terminals = list(Terminal.objects.select_for_update(of=("self",)).filter(pk__in=terminal_ids, status=T.ACTIVE)
-                     .only("id", "merchant_id", "serial_number", "status").order_by("pk"))
+                     .order_by("pk").values_list("id", "merchant_id", "serial_number"))
     if not terminals:
         return 0
-    charges: dict[int, list[RentCharge]] = {}
-    for charge in (RentCharge.objects.filter(terminal__in=terminals, status=R.DUE, due_on__lt=cutoff)
-                   .only("id", "terminal_id", "month", "amount", "currency").order_by("terminal_id", "month")):
-        charges.setdefault(charge.terminal_id, []).append(charge)
+    charges: dict[int, list[tuple]] = {}
+    for terminal_id, *charge in (RentCharge.objects
+                                 .filter(terminal_id__in=[t[0] for t in terminals], status=R.DUE, due_on__lt=cutoff)
+                                 .order_by("terminal_id", "month")
+                                 .values_list("terminal_id", "id", "month", "amount", "currency")):
+        charges.setdefault(terminal_id, []).append(charge)
     reason = Terminal.SuspendReason.UNPAID_RENT
-    Terminal.objects.filter(pk__in=[t.pk for t in terminals]).update(
+    Terminal.objects.filter(pk__in=[t[0] for t in terminals]).update(
         status=T.SUSPENDED, status_changed_at=timezone.now(), suspend_reason=reason)
+    label = Terminal._meta.label_lower
     audit.record_many([
-        {"action": "terminal.suspended", "target": terminal, "before": {"status": str(T.ACTIVE)},
-         "after": {"status": str(T.SUSPENDED)},
-         "data": {"reason": reason, "charges": [c.pk for c in charges.get(terminal.pk, [])],
-                  "months": [f"{c.month:%Y-%m}" for c in charges.get(terminal.pk, [])]}}
-        for terminal in terminals])
-    owners: dict[int, User | None] = {}
-    for terminal in terminals:
-        if terminal.merchant_id not in owners:
-            owners[terminal.merchant_id] = merchant_owner(terminal.merchant_id)
-        if owners[terminal.merchant_id] is not None:
-            _tell_suspended(owners[terminal.merchant_id], terminal, charges.get(terminal.pk, []))
+        {"action": "terminal.suspended", "target": audit.Ref(label, terminal_id, serial, merchant_id),
+         "before": {"status": str(T.ACTIVE)}, "after": {"status": str(T.SUSPENDED)},
+         "data": {"reason": reason, "charges": [charge_id for charge_id, *_ in charges.get(terminal_id, [])],
+                  "months": [f"{month:%Y-%m}" for _, month, *_ in charges.get(terminal_id, [])]}}
+        for terminal_id, merchant_id, serial in terminals])
+    owners = merchant_owners({merchant_id for _, merchant_id, _ in terminals})
+    notify_many([_suspended_notice(owners[merchant_id], terminal_id, serial, charges.get(terminal_id, []))
+                 for terminal_id, merchant_id, serial in terminals if merchant_id in owners])
     return len(terminals)
 
 
-def _tell_suspended(owner: User, terminal: Terminal, charges: list[RentCharge]) -> None:
-    total = sum((c.amount for c in charges), Decimal("0.00"))
-    notify(recipient=owner, kind="terminal.suspended_unpaid_rent",
-           title=gettext_lazy("Terminal %(serial)s suspended: rent unpaid"),
-           body=gettext_lazy("The rent of terminal %(serial)s for %(months)s (%(total)s %(currency)s) is "
-                             "more than %(days)s days overdue, so the terminal was suspended. It is "
-                             "reactivated as soon as the overdue rent is paid."),
-           params={"serial": terminal.serial_number, "months": ", ".join(f"{c.month:%Y-%m}" for c in charges),
-                   "total": total, "currency": charges[0].currency if charges else "CNY",
-                   "days": settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS},
-           url=_url("portal:terminal-detail", pk=terminal.pk))
+def _suspended_notice(owner: User, terminal_id: int, serial: str, charges: list[tuple]) -> dict:
+    """What the owner is told about one terminal suspended for unpaid rent (``charges``: (id, month, amount,
+    currency) of its overdue rent)."""
+    total = sum((amount for _, _, amount, _ in charges), Decimal("0.00"))
+    return dict(recipient=owner, kind="terminal.suspended_unpaid_rent",
+                title=gettext_lazy("Terminal %(serial)s suspended: rent unpaid"),
+                body=gettext_lazy("The rent of terminal %(serial)s for %(months)s (%(total)s %(currency)s) is "
+                                  "more than %(days)s days overdue, so the terminal was suspended. It is "
+                                  "reactivated as soon as the overdue rent is paid."),
+                params={"serial": serial, "months": ", ".join(f"{month:%Y-%m}" for _, month, _, _ in charges),
+                        "total": total, "currency": charges[0][3] if charges else "CNY",
+                        "days": settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS},
+                url=_url("portal:terminal-detail", pk=terminal_id))
 
 
 def _rented_in(month: date):
-    """Terminals that owe rent for ``month``: at a merchant, active or suspended, rented by the month's end."""
+    """Terminals that owe rent for ``month``: at a merchant, active or suspended, rented by the month's end. As
+    (id, merchant id, rent start, serial number) tuples, all the job reads of them (no model instance per row)."""
     return (Terminal.objects.filter(status__in=RENTED, merchant__isnull=False, rent_start__isnull=False,
                                     rent_start__lte=month_end(month))
-            .only("id", "merchant_id", "rent_start", "serial_number"))
+            .values_list("id", "merchant_id", "rent_start", "serial_number"))
 
 
+@lru_cache(maxsize=4096)
+def _rent_terms(monthly_rent: Decimal, month: date, contract_start: date, contract_end: date,
+                rent_start: date) -> tuple[Decimal, int, int]:
+    """:func:`rent_for_month`, worked out once per contract and rent start (a few hundred in a run of a million
+    terminals) rather than per terminal."""
+    return rent_for_month(monthly_rent=monthly_rent, month=month, contract_start=contract_start,
+                          contract_end=contract_end, rent_start=rent_start)
+
+
+# The batch's charges arrive as one JSON document of [terminal id, merchant id, amount, currency, contract version,
+# days, days in month] arrays (cheaper to write and send than objects or arrays of parameters).
 _INSERT_CHARGES = f"""
 INSERT INTO {RentCharge._meta.db_table} (terminal_id, merchant_id, month, amount, currency, status,
     status_changed_at, due_on, contract_version, days, days_in_month, credit_reason, created_at)
-SELECT r.terminal_id, r.merchant_id, %(month)s, r.amount, r.currency, %(status)s, %(now)s, %(due_on)s,
-    r.contract_version, r.days, r.days_in_month, '', %(now)s
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(terminal_id bigint, merchant_id bigint, amount numeric,
-    currency text, contract_version integer, days integer, days_in_month integer)
+SELECT (r->>0)::bigint, (r->>1)::bigint, %(month)s, (r->>2)::numeric, r->>3, %(status)s, %(now)s, %(due_on)s,
+    (r->>4)::integer, (r->>5)::integer, (r->>6)::integer, '', %(now)s
+FROM jsonb_array_elements(%(rows)s::jsonb) AS r
 ON CONFLICT (terminal_id, month) DO NOTHING
 RETURNING id, terminal_id
 """
 
 
-def _insert_charges(rows: list[dict], *, month: date, due_on: date) -> dict[int, int]:
-    """Insert the batch's charges in one statement (the rows as one JSON document, cheaper to send than
-    arrays); terminal id -> new charge id for those not charged yet (the unique (terminal, month) constraint
-    skips the others)."""
+def _insert_charges(rows: list[list], *, month: date, due_on: date) -> dict[int, int]:
+    """Insert the batch's charges (``_INSERT_CHARGES`` arrays, the amount as text) in one statement; terminal id
+    -> new charge id for those not charged yet (the unique (terminal, month) constraint skips the others)."""
     if not rows:
         return {}
-    document = json.dumps([{"terminal_id": r["terminal"].pk, "merchant_id": r["terminal"].merchant_id,
-                            "amount": str(r["amount"]), "currency": r["contract"].currency,
-                            "contract_version": r["contract"].version, "days": r["days"],
-                            "days_in_month": r["days_in_month"]} for r in rows])
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_CHARGES, {"month": month, "status": R.DUE, "now": timezone.now(), "due_on": due_on,
-                                         "rows": document})
+                                         "rows": json.dumps(rows)})
         return {terminal_id: charge_id for charge_id, terminal_id in cursor.fetchall()}
 
 
-def _charge_batch(terminals: list[Terminal], *, month: date, due_on: date, counts: dict,
+def _charge_batch(terminals: list[tuple], *, month: date, due_on: date, counts: dict,
                   skipped_merchants: set[int]) -> None:
     """One batch of the rent job: its merchants' contracts in one query, the amounts in Python, the charges in
     one insert and their audit events in one more."""
-    contracts = contracts_for_period({t.merchant_id for t in terminals}, month, month_end(month))
-    rows = []
-    for terminal in terminals:
-        contract = contracts.get(terminal.merchant_id)
+    # the merchants of the batch's id range, as a subquery (the database joins them faster than a thousand ids
+    # are sent to it); a merchant of a terminal in the range that owes no rent only adds a contract not used
+    merchants = Terminal.objects.filter(pk__gte=terminals[0][0], pk__lte=terminals[-1][0]).values("merchant_id")
+    contracts = contracts_for_period(merchants, month, month_end(month))
+    rows, serials = [], {}
+    for terminal_id, merchant_id, rent_start, serial in terminals:
+        contract = contracts.get(merchant_id)
         if contract is None or contract.monthly_rent <= 0:
             counts["skipped_no_contract" if contract is None else "skipped_no_rent"] += 1
-            skipped_merchants.add(terminal.merchant_id)
+            skipped_merchants.add(merchant_id)
             continue
-        amount, days, in_month = rent_for_month(monthly_rent=contract.monthly_rent, month=month,
-                                                contract_start=contract.start_date, contract_end=contract.end_date,
-                                                rent_start=terminal.rent_start)
+        amount, days, in_month = _rent_terms(contract.monthly_rent, month, contract.start_date, contract.end_date,
+                                             rent_start)
         if days == 0:  # the terminal's rent starts after the contract's term ends
             counts["skipped_no_contract"] += 1
-            skipped_merchants.add(terminal.merchant_id)
+            skipped_merchants.add(merchant_id)
             continue
-        rows.append({"terminal": terminal, "contract": contract, "amount": amount, "days": days,
-                     "days_in_month": in_month})
+        rows.append([terminal_id, merchant_id, str(amount), contract.currency, contract.version, days, in_month])
+        serials[terminal_id] = serial
     inserted = _insert_charges(rows, month=month, due_on=due_on)
     counts["charged"] += len(inserted)
     counts["already_charged"] += len(rows) - len(inserted)
-    audit.record_many([_charged_event(row, inserted[row["terminal"].pk], month=month, due_on=due_on)
-                       for row in rows if row["terminal"].pk in inserted])
-
-
-def _charged_event(row: dict, charge_id: int, *, month: date, due_on: date) -> dict:
-    terminal, contract = row["terminal"], row["contract"]
-    # the charge as the audit names it (RentCharge.__str__), without building a model instance per row
-    charge = audit.Ref(RentCharge._meta.label_lower, charge_id, f"{terminal} {month:%Y-%m}", terminal.merchant_id)
-    return {"action": "rent.charged", "target": charge,
-            # written as the audit trail writes them (text), which spares it a JSON round trip per charge
-            "after": {"amount": str(row["amount"]), "currency": contract.currency, "due_on": due_on.isoformat()},
-            "data": {"terminal": terminal.pk, "month": f"{month:%Y-%m}", "contract_version": contract.version,
-                     "days": row["days"], "days_in_month": row["days_in_month"]}}
+    # the events of the new charges, in terminal order; what every one of them shares is worked out once
+    label, month_text, due_text = RentCharge._meta.label_lower, f"{month:%Y-%m}", due_on.isoformat()
+    audit.record_many([
+        # the charge as the audit names it (RentCharge.__str__), and its amount and due day as the trail writes them
+        {"action": "rent.charged",
+         "target": audit.Ref(label, inserted[terminal_id], f"{serials[terminal_id]} {month_text}", merchant_id),
+         "after": {"amount": amount, "currency": currency, "due_on": due_text},
+         "data": {"terminal": terminal_id, "month": month_text, "contract_version": version, "days": days,
+                  "days_in_month": in_month}}
+        for terminal_id, merchant_id, amount, currency, version, days, in_month in rows if terminal_id in inserted])
 
 
 def rent_charge_month(*, month: date | None = None, today: date | None = None) -> dict:

@@ -8,10 +8,11 @@ through ``acquirer.workflow.advance`` (``WORK_ORDER_MOVES``) and is audited with
 target and ``{"terminal": pk}`` in the data, so the terminal's timeline shows it.
 """
 
+import json
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -302,32 +303,51 @@ def work_order_photo_download(*, actor: User, photo: TerminalPhoto) -> FileRespo
 
 # --- preventive maintenance ------------------------------------------------------------------------
 
-def _maintenance_batch(terminal_ids: list[int], *, today: date) -> tuple[int, list[str]]:
-    """One batch of the maintenance plan: lock the batch's due terminals (skipping those another transaction
-    holds), one query for their open maintenance visits, the new work orders numbered in one counter update,
-    inserted in one statement and audited in one more. Returns (due, numbers created)."""
+# The batch's new maintenance visits arrive as one JSON document of [number, merchant id, terminal id, address]
+# arrays; every other column is what a new work order has (``WorkOrder``'s defaults: open, no engineer, no window).
+_INSERT_MAINTENANCE = f"""
+INSERT INTO {WorkOrder._meta.db_table} (number, kind, merchant_id, terminal_id, address, status, status_changed_at,
+    instructions, checklist, signed_off_by, completion_notes, created_at)
+SELECT r->>0, %(kind)s, (r->>1)::bigint, (r->>2)::bigint, r->>3, %(status)s, %(now)s, %(instructions)s, '{{}}',
+    '', '', %(now)s
+FROM jsonb_array_elements(%(rows)s::jsonb) AS r
+RETURNING id, terminal_id
+"""
+
+
+def _maintenance_batch(first_id: int, last_id: int, *, today: date) -> tuple[int, list[str]]:
+    """One batch of the maintenance plan, the due terminals with ids from ``first_id`` to ``last_id``: lock them
+    (skipping those another transaction holds), one query for their open maintenance visits, the new work orders
+    numbered in one counter update, inserted in one statement and audited in one more. Returns (due, numbers
+    created)."""
     terminals = list(Terminal.objects.select_for_update(skip_locked=True, of=("self",))
-                     .filter(pk__in=terminal_ids, status=Terminal.Status.ACTIVE, next_maintenance_due__lte=today)
-                     .select_related("merchant")
-                     .only("id", "merchant__address", "serial_number", "install_address", "next_maintenance_due")
-                     .order_by("next_maintenance_due", "id"))
-    planned = set(WorkOrder.objects.filter(kind=K.MAINTENANCE, terminal__in=terminals)
+                     .filter(pk__gte=first_id, pk__lte=last_id, status=Terminal.Status.ACTIVE,
+                             next_maintenance_due__lte=today)
+                     .order_by("next_maintenance_due", "id")
+                     .values_list("id", "merchant_id", "install_address", "merchant__address", "next_maintenance_due"))
+    planned = set(WorkOrder.objects.filter(kind=K.MAINTENANCE, terminal_id__gte=first_id, terminal_id__lte=last_id)
                   .exclude(status__in=CLOSED_STATUSES).values_list("terminal_id", flat=True))
-    todo = [terminal for terminal in terminals if terminal.pk not in planned]
+    todo = [terminal for terminal in terminals if terminal[0] not in planned]
     if not todo:
         return len(terminals), []
     instructions = str(gettext_lazy("Preventive maintenance: cleaning, cables and battery, paper, software version."))
     numbers = day_numbers(WorkOrder, "WO", len(todo))
-    orders = WorkOrder.objects.bulk_create([
-        WorkOrder(number=number, kind=K.MAINTENANCE, merchant_id=terminal.merchant_id, terminal=terminal,
-                  address=(terminal.install_address or terminal.merchant.address)[:300], instructions=instructions)
-        for number, terminal in zip(numbers, todo, strict=True)])
+    rows = [[number, merchant_id, terminal_id, (install_address or merchant_address)[:300]]
+            for number, (terminal_id, merchant_id, install_address, merchant_address, _) in zip(numbers, todo,
+                                                                                               strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_MAINTENANCE, {"kind": K.MAINTENANCE, "status": W.OPEN, "now": timezone.now(),
+                                             "instructions": instructions, "rows": json.dumps(rows)})
+        created = {terminal_id: order_id for order_id, terminal_id in cursor.fetchall()}
+    label = WorkOrder._meta.label_lower
     audit.record_many([
-        {"action": "work_order.created", "target": order,
-         "after": {"kind": order.kind, "status": order.status, "address": order.address, "window_start": None,
+        # the order as the audit names it (WorkOrder.__str__: its number), and what work_order_create records
+        {"action": "work_order.created", "target": audit.Ref(label, created[terminal_id], number, merchant_id),
+         "after": {"kind": K.MAINTENANCE.value, "status": W.OPEN.value, "address": address, "window_start": None,
                    "window_end": None},
-         "data": _data(order, ticket=None, due=order.terminal.next_maintenance_due, source="maintenance plan")}
-        for order in orders])
+         "data": {"terminal": terminal_id, "number": number, "kind": K.MAINTENANCE.value, "ticket": None,
+                  "due": due.isoformat(), "source": "maintenance plan"}}
+        for (number, merchant_id, terminal_id, address), (*_, due) in zip(rows, todo, strict=True)])
     return len(terminals), numbers
 
 
@@ -336,12 +356,13 @@ def maintenance_create_due(*, today: date | None = None) -> dict:
     has no open maintenance visit yet, in batches of terminals each committed on its own; operations managers
     are told once. Running it again creates nothing."""
     today = today or timezone.localdate()
-    due = Terminal.objects.filter(status=Terminal.Status.ACTIVE, next_maintenance_due__lte=today).values("id")
+    due = Terminal.objects.filter(status=Terminal.Status.ACTIVE, next_maintenance_due__lte=today).values_list("id")
     counts = {"due": 0, "created": 0, "already_planned": 0}
     first_numbers: list[str] = []
     for batch in in_batches(due):
         with transaction.atomic():
-            found, numbers = _maintenance_batch([row["id"] for row in batch], today=today)
+            # the batch as its id range (what the query sees again under the locks): no thousand ids to send back
+            found, numbers = _maintenance_batch(batch[0][0], batch[-1][0], today=today)
         counts["due"] += found
         counts["created"] += len(numbers)
         counts["already_planned"] += found - len(numbers)

@@ -215,3 +215,34 @@ def test_sla_check_queries_grow_by_a_constant_per_batch(users, merchant_a, setti
     with django_assert_max_num_queries(len(two) + 2 * per_batch):
         assert tickets.tickets_check_sla()["escalated"] == 12
     assert len(two) <= 2 * per_batch + 3
+
+
+@pytest.mark.django_db
+def test_every_batch_job_leaves_a_chain_the_verify_command_accepts(live_a, users, settings, capsys):
+    """The batch jobs write their events by hand (canonical text and COPY rows, see ``acquirer.audit._Batch``):
+    after each of them, with flags closed in Chinese and owners told, ``audit_verify`` walks the whole chain."""
+    from django.core.management import call_command
+    from django.utils import translation
+
+    settings.ACQUIRER_BATCH_SIZE = 3
+    settings.ACQUIRER_RENT_SUSPEND_AFTER_DAYS = 30
+    settings.ACQUIRER_TERMINAL_STALE_DAYS = 7
+    today = timezone.localdate()
+    long_ago = timezone.now() - timedelta(days=40)
+    terminals = rented(live_a, 7, last_transaction_at=long_ago, next_maintenance_due=today)
+    assert money.rent_charge_month(month=JAN, today=JAN)["charged"] == 7
+    assert money.rent_charge_month(month=JAN, today=date(2025, 3, 1))["suspended"] == 7
+    Terminal.objects.filter(pk__in=[t.pk for t in terminals[:4]]).update(status=T.ACTIVE)
+    assert health.terminals_flag_stale(today=today)["flagged"] == 4
+    Terminal.objects.filter(pk=terminals[0].pk).update(last_transaction_at=timezone.now())
+    Terminal.objects.filter(pk=terminals[1].pk).update(status=T.SUSPENDED)
+    with translation.override("zh-hans"):
+        assert health.terminals_flag_stale(today=today)["cleared"] == 2
+    assert workorders.maintenance_create_due(today=today)["created"] == 3  # the three still active
+    told = Notification.objects.filter(kind="terminal.suspended_unpaid_rent", recipient=users["merchant_a"])
+    assert told.count() == 7
+    cleared = AuditEvent.objects.filter(action="health.cleared").order_by("id")
+    assert [e.target_repr for e in cleared] == [f"{t.serial_number} stale" for t in terminals[:2]]
+    assert {e.merchant_id for e in cleared} == {live_a.pk} and "重新" in cleared[0].data["note"]
+    call_command("audit_verify")
+    assert "audit chain OK" in capsys.readouterr().out
