@@ -11,7 +11,8 @@ class ReasonForm(forms.Form):
 class AuditSearchForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=80)
     actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
-    target = forms.CharField(label=_("Target"), required=False, max_length=200)
+    target = forms.CharField(label=_("Target"), required=False, max_length=200, help_text=_(
+        "Part of its name, or a kind of object such as terminals.terminal (terminals.terminal:42 for one)."))
     merchant = forms.IntegerField(label=_("Merchant id"), required=False, min_value=1)
     ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

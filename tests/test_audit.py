@@ -184,3 +184,26 @@ def test_record_many_writes_each_value_as_record_would_and_chains_it(db, users, 
     assert stored[1].target_repr == odd and stored[2].actor_label == odd and stored[0].before == {"note": odd}
     assert stored[0].ip == "2001:db8::1" and stored[0].source == "web" and stored[3].merchant_id == merchant_a.pk
     assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_a_target_search_is_a_name_a_kind_or_one_object_each_on_its_index(users):
+    from acquirer import audit
+    from acquirer.selectors import audit_event_list
+
+    auditor = users["auditor"]
+    with transaction.atomic():
+        audit.record_many([
+            {"action": "rent.charged", "target": audit.Ref("terminals.rentcharge", 7, "SN-ALPHA 2026-11", None)},
+            {"action": "rent.charged", "target": audit.Ref("terminals.rentcharge", 8, "SN-BETA 2026-11", None)},
+            {"action": "merchant.application_updated", "target": audit.Ref("merchants.merchant", 7, "Alpha Ltd",
+                                                                          None)},
+        ])
+
+    def found(term):
+        return sorted(e.target_repr for e in audit_event_list(actor=auditor, filters={"target": term}))
+
+    assert found("alpha") == ["Alpha Ltd", "SN-ALPHA 2026-11"]  # part of the name, any case
+    assert found("terminals.rentcharge") == ["SN-ALPHA 2026-11", "SN-BETA 2026-11"]
+    assert found("terminals.rentcharge:7") == ["SN-ALPHA 2026-11"]
+    assert found("7") == []  # a bare id names nothing: it would be every kind of object with that id
