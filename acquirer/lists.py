@@ -5,7 +5,7 @@ ORDER BY at DESC, id DESC LIMIT 26`` reads 26 index entries whether it is the fi
 The sort key is a tuple of non-null columns in one direction whose last column is unique (the id), served by
 an index on those columns. The position travels in the URL as an opaque cursor (``after`` or ``before``);
 a cursor that cannot be read starts from the first page, and ``before=last`` reads the list from its end.
-Counts are bounded: ``bounded_count`` counts at most ``limit + 1`` rows, so a list says "more than 10,000"
+Counts are bounded: ``bounded_count`` counts at most ``limit + 1`` rows, so a list says "more than 1,000"
 instead of scanning a large table.
 """
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 PAGE_SIZE = 25  # a screenful; "Next" and the identifier search reach the rest (docs/architecture.md)
 LAST = "last"  # ``?before=last``: the last page, as cheap as the first
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000  # counting to 10,001 cost a filtered list 25 ms at full size; to 1,001, under 3 ms
 
 
 class _Row(Func):
@@ -148,7 +148,7 @@ class Count:
     exact: bool
 
     def __str__(self) -> str:
-        """``42``, or ``10000+`` when there are more (a badge or a card shows it as it is)."""
+        """``42``, or ``1000+`` when there are more (a badge or a card shows it as it is)."""
         return str(self.value) if self.exact else f"{self.value}+"
 
 
