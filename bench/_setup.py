@@ -36,7 +36,7 @@ def django_with_scratch_db(name: str | None = None, *, keep: bool = False):
     django.setup()
     connection = connections["default"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
 
     def cleanup():
         if keep:
