@@ -186,6 +186,11 @@ def keep_days() -> int:
     return settings.ACQUIRER_EXPORT_KEEP_DAYS
 
 
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        delete_stored(name)
+
+
 def exports_remove_expired(*, now=None) -> dict:
     """The scheduled job: a finished export's file is kept ``ACQUIRER_EXPORT_KEEP_DAYS`` days, then removed from
     storage (copies of merchant data must not pile up on the server); the row stays, marked removed, so its owner
@@ -206,6 +211,6 @@ def exports_remove_expired(*, now=None) -> dict:
                                 "before": {"status": Export.Status.DONE},
                                 "after": {"status": Export.Status.EXPIRED},
                                 "data": {"days": keep_days()}} for export in locked])
-            transaction.on_commit(lambda names=names: [delete_stored(name) for name in names])
+            transaction.on_commit(lambda names=names: _delete_files(names))
             removed += len(locked)
     return {"removed": removed}
