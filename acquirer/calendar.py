@@ -339,37 +339,52 @@ def add_working_hours(start: datetime, hours: int | float, *, paused: Iterable[I
     raise AssertionError("unreachable")  # _segments raises first
 
 
-def _working_days_before(day: date, overrides: dict) -> int:
-    """How many working days of ``day``'s year come before it (a per-year running count, kept with the overrides)."""
-    years = getattr(overrides, "years", {})
-    counts = years.get(day.year)
+def _year_counts(year: int, overrides: dict) -> list[int]:
+    """The running count of ``year``'s working days: ``counts[i]`` working days come before its day ``i`` (0 for
+    1 January) and ``counts[-1]`` is the year's total. Kept with the overrides, so built once per year."""
+    years = getattr(overrides, "years", None)
+    counts = years.get(year) if years is not None else None
     if counts is None:
-        first = date(day.year, 1, 1)
+        first = date(year, 1, 1)
         counts, total = [0], 0
-        for n in range((date(day.year + 1, 1, 1) - first).days):
+        for n in range((date(year + 1, 1, 1) - first).days):
             total += day_info(first + timedelta(days=n), overrides=overrides).working
             counts.append(total)
-        years[day.year] = counts
-    return counts[(day - date(day.year, 1, 1)).days]
+        if years is not None:
+            years[year] = counts
+    return counts
+
+
+def _day_of_year(day: date) -> int:
+    return day.toordinal() - date(day.year, 1, 1).toordinal()
 
 
 def working_days_between(first: date, last: date) -> int:
     """The working days from ``first`` up to but not including ``last``."""
-    overrides = _overrides.days()
+    return _working_days_between(first, last, _overrides.days())
+
+
+def _working_days_between(first: date, last: date, overrides: dict) -> int:
     total = 0
     while first < last:
-        stop = min(last, date(first.year + 1, 1, 1))
-        end_count = (_working_days_before(stop, overrides) if stop.year == first.year
-                     else _working_days_before(date(first.year, 12, 31), overrides)
-                     + day_info(date(first.year, 12, 31), overrides=overrides).working)
-        total += end_count - _working_days_before(first, overrides)
-        first = stop
+        counts = _year_counts(first.year, overrides)
+        end = counts[_day_of_year(last)] if last.year == first.year else counts[-1]
+        total += end - counts[_day_of_year(first)]
+        first = min(last, date(first.year + 1, 1, 1))
     return total
+
+
+def _working(day: date, overrides: dict) -> bool:
+    """Whether ``day`` is a working day, read from the year's running count once it is built."""
+    if getattr(overrides, "years", None) is None:
+        return day_info(day, overrides=overrides).working
+    counts, index = _year_counts(day.year, overrides), _day_of_year(day)
+    return counts[index + 1] > counts[index]
 
 
 def _hours_on(day: date, a: datetime, b: datetime, overrides: dict) -> timedelta:
     """The working time of ``day`` that lies between ``a`` and ``b`` (local times)."""
-    if not day_info(day, overrides=overrides).working:
+    if not _working(day, overrides):
         return ZERO
     opening, closing = _window(day, a.tzinfo)
     return max(ZERO, min(b, closing) - max(a, opening))
@@ -393,7 +408,7 @@ def working_hours_between(start: datetime, end: datetime, *, paused: Iterable[In
         opening, closing = business_hours()
         return (_hours_on(first, start_local, datetime.combine(first + timedelta(days=1), time.min, tzinfo=zone),
                           overrides)
-                + timedelta(hours=closing - opening) * working_days_between(first + timedelta(days=1), last)
+                + timedelta(hours=closing - opening) * _working_days_between(first + timedelta(days=1), last, overrides)
                 + _hours_on(last, datetime.combine(last, time.min, tzinfo=zone), end_local, overrides))
     total = ZERO
     for a, b in _segments(start, paused):

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db.models import F, Func, Value
 from django.db.models.fields import Field
 from django.db.models.lookups import GreaterThan, LessThan
@@ -93,8 +93,8 @@ def keyset_page(queryset, order: tuple[str, ...] = ("-pk",), *, after: str | Non
     ``order`` names fields in one direction (all ``-field`` or all ``field``); its last field is unique.
     ``fields``, when given, are the only columns read (:func:`shown`).
     """
-    if fields:
-        queryset = shown(queryset, fields)
+    if fields:  # the sort key is read too: the cursors are made from it
+        queryset = shown(queryset, (*fields, *(name.lstrip("-") for name in order if name.lstrip("-") != "pk")))
     descending = order[0].startswith("-")
     if any(name.startswith("-") != descending for name in order):
         raise ValueError("a keyset order has one direction")
@@ -156,6 +156,29 @@ def bounded_count(queryset, limit: int = COUNT_LIMIT) -> Count:
     """Count at most ``limit + 1`` rows (``SELECT count(*) FROM (… LIMIT n)``), never the whole table."""
     found = queryset.order_by()[: limit + 1].count()
     return Count(min(found, limit), found <= limit)
+
+
+def bounded_counts(querysets: dict, limit: int = COUNT_LIMIT) -> dict:
+    """``bounded_count`` of each queryset (a tab per status, say) in one round trip: the counts are joined with
+    ``UNION ALL`` in one statement, each still stopping at ``limit + 1`` rows."""
+    from django.db import connections
+
+    if not querysets:
+        return {}
+    keys, parts, params = list(querysets), [], []
+    found = dict.fromkeys(range(len(keys)), 0)  # a queryset that cannot match anything is not asked
+    for index, key in enumerate(keys):
+        try:
+            sql, part_params = querysets[key].order_by().values("pk")[: limit + 1].query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        parts.append(f"SELECT {index}, count(*) FROM ({sql}) AS part")
+        params.extend(part_params)
+    if parts:
+        with connections[next(iter(querysets.values())).db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found.update(cursor.fetchall())
+    return {key: Count(min(found[index], limit), found[index] <= limit) for index, key in enumerate(keys)}
 
 
 _ANY_PK = 9_876_543_210_123  # reversed once per list, then replaced by each row's id

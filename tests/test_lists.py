@@ -209,3 +209,56 @@ def test_stamps_read_like_the_date_filter_in_local_time(settings):
     assert stamp(moment, "day") == date_filter(moment, "Y-m-d") == "2026-12-01"
     assert stamp(date(2026, 2, 3), "day") == stamp(date(2026, 2, 3)) == "2026-02-03"
     assert stamp(None) == "" == date_filter(None, "Y-m-d")
+
+
+def test_bounded_counts_are_the_single_counts_in_one_statement(people):
+    from acquirer.lists import bounded_counts
+
+    first_ten = people.order_by("pk")[:10].values_list("pk", flat=True)
+    querysets = {"all": people, "few": people.filter(pk__in=list(first_ten)), "none": people.none().filter(pk=0)}
+    with CaptureQueriesContext(connection) as queries:
+        counts = bounded_counts(querysets, limit=15)
+    assert len(queries.captured_queries) == 1
+    assert counts == {key: bounded_count(queryset, limit=15) for key, queryset in querysets.items()}
+    assert (counts["all"].value, counts["all"].exact) == (15, False)
+    assert (counts["few"].value, counts["none"].value) == (10, 0)
+
+
+def test_a_page_with_shown_fields_reads_its_cursor_without_another_query(people):
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset_page(people, ORDER, size=5, fields=("username",))
+    assert len(queries.captured_queries) == 1 and page.has_next
+    assert keyset_page(people, ORDER, after=page.next_cursor, size=5).object_list[0].pk not in {
+        row.pk for row in page}
+
+
+class _Filters(__import__("django").forms.Form):
+    from django import forms
+
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any"), ("open", "Open <now>")])
+    q = forms.CharField(label="Search", required=False, max_length=40, help_text="Number or name",
+                        widget=forms.SearchInput)
+    day = forms.DateField(label="Day", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _filter_html(data, **kwargs):
+    from acquirer.templatetags.filter_fields import filter_field
+
+    form = _Filters(data)
+    form.is_valid()
+    return {field.name: str(filter_field(field, **kwargs)) for field in form}
+
+
+def test_filter_fields_render_label_control_help_and_errors():
+    html = _filter_html({"status": "open", "q": '"><script>', "day": "not a day"}, small=True)
+    assert '<label class="form-label small mb-0" for="id_status">Status</label>' in html["status"]
+    assert '<option value="open" selected>Open &lt;now&gt;</option>' in html["status"]
+    assert '<option value="">Any</option>' in html["status"]
+    assert 'type="search"' in html["q"] and 'maxlength="40"' in html["q"] and "form-control-sm" in html["q"]
+    assert 'value="&quot;&gt;&lt;script&gt;"' in html["q"] and "<script>" not in html["q"]
+    assert 'aria-describedby="id_q_helptext"' in html["q"] and ">Number or name</div>" in html["q"]
+    assert 'type="date"' in html["day"] and 'value="not a day"' in html["day"]  # what was typed stays
+    assert "is-invalid" in html["day"] and 'aria-invalid="true"' in html["day"] and "invalid-feedback" in html["day"]
+    blank = _filter_html({})
+    assert '<option value="" selected>Any</option>' in blank["status"]
+    assert 'value=""' in blank["q"] and "form-control-sm" not in blank["q"]

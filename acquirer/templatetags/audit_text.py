@@ -1,6 +1,8 @@
 """``{% load audit_text %}`` — ``events|described``: audit events as sentences (``acquirer.audit_text``)."""
 
 from django import template
+from django.template.defaultfilters import truncatechars
+from django.utils.html import format_html, format_html_join
 
 from acquirer.audit_text import describe_all
 
@@ -47,3 +49,22 @@ def role_name(code):
     from acquirer.audit_text import role_name as name
 
     return name(str(code))
+
+
+@register.simple_tag(takes_context=True)
+def event_changes(context, event, recorded_label=""):
+    """One described event's changed fields and details, and for an auditor the data as recorded (under
+    ``recorded_label``). A tag, not an included template: the audit trail shows it on every row."""
+    parts = []
+    if event.changes:
+        parts.append(format_html('<ul class="list-unstyled mb-0">{}</ul>', format_html_join(
+            "", '<li><span class="text-muted">{}:</span> {} → {}</li>', event.changes)))
+    if event.details:
+        parts.append(format_html('<ul class="list-unstyled mb-0 text-break">{}</ul>', format_html_join(
+            "", '<li><span class="text-muted">{}:</span> {}</li>',
+            ((label, truncatechars(value, 120)) for label, value in event.details))))
+    user = getattr(context.get("request"), "user", None)
+    if event.raw and getattr(user, "kind", None) == "auditor":
+        parts.append(format_html('<details class="mt-1"><summary class="small">{}</summary>'
+                                 '<pre class="small mb-0 text-break">{}</pre></details>', recorded_label, event.raw))
+    return format_html_join("\n", "{}", ((part,) for part in parts))

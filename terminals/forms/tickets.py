@@ -36,7 +36,8 @@ class TicketFilterForm(forms.Form):
     breached = forms.ChoiceField(label=_("SLA"), required=False, choices=[
         *BLANK, ("any", _("Breached (any clock)")), ("response", _("Response breached")),
         ("resolution", _("Resolution breached")), ("escalated", _("Escalated"))])
-    q = forms.CharField(label=_("Ticket, serial number or TID"), required=False, max_length=40)
+    q = forms.CharField(label=_("Ticket, serial number or TID"), required=False, max_length=40,
+                        widget=forms.SearchInput)
 
 
 class _FaultFields(forms.Form):

@@ -56,7 +56,7 @@ class WorkOrderFilterForm(forms.Form):
     engineer = forms.ChoiceField(label=_("Engineer"), required=False)
     day = forms.DateField(label=_("Day of the visit"), required=False, widget=DATE)
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"placeholder": _("Number, merchant, MID, serial, TID")}))
+                        widget=forms.SearchInput(attrs={"placeholder": _("Number, merchant, MID, serial, TID")}))
 
     def __init__(self, *args, engineers=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
-from acquirer.lists import Count, bounded_count, start_of_local_day
+from acquirer.lists import Count, bounded_counts, start_of_local_day
 from merchants.models import Merchant
 from terminals import roles
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
@@ -76,10 +76,10 @@ TAB_COUNT_LIMIT = 1000  # a tab's badge: "1000+" says enough
 
 def work_order_status_counts(*, actor) -> dict[str, Count]:
     """Number of work orders per status, every status present: one bounded count per status (on the status
-    index), so a status with more than ``TAB_COUNT_LIMIT`` work orders reads "1000+" instead of counting them
-    all."""
+    index), all in one statement, so a status with more than ``TAB_COUNT_LIMIT`` work orders reads "1000+"
+    instead of counting them all."""
     work_orders = scope(WorkOrder.objects.all(), actor)
-    return {status: bounded_count(work_orders.filter(status=status), TAB_COUNT_LIMIT) for status in W.values}
+    return bounded_counts({status: work_orders.filter(status=status) for status in W.values}, TAB_COUNT_LIMIT)
 
 
 def work_order_get(*, actor, pk: int) -> WorkOrder:
