@@ -152,10 +152,20 @@ class Count:
         return str(self.value) if self.exact else f"{self.value}+"
 
 
-def bounded_count(queryset, limit: int = COUNT_LIMIT) -> Count:
-    """Count at most ``limit + 1`` rows (``SELECT count(*) FROM (… LIMIT n)``), never the whole table."""
-    found = queryset.order_by()[: limit + 1].count()
+def bounded_count(queryset, limit: int = COUNT_LIMIT, order: tuple[str, ...] = ()) -> Count:
+    """Count at most ``limit + 1`` rows (``SELECT count(*) FROM (… LIMIT n)``), never the whole table. With the
+    list's ``order`` the rows are counted along its sort index (an index-only scan of ``limit + 1`` entries)
+    instead of whatever scan PostgreSQL picks for an unordered filter."""
+    found = queryset.order_by(*order)[: limit + 1].count()
     return Count(min(found, limit), found <= limit)
+
+
+def page_count(queryset, page: Page, order: tuple[str, ...], limit: int = COUNT_LIMIT) -> Count:
+    """How many rows the list ``page`` belongs to has: ``page``'s own rows when it is the whole list (no query),
+    else :func:`bounded_count` along ``order``."""
+    if not page.has_next and not page.has_previous:
+        return Count(len(page.object_list), True)
+    return bounded_count(queryset, limit, order)
 
 
 def bounded_counts(querysets: dict, limit: int = COUNT_LIMIT) -> dict:

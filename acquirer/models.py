@@ -89,7 +89,7 @@ class AuditEvent(models.Model):
     """Append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE (triggers); each row's keyed hash
     (HMAC, key id in ``key_id``) covers its content and the previous row's hash (``acquirer/audit.py``)."""
 
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField()  # indexed with the id: (at, id) below
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=200, blank=True)
@@ -114,6 +114,8 @@ class AuditEvent(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["target_type", "target_id"]),
+            # date ranges, and the trail between two dates read in time order page by page (a keyset on (at, id))
+            models.Index(fields=["at", "id"], name="auditevent_at_id"),
             # events that name a terminal in their data (the terminal page's timeline)
             models.Index(KeyTransform("terminal", "data"), name="auditevent_data_terminal_idx"),
         ]

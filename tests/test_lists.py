@@ -262,3 +262,18 @@ def test_filter_fields_render_label_control_help_and_errors():
     blank = _filter_html({})
     assert '<option value="" selected>Any</option>' in blank["status"]
     assert 'value=""' in blank["q"] and "form-control-sm" not in blank["q"]
+
+
+def test_a_dated_audit_search_reads_the_trail_in_time_order(db):
+    from datetime import date
+
+    from acquirer.selectors import audit_event_list, audit_event_order
+
+    auditor = make_user(kind=User.Kind.AUDITOR)
+    assert audit_event_order({}) == ("-id",)
+    dated = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 2)}
+    assert audit_event_order(dated) == ("-at", "-id")
+    page = keyset_page(audit_event_list(actor=auditor, filters=dated), audit_event_order(dated))
+    assert page.object_list == []
+    sql = str(audit_event_list(actor=auditor, filters=dated).query)
+    assert sql.endswith('ORDER BY "acquirer_auditevent"."at" DESC, "acquirer_auditevent"."id" DESC')

@@ -11,7 +11,7 @@ from acquirer.access import AuditorView
 from acquirer.audit_export import AUDIT_TRAIL
 from acquirer.forms import AuditSearchForm
 from acquirer.lists import page_from_request, query_without_position
-from acquirer.selectors import audit_event_list, job_overview, job_run_list
+from acquirer.selectors import audit_event_list, audit_event_order, job_overview, job_run_list
 from acquirer.views.common import BackupListMixin
 
 
@@ -34,7 +34,7 @@ class AuditEventListView(AuditorView, TemplateView):
         invalid = filters is None
         # An invalid search lists nothing (never the whole trail as if it were unfiltered) and says why once.
         page = None if invalid else page_from_request(
-            self.request, audit_event_list(actor=self.request.user, filters=filters), ("-id",))
+            self.request, audit_event_list(actor=self.request.user, filters=filters), audit_event_order(filters))
         ctx.update(form=form, invalid=invalid, page=page, events=page.object_list if page else [],
                    query=query_without_position(self.request))
         return ctx

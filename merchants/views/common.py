@@ -2,7 +2,7 @@
 
 from django.shortcuts import redirect
 
-from acquirer.lists import bounded_count, link_rows, page_from_request, query_without_position
+from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from merchants.selectors.contracts import contract_list, settlement_account_list
 from merchants.selectors.documents import document_list, inspection_list
@@ -41,7 +41,7 @@ class MerchantListMixin:
         users = membership_counts(actor=actor, merchant_ids=[m.pk for m in page])
         for merchant in page:
             merchant.user_count = users.get(merchant.pk, 0)
-        ctx.update(merchants=page.object_list, page=page, count=bounded_count(merchants),
+        ctx.update(merchants=page.object_list, page=page, count=page_count(merchants, page, REGISTER_ORDER),
                    query=query_without_position(self.request))
         return ctx
 

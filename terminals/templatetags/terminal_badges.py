@@ -4,7 +4,8 @@ render each time)."""
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from acquirer.templatetags.choices import choice_label
@@ -46,7 +47,8 @@ def work_order_window(work_order):
 
 
 @register.simple_tag
-def sla_clock(clock):
-    """``clock``: a ``terminals.services.sla.Clock``."""
-    return format_html('<span class="badge {} sla-clock" data-state="{}" title="{} {}">{}</span>', clock.css,
-                       clock.state, _("Due"), stamp_text(clock.due), clock.text)
+def sla_clock(clock, due_word=None):
+    """``clock``: a ``terminals.services.sla.Clock``; ``due_word``: "Due" already translated (a list passes it
+    once for all its rows)."""
+    return mark_safe(f'<span class="badge {clock.css} sla-clock" data-state="{clock.state}" '
+                     f'title="{escape(due_word or _("Due"))} {stamp_text(clock.due)}">{escape(clock.text)}</span>')

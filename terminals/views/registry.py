@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from acquirer.access import AuditorView, OpsView, PortalView
-from acquirer.lists import bounded_count, link_rows, page_from_request, query_without_position
+from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from merchants.selectors.merchants import merchant_for_user
 from terminals import roles
@@ -94,8 +94,8 @@ class _TerminalSearchMixin:
         ctx = super().get_context_data(**kwargs)
         rows = self.terminals(self.filters)
         page = page_from_request(self.request, rows, TERMINAL_ORDER, fields=self.row_fields)
-        ctx.update(form=self.form, page=page, count=bounded_count(rows), query=query_without_position(self.request),
-                   terminals=_link(page.object_list, self.detail_name))
+        ctx.update(form=self.form, page=page, count=page_count(rows, page, TERMINAL_ORDER),
+                   query=query_without_position(self.request), terminals=_link(page.object_list, self.detail_name))
         return ctx
 
 

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView, PortalView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
-from acquirer.lists import bounded_count, link_rows, page_from_request, query_without_position
+from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
@@ -101,7 +101,7 @@ class _ListMixin:
         ctx = super().get_context_data(**kwargs)
         rows = ticket_list(actor=self.request.user, filters=self.filters)
         page = page_from_request(self.request, rows, ticket_order(self.filters), fields=ROW_FIELDS)
-        ctx.update(area=self.area, form=self.form, page=page, count=bounded_count(rows),
+        ctx.update(area=self.area, form=self.form, page=page, count=page_count(rows, page, ticket_order(self.filters)),
                    tickets=link_rows(_with_clocks(list(page.object_list)), f"{self.area}:ticket-detail"),
                    query=query_without_position(self.request))
         return ctx

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
-from acquirer.lists import bounded_count, link_rows, page_from_request, query_without_position
+from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
@@ -97,7 +97,7 @@ class _BoardMixin:
         rows = work_order_list(actor=actor, filters=self.filters)
         page = page_from_request(self.request, rows, work_order_order(self.filters), fields=ROW_FIELDS)
         counts = work_order_status_counts(actor=actor)
-        ctx.update(form=self.form, page=page, count=bounded_count(rows),
+        ctx.update(form=self.form, page=page, count=page_count(rows, page, work_order_order(self.filters)),
                    work_orders=link_rows(page.object_list, self.detail_name),
                    query=query_without_position(self.request),
                    status_tabs=[(value, label, counts[value]) for value, label in W.choices],
