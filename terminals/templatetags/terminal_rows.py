@@ -1,4 +1,4 @@
-"""The rows of the ticket queue and the work-order board, written by a tag.
+"""The rows of the ticket queue, the work-order board and the merchant's terminal list, written by a tag.
 
 A list page is the base layout plus twenty-five rows; written by the template language, each row of these
 lists cost ~240 µs (two dozen variables, each looked up, localised and escaped on its own), as much as the rest of
@@ -8,12 +8,14 @@ translated once per page, not once per row. The markup is the one the templates 
 from html import escape
 
 from django import template
+from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from acquirer.templatetags.choices import choice_label
 from acquirer.templatetags.stamps import stamp_text
-from terminals.templatetags.terminal_badges import sla_clock, work_order_status, work_order_window
+from terminals.templatetags.terminal_badges import sla_clock, terminal_status, work_order_status, work_order_window
 
 register = template.Library()
 WARNING = ' class="table-warning"'
@@ -77,4 +79,44 @@ def work_order_rows(work_orders):
             f"  <td class=\"mono small\">{text(order.ticket.number if order.ticket else '')}</td>\n</tr>")
     if not rows:
         return mark_safe(f'<tr><td colspan="9" class="text-muted">{text(_("No work orders match."))}</td></tr>')
+    return mark_safe("\n".join(rows))
+
+
+RENT_CSS = {"due": "text-bg-warning", "paid": "text-bg-success"}
+
+
+@register.simple_tag
+def portal_terminal_rows(terminals, rent: dict, searching: bool = False):
+    """The merchant's terminal table: status, address, deposit, the contract's rent (``rent``: what
+    ``merchant_rent_terms`` gives), the last charge, what is still due and the open tickets
+    (``portal_terminal_money`` put the money on each terminal)."""
+    rent_text = (f"{text(localize(rent['monthly_rent']))} {text(rent['currency'])}" if rent.get("contract")
+                 else "—")
+    rent_words = {"due": text(_("Due")), "paid": text(_("Paid"))}
+    waived = text(_("Waived"))
+    rows = []
+    for terminal in terminals:
+        last = "—"
+        if terminal.last_rent_month:
+            status = terminal.last_rent_status
+            css = RENT_CSS.get(status, "text-bg-secondary")
+            last = (f"{terminal.last_rent_month:%Y-%m}: {text(localize(terminal.last_rent_amount))} "
+                    f'{text(terminal.last_rent_currency)} <span class="badge {css}" data-rent-status="{text(status)}">'
+                    f"{rent_words.get(status, waived)}</span>")
+        due = "—"
+        if terminal.rent_due_count:
+            words = ngettext("%(total)s (%(n)s month)", "%(total)s (%(n)s months)", terminal.rent_due_count) % {
+                "total": localize(terminal.rent_due_total), "n": terminal.rent_due_count}
+            due = f'<span class="text-danger" data-rent-due="{terminal.rent_due_count}">{text(words)}</span>'
+        rows.append(
+            f'<tr data-terminal="{terminal.pk}"><td class="mono"><a href="{text(terminal.detail_url)}">'
+            f"{text(terminal.serial_number)}</a></td><td>{text(terminal.model)}</td>"
+            f'<td class="mono">{text(terminal.tid or "—")}</td>\n<td>{terminal_status(terminal)}</td>'
+            f"<td>{text(terminal.install_address or '—')}</td>"
+            f"<td>{text(choice_label(terminal, 'deposit_state'))}</td>\n"
+            f"<td>{rent_text}</td>\n<td>{last}</td>\n<td>{due}</td>\n"
+            f'<td data-open-tickets="{terminal.open_ticket_count}">{terminal.open_ticket_count}</td></tr>')
+    if not rows:
+        empty = _("No terminals.") if searching else _("You have no terminals yet.")
+        return mark_safe(f'<tr><td colspan="10" class="text-muted">{text(empty)}</td></tr>')
     return mark_safe("\n".join(rows))
