@@ -30,14 +30,15 @@ def _events(actor, filters: dict):
 
 def columns() -> list[tuple[str, object]]:
     """The trail's columns as SQL expressions: the instant in UTC (ISO 8601), the recorded values as their JSON
-    text (the raw record, not a sentence), the IP address without a mask."""
+    text (the raw record, not a sentence), the IP address without a mask. What the application writes itself
+    (action, kind of object, origin, hash) needs no formula guard; names and ids people gave are guarded."""
     return [
-        ("id", F("id")), ("at_utc", exports.iso_utc("at")), ("actor", F("actor_label")), ("role", F("role")),
-        ("merchant_id", F("merchant_id")), ("action", F("action")), ("target_type", F("target_type")),
-        ("target_id", F("target_id")), ("target", F("target_repr")), ("before", exports.json_text("before")),
-        ("after", exports.json_text("after")), ("data", exports.json_text("data")),
-        ("ip", exports.ip_text("ip")), ("source", F("source")),
-        ("hash", F("hash")),
+        ("id", F("id")), ("at_utc", exports.iso_utc("at")), ("actor", F("actor_label")),
+        ("role", F("role")), ("merchant_id", F("merchant_id")), ("action", exports.own_text("action")),
+        ("target_type", exports.own_text("target_type")), ("target_id", F("target_id")),
+        ("target", F("target_repr")), ("before", exports.json_text("before")), ("after", exports.json_text("after")),
+        ("data", exports.json_text("data")), ("ip", exports.ip_text("ip")), ("source", exports.own_text("source")),
+        ("hash", exports.own_text("hash")),
     ]
 
 

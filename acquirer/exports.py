@@ -103,6 +103,13 @@ class _Safe(Func):
     formula_safe = True
 
 
+def own_text(field: str) -> Func:
+    """A text column whose values the application itself writes, never a person: codes (an audit action such as
+    ``rent.charged``, a model label, an origin such as ``task:…``) and hex hashes. They start with a
+    letter or a digit, so there is nothing to guard; an empty text is still NULL (an empty field)."""
+    return _Safe(F(field), template="NULLIF(%(expressions)s, '')")
+
+
 def choice_label(field: str, choices) -> Func:
     """The label of a choice field's value in the active language (``get_<field>_display``), as SQL: a CASE over
     the labels evaluated now, so call it when the export is written (``Exporter.columns`` is). The labels are
