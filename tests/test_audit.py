@@ -210,3 +210,28 @@ def test_a_target_search_is_a_name_a_kind_or_one_object_each_on_its_index(users)
     assert found("terminals.rentcharge") == ["SN-ALPHA 2026-11", "SN-BETA 2026-11"]
     assert found("terminals.rentcharge:7") == ["SN-ALPHA 2026-11"]
     assert found("7") == []  # a bare id names nothing: it would be every kind of object with that id
+
+
+@pytest.mark.django_db
+def test_an_action_search_matches_codes_and_sentences_in_the_readers_language(users):
+    from django.utils import translation
+
+    from acquirer import audit
+    from acquirer.selectors import audit_event_list
+
+    earlier = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with transaction.atomic():
+        audit.record("audit.checkpoint_written", data={"n": 1})
+        audit.record("user.created", target=users["auditor"])
+
+    def found(term, language="en"):
+        with translation.override(language):
+            events = audit_event_list(actor=users["auditor"], filters={"action": term}).filter(id__gt=earlier)
+            return sorted(event.action for event in events)
+
+    assert found("checkpoint") == ["audit.checkpoint_written"]  # part of the code
+    assert found("user.") == ["user.created"]  # the start of a code
+    assert found("created the account") == ["user.created"]  # the sentence people read
+    assert found("创建了账户", "zh-hans") == ["user.created"]
+    assert found("created the account", "zh-hans") == []
+    assert found("nothing like this") == []
