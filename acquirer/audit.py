@@ -395,8 +395,9 @@ def _lock_chain() -> str:
 
 
 def _append(event):
-    """Chain one event after the last one and insert it, under the chain lock."""
-    with transaction.atomic():
+    """Chain one event after the last one and insert it, under the chain lock. Joins the caller's transaction
+    without a savepoint (two round trips an event): an audit write that fails fails the change it records."""
+    with transaction.atomic(savepoint=False):
         previous = _lock_chain()
         key_id, keys = audit_keys()
         event.prev_hash, event.key_id = previous, key_id
@@ -416,7 +417,7 @@ def _append_rows(rows: list[_Row], key: bytes) -> list[_Row]:
 
     keyed = hmac.new(key, digestmod=hashlib.sha256)  # the key's pads are hashed once, each event continues a copy
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         previous = _lock_chain()
         lines = []
         for row in rows:
