@@ -46,4 +46,6 @@ clean:
 	rm -rf var/celery var/celerybeat-schedule* staticfiles
 
 bench: install-dev
-	$(WITH_DB) sh -c 'cd bench && for b in *.py; do case $$b in _*) continue;; esac; ../$(PY) $$b || exit 1; done'
+	$(WITH_DB) sh -c 'cd bench && failed=""; for b in *.py; do case $$b in _*) continue;; esac; \
+	  ../$(PY) $$b || failed="$$failed $$b"; done; \
+	  if [ -n "$$failed" ]; then echo "benchmarks with a FAIL line:$$failed"; exit 1; fi'
