@@ -103,11 +103,12 @@ class _Safe(Func):
     formula_safe = True
 
 
-def own_text(field: str) -> Func:
+def own_text(field) -> Func:
     """A text column whose values the application itself writes, never a person: codes (an audit action such as
     ``rent.charged``, a model label, an origin such as ``task:…``) and hex hashes. They start with a
-    letter or a digit, so there is nothing to guard; an empty text is still NULL (an empty field)."""
-    return _Safe(F(field), template="NULLIF(%(expressions)s, '')")
+    letter or a digit, so there is nothing to guard; an empty text is still NULL (an empty field). ``field``: a
+    column's name or an expression."""
+    return _Safe(F(field) if isinstance(field, str) else field, template="NULLIF(%(expressions)s, '')")
 
 
 def choice_label(field: str, choices) -> Func:

@@ -17,15 +17,19 @@ from merchants.selectors.merchants import merchant_register
 
 
 def columns() -> list[tuple[str, object]]:
-    """The register's columns as SQL expressions (labels in the active language, times in local time)."""
+    """The register's columns as SQL expressions (labels in the active language, times in local time). Codes
+    the application assigns or validates (MID, region, risk, currency) need no formula guard; the rest is
+    guarded."""
     return [
-        ("id", F("id")), ("mid", F("mid")), ("legal_name", F("legal_name")), ("trading_name", F("trading_name")),
+        ("id", F("id")), ("mid", exports.own_text("mid")), ("legal_name", F("legal_name")),
+        ("trading_name", F("trading_name")),
         ("type", exports.choice_label("merchant_type", Merchant.Type.choices)), ("uscc", F("uscc")),
         ("legal_rep", F("legal_rep_name")), ("legal_rep_id", F("legal_rep_id_masked")), ("mcc", F("mcc")),
-        ("region", F("region_code")), ("address", F("address")),
+        ("region", exports.own_text("region_code")), ("address", F("address")),
         ("status", exports.choice_label("status", Merchant.Status.choices)),
-        ("risk", Coalesce(NullIf("risk_override", Value("")), "risk_level")),  # ``effective_risk``: the code
-        ("currency", F("currency")), ("expected_monthly_volume", F("expected_monthly_volume")),  # plain decimal
+        ("risk", exports.own_text(Coalesce(NullIf("risk_override", Value("")), "risk_level"))),  # the code
+        ("currency", exports.own_text("currency")),
+        ("expected_monthly_volume", F("expected_monthly_volume")),  # plain decimal
         ("contact_phone", F("contact_phone")),  # stored as E.164, which is how a number prints
         ("approved_at", exports.local_time("approved_at")),
         ("next_inspection_due", exports.iso_date("next_inspection_due")),
