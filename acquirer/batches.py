@@ -7,12 +7,15 @@ is finished by running it again. While a job walks, the garbage collector leaves
 before it alone (``_heap_frozen``).
 """
 
+import contextvars
 import gc
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import connection, connections
 
 
 def _pk(row):
@@ -65,3 +68,72 @@ def in_batches(queryset, size: int | None = None) -> Iterator[list]:
             if len(rows) < size:
                 return
             last = _pk(rows[-1])
+
+
+_DONE = object()
+
+
+def each_batch(queryset, work: Callable[[list], object], *, size: int | None = None,
+               workers: int | None = None) -> Iterator:
+    """``work(batch)`` for every batch of :func:`in_batches`, on ``workers`` threads (default
+    ``ACQUIRER_JOB_WORKERS``), each with its own database connection; yields what each call returned, in the
+    caller's thread, in the order the calls finish. ``work`` opens its own transaction and must not share
+    mutable state: it returns what it counted and the caller adds it up.
+
+    One job is Python and PostgreSQL taking turns; two workers overlap them (one builds and hashes a batch while
+    the other's is written), and the audit chain lock still orders the events. At most two batches per worker
+    are read ahead, so memory stays flat. Called inside a transaction (a caller's, or a test's), the batches run
+    in that thread and that transaction: another connection would not see its rows."""
+    workers = settings.ACQUIRER_JOB_WORKERS if workers is None else workers
+    if workers <= 1 or connection.in_atomic_block:
+        for batch in in_batches(queryset, size):
+            yield work(batch)
+        return
+    todo: queue.Queue = queue.Queue(maxsize=workers * 2)
+    done: queue.Queue = queue.Queue()
+    failures: list[BaseException] = []
+
+    def worker():
+        try:
+            while (batch := todo.get()) is not _DONE:
+                if not failures:
+                    try:
+                        done.put(work(batch))
+                    except BaseException as error:  # handed to the caller's thread below
+                        failures.append(error)
+        finally:
+            connections.close_all()  # this thread's connection
+            done.put(_DONE)
+
+    # each thread runs in a copy of the caller's context: the audit origin ("task:…") and the language go along
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(worker,), daemon=True)
+               for _n in range(workers)]
+    for thread in threads:
+        thread.start()
+    running, leftovers, batches = workers, [], in_batches(queryset, size)
+    try:
+        for batch in batches:
+            if failures:
+                break
+            todo.put(batch)
+            while not done.empty():
+                result = done.get()
+                if result is _DONE:
+                    running -= 1
+                else:
+                    yield result
+    finally:
+        batches.close()
+        for _thread in threads:
+            todo.put(_DONE)
+        while running:
+            result = done.get()
+            if result is _DONE:
+                running -= 1
+            else:
+                leftovers.append(result)
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    yield from leftovers

@@ -272,6 +272,7 @@ ACQUIRER_UPLOAD_MAX_PIXELS = int(os.environ.get("ACQUIRER_UPLOAD_MAX_PIXELS", "4
 
 # Rows per batch of the scheduled jobs that walk large tables (acquirer/batches.py): each batch commits on its own.
 ACQUIRER_BATCH_SIZE = int(os.environ.get("ACQUIRER_BATCH_SIZE", "1000"))
+ACQUIRER_JOB_WORKERS = int(os.environ.get("ACQUIRER_JOB_WORKERS", "2"))  # threads writing a job's batches
 # Exports up to this many rows stream in the request; larger ones are prepared in the background (My downloads).
 ACQUIRER_EXPORT_SYNC_ROWS = int(os.environ.get("ACQUIRER_EXPORT_SYNC_ROWS", "10000"))
 ACQUIRER_EXPORT_KEEP_DAYS = int(os.environ.get("ACQUIRER_EXPORT_KEEP_DAYS", "7"))

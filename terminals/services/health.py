@@ -4,6 +4,7 @@ clears itself when the terminal is seen again; staff clear flags after following
 
 import json
 import math
+from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, policy, roles
-from acquirer.batches import in_batches
+from acquirer.batches import each_batch, in_batches
 from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.services.notifications import notify_role
@@ -162,9 +163,16 @@ def terminals_flag_stale(*, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=settings.ACQUIRER_TERMINAL_STALE_DAYS)
     counts = {"checked": 0, "flagged": 0, "already_flagged": 0, "cleared": 0}
-    for terminals in in_batches(_with_activity(Terminal.objects.filter(status=T.ACTIVE))):
+
+    def flag(terminals) -> Counter:
+        batch_counts = Counter()
         with transaction.atomic():
-            _flag_batch(terminals, today=today, cutoff=cutoff, counts=counts)
+            _flag_batch(terminals, today=today, cutoff=cutoff, counts=batch_counts)
+        return batch_counts
+
+    for batch_counts in each_batch(_with_activity(Terminal.objects.filter(status=T.ACTIVE)), flag):
+        for name, value in batch_counts.items():
+            counts[name] += value
     no_longer_active = (HealthFlag.objects.filter(kind=K.STALE, cleared_at__isnull=True)
                         .exclude(terminal__status=T.ACTIVE).values_list("id"))
     for flags in in_batches(no_longer_active):

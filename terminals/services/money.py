@@ -4,6 +4,7 @@ suspension for unpaid rent and reactivation once everything overdue is paid or w
 
 import calendar
 import json
+from collections import Counter
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, policy
-from acquirer.batches import in_batches
+from acquirer.batches import each_batch, in_batches
 from acquirer.exceptions import DomainError
 from acquirer.models import User
 from acquirer.services.notifications import notify, notify_many
@@ -319,19 +320,28 @@ def rent_charge_month(*, month: date | None = None, today: date | None = None) -
     inside the term of a countersigned contract and from the terminal's rent start (pro rata by day), due on
     the month's due day or later, never in the past; then suspend active terminals whose rent is overdue.
 
-    Walks the terminals in batches (``acquirer.batches``), each committed on its own so no transaction (nor
-    the audit chain lock) is held for the whole run. Safe to run any number of times, and a run that stopped
-    half way is finished by the next: the unique (terminal, month) constraint keeps one charge, a suspended
-    terminal is not suspended again."""
+    Walks the terminals in batches (``acquirer.batches.each_batch``: two at a time), each committed on its own
+    so no transaction (nor the audit chain lock) is held for the whole run. Safe to run any number of times, and
+    a run that stopped half way is finished by the next: the unique (terminal, month) constraint keeps one
+    charge, a suspended terminal is not suspended again."""
     month = month_start(month)
     today = today or timezone.localdate(timezone=RENT_TIMEZONE)
     due_on = rent_due_on(month, today)
     counts = {"month": f"{month:%Y-%m}", "charged": 0, "already_charged": 0, "skipped_no_contract": 0,
               "skipped_no_rent": 0, "merchants_skipped": 0, "suspended": 0}
     skipped_merchants: set[int] = set()
-    for terminals in in_batches(_rented_in(month)):
+
+    def charge(terminals) -> tuple[Counter, set[int]]:
+        batch_counts, batch_skipped = Counter(), set()
         with transaction.atomic():
-            _charge_batch(terminals, month=month, due_on=due_on, counts=counts, skipped_merchants=skipped_merchants)
+            _charge_batch(terminals, month=month, due_on=due_on, counts=batch_counts,
+                          skipped_merchants=batch_skipped)
+        return batch_counts, batch_skipped
+
+    for batch_counts, batch_skipped in each_batch(_rented_in(month), charge):
+        for name, value in batch_counts.items():
+            counts[name] += value
+        skipped_merchants |= batch_skipped
     counts["merchants_skipped"] = len(skipped_merchants)
     counts["suspended"] = _suspend_unpaid(today)
     return counts
