@@ -8,6 +8,7 @@ translated once per page, not once per row. The markup is the one the templates 
 from html import escape
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.utils.translation import ngettext
 
 from acquirer.templatetags.choices import choice_label
 from acquirer.templatetags.stamps import stamp_text
-from terminals.templatetags.terminal_badges import sla_clock, terminal_status, work_order_status, work_order_window
+from terminals.templatetags.terminal_badges import WORK_ORDER_CSS, sla_clock, terminal_status
 
 register = template.Library()
 WARNING = ' class="table-warning"'
@@ -56,10 +57,24 @@ def ticket_rows(tickets, area: str):
     return mark_safe("\n".join(rows))
 
 
+def _window(order, not_scheduled: str) -> str:
+    """The visit's window as ``terminal_badges.work_order_window`` writes it (the end's time alone on the same
+    day)."""
+    if not order.window_start:
+        return not_scheduled
+    start = timezone.localtime(order.window_start)
+    if not order.window_end:
+        return f'<span class="text-nowrap">{stamp_text(start)}</span>–'
+    end = timezone.localtime(order.window_end)
+    end_text = f"{end:%H:%M}" if start.date() == end.date() else stamp_text(end)
+    return f'<span class="text-nowrap">{stamp_text(start)}</span>–<span class="text-nowrap">{end_text}</span>'
+
+
 @register.simple_tag
 def work_order_rows(work_orders):
     """The work-order board's rows."""
     not_assigned = f'<span class="text-muted">{text(_("not assigned"))}</span>'
+    not_scheduled = f'<span class="text-muted">{text(_("not scheduled"))}</span>'
     rows = []
     for order in work_orders:
         merchant, terminal = order.merchant, order.terminal
@@ -72,10 +87,12 @@ def work_order_rows(work_orders):
         rows.append(
             f'<tr data-work-order="{order.pk}">\n'
             f'  <td class="mono text-nowrap"><a href="{text(order.detail_url)}">{text(order.number)}</a></td>\n'
-            f"  <td>{text(choice_label(order, 'kind'))}</td>\n  <td>{work_order_status(order)}</td>\n"
+            f"  <td>{text(choice_label(order, 'kind'))}</td>\n"
+            f'  <td><span class="badge {WORK_ORDER_CSS.get(order.status, "text-bg-light border")}" '
+            f'data-status="{text(order.status)}">{text(choice_label(order, "status"))}</span></td>\n'
             f"  <td>{text(merchant)}{mid}</td>\n  <td class=\"mono small\">{device}</td>\n"
             f"  <td class=\"small\">{text(order.address or '—')}</td>\n"
-            f"  <td class=\"small\">{work_order_window(order)}</td>\n  <td>{engineer}</td>\n"
+            f"  <td class=\"small\">{_window(order, not_scheduled)}</td>\n  <td>{engineer}</td>\n"
             f"  <td class=\"mono small\">{text(order.ticket.number if order.ticket else '')}</td>\n</tr>")
     if not rows:
         return mark_safe(f'<tr><td colspan="9" class="text-muted">{text(_("No work orders match."))}</td></tr>')

@@ -84,7 +84,8 @@ class _BoardMixin:
     detail_name = "ops:workorder-detail"
 
     def get(self, request, *args, **kwargs):
-        self.form = WorkOrderFilterForm(request.GET or None, engineers=list(engineer_list(actor=request.user)))
+        engineers = engineer_list(actor=request.user).only("id", "username")  # the filter shows their names
+        self.form = WorkOrderFilterForm(request.GET or None, engineers=list(engineers))
         self.filters = self.form.filters()
         found = work_order_by_number(actor=request.user, number=self.filters.get("q", ""))
         if found is not None:
