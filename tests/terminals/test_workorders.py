@@ -524,6 +524,11 @@ def test_the_board_filters_and_keeps_a_constant_number_of_queries(clients, manag
     assert len(client.get(reverse("ops:workorder-list"), {"kind": "survey", "engineer": "999999"})
                .context["work_orders"]) == 1  # an unknown engineer is ignored, the valid filter kept
 
+    # the board's count: the tabs' own figures when only the status is chosen, the filtered list's otherwise
+    assert str(client.get(reverse("ops:workorder-list")).context["count"]) == "10"
+    assert str(client.get(reverse("ops:workorder-list"), {"status": "assigned"}).context["count"]) == "9"
+    assert str(client.get(reverse("ops:workorder-list"), {"kind": "survey"}).context["count"]) == "1"
+
 
 def test_auditors_read_work_orders_but_cannot_change_them(clients, manager, live_a):
     work_order = create(manager, live_a)
