@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _scale import clients, peak_rss_mb, reset_peak_rss, rss_mb, scale_db, users
-from _setup import result
+from _setup import per_call, result
 
 GOAL = 2.0
 RUNS = 3  # of ours and of the floor, alternately: the medians are compared
@@ -123,13 +123,7 @@ def sealing_alone(size: int) -> float:
 
 def seconds(produce: Callable[[], object]) -> float:
     """The median seconds of :data:`RUNS` calls of ``produce``, after an untimed one."""
-    produce()
-    times = []
-    for _run in range(RUNS):
-        start = time.perf_counter()
-        produce()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(per_call(produce, RUNS, warmup=1))
 
 
 def export(name: str, exporter, actor, client, url_name: str, floor_sql: str) -> bool:

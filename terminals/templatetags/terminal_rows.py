@@ -5,10 +5,7 @@ lists cost ~240 µs (two dozen variables, each looked up, localised and escaped 
 the page together. Here a row is one f-string in which every value is escaped (``text``) and the words are
 translated once per page, not once per row. The markup is the one the templates had; the page tests read it."""
 
-from html import escape
-
 from django import template
-from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -16,15 +13,23 @@ from django.utils.translation import ngettext
 
 from acquirer.templatetags.choices import choice_label
 from acquirer.templatetags.stamps import stamp_text
-from terminals.templatetags.terminal_badges import WORK_ORDER_CSS, sla_clock, terminal_status
+from terminals.templatetags.terminal_badges import (
+    sla_clock,
+    terminal_status,
+    text,
+    work_order_status,
+    work_order_window,
+)
 
 register = template.Library()
 WARNING = ' class="table-warning"'
 
 
-def text(value) -> str:
-    """``value`` as HTML text: escaped like the template language escapes a variable."""
-    return escape(str(value))
+def _body(rows: list[str], columns: int, empty: str):
+    """The rows of a table body, or one row across its ``columns`` saying ``empty`` when there are none."""
+    if not rows:
+        return mark_safe(f'<tr><td colspan="{columns}" class="text-muted">{text(empty)}</td></tr>')
+    return mark_safe("\n".join(rows))
 
 
 @register.simple_tag
@@ -52,29 +57,14 @@ def ticket_rows(tickets, area: str):
             f'<td class="text-nowrap">{stamp_text(ticket.raised_at)}</td>\n'
             f"<td>{sla_clock(ticket.response_clock, due)}</td>\n<td>{sla_clock(ticket.resolution_clock, due)}</td>\n"
             f"{assignee}</tr>")
-    if not rows:
-        return mark_safe(f'<tr><td colspan="10" class="text-muted">{text(_("No tickets."))}</td></tr>')
-    return mark_safe("\n".join(rows))
-
-
-def _window(order, not_scheduled: str) -> str:
-    """The visit's window as ``terminal_badges.work_order_window`` writes it (the end's time alone on the same
-    day)."""
-    if not order.window_start:
-        return not_scheduled
-    start = timezone.localtime(order.window_start)
-    if not order.window_end:
-        return f'<span class="text-nowrap">{stamp_text(start)}</span>–'
-    end = timezone.localtime(order.window_end)
-    end_text = f"{end:%H:%M}" if start.date() == end.date() else stamp_text(end)
-    return f'<span class="text-nowrap">{stamp_text(start)}</span>–<span class="text-nowrap">{end_text}</span>'
+    return _body(rows, 10, _("No tickets."))
 
 
 @register.simple_tag
 def work_order_rows(work_orders):
     """The work-order board's rows."""
     not_assigned = f'<span class="text-muted">{text(_("not assigned"))}</span>'
-    not_scheduled = f'<span class="text-muted">{text(_("not scheduled"))}</span>'
+    not_scheduled = _("not scheduled")
     rows = []
     for order in work_orders:
         merchant, terminal = order.merchant, order.terminal
@@ -87,16 +77,12 @@ def work_order_rows(work_orders):
         rows.append(
             f'<tr data-work-order="{order.pk}">\n'
             f'  <td class="mono text-nowrap"><a href="{text(order.detail_url)}">{text(order.number)}</a></td>\n'
-            f"  <td>{text(choice_label(order, 'kind'))}</td>\n"
-            f'  <td><span class="badge {WORK_ORDER_CSS.get(order.status, "text-bg-light border")}" '
-            f'data-status="{text(order.status)}">{text(choice_label(order, "status"))}</span></td>\n'
+            f"  <td>{text(choice_label(order, 'kind'))}</td>\n  <td>{work_order_status(order)}</td>\n"
             f"  <td>{text(merchant)}{mid}</td>\n  <td class=\"mono small\">{device}</td>\n"
             f"  <td class=\"small\">{text(order.address or '—')}</td>\n"
-            f"  <td class=\"small\">{_window(order, not_scheduled)}</td>\n  <td>{engineer}</td>\n"
+            f"  <td class=\"small\">{work_order_window(order, not_scheduled)}</td>\n  <td>{engineer}</td>\n"
             f"  <td class=\"mono small\">{text(order.ticket.number if order.ticket else '')}</td>\n</tr>")
-    if not rows:
-        return mark_safe(f'<tr><td colspan="9" class="text-muted">{text(_("No work orders match."))}</td></tr>')
-    return mark_safe("\n".join(rows))
+    return _body(rows, 9, _("No work orders match."))
 
 
 RENT_CSS = {"due": "text-bg-warning", "paid": "text-bg-success"}
@@ -133,7 +119,4 @@ def portal_terminal_rows(terminals, rent: dict, searching: bool = False):
             f"<td>{text(choice_label(terminal, 'deposit_state'))}</td>\n"
             f"<td>{rent_text}</td>\n<td>{last}</td>\n<td>{due}</td>\n"
             f'<td data-open-tickets="{terminal.open_ticket_count}">{terminal.open_ticket_count}</td></tr>')
-    if not rows:
-        empty = _("No terminals.") if searching else _("You have no terminals yet.")
-        return mark_safe(f'<tr><td colspan="10" class="text-muted">{text(empty)}</td></tr>')
-    return mark_safe("\n".join(rows))
+    return _body(rows, 10, _("No terminals.") if searching else _("You have no terminals yet."))
