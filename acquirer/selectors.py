@@ -50,6 +50,9 @@ def _target_match(term: str) -> Q:
     return Q(target_repr__icontains=term)
 
 
+_PLACEHOLDER = re.compile(r"%\(\w+\)s\s*")  # a sentence's blanks: "%(actor)s "
+
+
 def _action_match(term: str) -> Q:
     """The actions a search names: every catalogued action whose code or sentence (in the reader's language,
     without its blanks) contains ``term`` — "charged", "rent.", "租金" — and any code starting with ``term``.
@@ -61,9 +64,6 @@ def _action_match(term: str) -> Q:
     codes = [code for code, sentence in catalogue().actions.items()
              if wanted in code or wanted in _PLACEHOLDER.sub("", str(sentence)).casefold()]
     return Q(action__in=codes) | Q(action__startswith=term.strip())
-
-
-_PLACEHOLDER = re.compile(r"%\(\w+\)s\s*")
 
 
 def audit_event_order(filters: dict | None) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
-from acquirer.lists import Count, bounded_counts, start_of_local_day
+from acquirer.lists import COUNT_LIMIT, Count, bounded_counts, page_count, start_of_local_day
 from merchants.models import Merchant
 from terminals import roles
 from terminals.models import Terminal, TerminalPhoto, Ticket, WorkOrder
@@ -80,6 +80,20 @@ def work_order_status_counts(*, actor) -> dict[str, Count]:
     instead of counting them all."""
     work_orders = scope(WorkOrder.objects.all(), actor)
     return bounded_counts({status: work_orders.filter(status=status) for status in W.values}, TAB_COUNT_LIMIT)
+
+
+def work_order_board_count(rows, page, filters: dict, tabs: dict) -> Count:
+    """How many work orders the board lists: with no filter but the status, what the status tabs
+    (:func:`work_order_status_counts`) counted already, no second count; otherwise the list's own bounded
+    count."""
+    if set(filters) <= {"status"}:
+        if filters.get("status") in tabs:
+            return tabs[filters["status"]]
+        if not filters:
+            total = sum(count.value for count in tabs.values())
+            exact = all(count.exact for count in tabs.values())
+            return Count(min(total, COUNT_LIMIT), exact and total <= COUNT_LIMIT)
+    return page_count(rows, page, work_order_order(filters))
 
 
 def work_order_get(*, actor, pk: int) -> WorkOrder:

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.forms import ReasonForm
-from acquirer.lists import COUNT_LIMIT, Count, link_rows, page_count, page_from_request, query_without_position
+from acquirer.lists import link_rows, page_from_request, query_without_position
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from acquirer.workflow import allowed_moves
@@ -35,6 +35,7 @@ from terminals.selectors.workorders import (
     merchant_search,
     merchant_terminals,
     merchant_tickets,
+    work_order_board_count,
     work_order_by_number,
     work_order_get,
     work_order_list,
@@ -98,25 +99,12 @@ class _BoardMixin:
         rows = work_order_list(actor=actor, filters=self.filters)
         page = page_from_request(self.request, rows, work_order_order(self.filters), fields=ROW_FIELDS)
         counts = work_order_status_counts(actor=actor)
-        ctx.update(form=self.form, page=page, count=_board_count(rows, page, self.filters, counts),
+        ctx.update(form=self.form, page=page, count=work_order_board_count(rows, page, self.filters, counts),
                    work_orders=link_rows(page.object_list, self.detail_name),
                    query=query_without_position(self.request),
                    status_tabs=[(value, label, counts[value]) for value, label in W.choices],
                    current_status=self.filters.get("status", ""), today=timezone.localdate())
         return ctx
-
-
-def _board_count(rows, page, filters: dict, tabs: dict) -> Count:
-    """How many work orders the board lists: with no filter but the status, what the status tabs counted
-    already (no second count); otherwise the list's own bounded count."""
-    if set(filters) <= {"status"}:
-        if filters.get("status") in tabs:
-            return tabs[filters["status"]]
-        if not filters:
-            total = sum(count.value for count in tabs.values())
-            exact = all(count.exact for count in tabs.values())
-            return Count(min(total, COUNT_LIMIT), exact and total <= COUNT_LIMIT)
-    return page_count(rows, page, work_order_order(filters))
 
 
 class WorkOrderListView(OpsView, _BoardMixin, TemplateView):
