@@ -1,0 +1,32 @@
+"""How the transactions app's audit actions read (``acquirer/audit_text.py``), and which a merchant reads.
+
+Each subdomain keeps its own block (ingest, settlement, reconciliation); ``ACTIONS``, ``FOR_MERCHANTS`` and
+``LABELS`` merge them."""
+
+from django.utils.translation import gettext_lazy as _
+
+# ingest ---------------------------------------------------------------------------------------------------------
+INGEST_ACTIONS = {
+    "transactions.partitions_created": _("Ledger partitions were created ahead"),
+}
+INGEST_LABELS = {
+}
+
+# settlement and statements --------------------------------------------------------------------------------------
+SETTLEMENT_ACTIONS = {
+}
+SETTLEMENT_LABELS = {
+}
+SETTLEMENT_FOR_MERCHANTS = set()
+
+# reconciliation -------------------------------------------------------------------------------------------------
+RECON_ACTIONS = {
+}
+RECON_LABELS = {
+}
+RECON_FOR_MERCHANTS = set()
+
+ACTIONS = {**INGEST_ACTIONS, **SETTLEMENT_ACTIONS, **RECON_ACTIONS}
+LABELS = {**INGEST_LABELS, **SETTLEMENT_LABELS, **RECON_LABELS}
+# What a merchant reads on its activity page.
+FOR_MERCHANTS = SETTLEMENT_FOR_MERCHANTS | RECON_FOR_MERCHANTS
