@@ -111,7 +111,8 @@ def make_active(merchant: Merchant, owner: User, staff: dict[str, User]) -> None
     contract = contract_draft(
         actor=staff["ops"], merchant=merchant, deposit=Decimal("500.00"), monthly_rent=Decimal("30.00"),
         fees=[{"channel": c, "rate_percent": Decimal(r), "cap": Decimal(cap) if cap else None} for c, r, cap in FEES],
-        settlement_cycle="T+1", settlement_method="auto", start_date=today, end_date=today + timedelta(days=730))
+        settlement_cycle="T+1", settlement_method="auto", start_date=today - timedelta(days=90),
+        end_date=today + timedelta(days=640))  # in force for the 60 days of demo transactions
     contract_offer(actor=staff["ops"], contract=contract)
     contract.refresh_from_db()
     contract_accept(actor=owner, contract=contract, sha256=contract.text_sha256, ip="203.0.113.10")

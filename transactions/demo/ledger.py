@@ -1,0 +1,208 @@
+"""Demo transactions: 60 days of trading on the demo merchants' active terminals, fed through the real ingest,
+settlement and reconciliation, with a few planted differences of each kind; and the files of today, left under
+``var/demo-files/`` for a person to upload and reconcile.
+
+Everything goes through the same services as production (``ingest_path``, ``settlement_build``,
+``payout_file_create``, ``recon_start``), so the ingest history, the audit trail and the runs are real. Idempotent:
+a second run finds the ledger filled and does nothing."""
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from transactions.cards import luhn_ok
+
+DAYS = 60
+SEED = 20261130
+# (prefix, length): UnionPay debit and credit, Visa, Mastercard.
+CARD_RANGES = [("622588", 16), ("621483", 19), ("625800", 16), ("628288", 16), ("453201", 16), ("542418", 16)]
+CHANNELS = [("chip", 34), ("contactless", 22), ("magstripe", 4), ("unionpay_qr", 25), ("other_qr", 15)]
+TICKETS = {"898290058120001": (1500, 12000), "898290058120002": (1800, 8800)}  # fen, per merchant (by MID)
+
+
+def demo_files_dir() -> Path:
+    return Path(settings.VAR_DIR) / "demo-files"
+
+
+def _pan(rng: random.Random, prefix: str, length: int) -> str:
+    body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+@dataclass
+class Day:
+    """A day's journal rows (as the terminals report them) and the network's clearing rows for it."""
+
+    day: date
+    journal: list = field(default_factory=list)
+    clearing: list = field(default_factory=list)
+
+
+def _rows_for_day(rng: random.Random, day: date, terminals: list, cards: list, plant: bool) -> Day:
+    result = Day(day)
+    for terminal in terminals:
+        low, high = TICKETS.get(terminal.mid, (1000, 9000))
+        stan = rng.randint(1, 5000)
+        batch = f"{(day - date(2020, 1, 1)).days % 1000000:06d}"
+        sales = []
+        for _ in range(rng.randint(55, 95)):
+            stan += 1
+            channel = rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
+            pan = rng.choice(cards) if channel in ("chip", "contactless", "magstripe") else ""
+            at = datetime.combine(day, time(8)) + timedelta(seconds=rng.randint(0, 13 * 3600))
+            amount = Decimal(rng.randint(low, high)) / 100
+            if rng.random() < 0.25:
+                amount = amount.quantize(Decimal("1"))  # cash prices
+            row = {"terminal_id": terminal.tid, "merchant_id": terminal.mid, "local_time": at, "type": "sale",
+                   "channel": channel, "pan": pan, "amount": amount, "currency": "CNY", "stan": f"{stan:06d}",
+                   "rrn": f"{day:%y%m%d}{terminal.tid[-2:]}{stan:04d}"[-12:],
+                   "auth_code": f"{rng.randint(0, 999999):06d}", "response_code": "00", "batch": batch}
+            if rng.random() < 0.03:
+                row.update(response_code=rng.choice(["05", "51", "55"]), auth_code="")
+            elif rng.random() < 0.012:
+                row.update(type="preauth")
+            result.journal.append(row)
+            if row["response_code"] == "00":
+                sales.append(row)
+        # a few voids, refunds, reversals and pre-authorisation completions against the day's approved rows
+        for row in [r for r in sales if r["type"] == "preauth"]:
+            stan += 1
+            result.journal.append({**row, "type": "completion", "stan": f"{stan:06d}",
+                                   "local_time": row["local_time"] + timedelta(minutes=40)})
+        for kind, share in (("void", 0.01), ("refund", 0.02), ("reversal", 0.005)):
+            for row in [r for r in sales if r["type"] == "sale" and rng.random() < share]:
+                stan += 1
+                reversal = {**row, "type": kind, "stan": f"{stan:06d}",
+                            "local_time": row["local_time"] + timedelta(minutes=rng.randint(2, 90))}
+                if kind == "refund":  # a refund is a transaction of its own; a void or reversal names the original
+                    reversal["rrn"] = f"{day:%y%m%d}{terminal.tid[-2:]}{stan:04d}"[-12:]
+                result.journal.append(reversal)
+    result.journal.sort(key=lambda r: r["local_time"])
+    cancelled = {(r["terminal_id"], r["rrn"]) for r in result.journal if r["type"] in ("void", "reversal")}
+    for row in result.journal:
+        if (row["response_code"] == "00" and row["type"] in ("sale", "completion", "refund")
+                and (row["terminal_id"], row["rrn"]) not in cancelled):
+            amount = -row["amount"] if row["type"] == "refund" else row["amount"]
+            result.clearing.append({**row, "amount": amount})
+    if plant and len(result.clearing) > 10:
+        _plant(rng, result)
+    return result
+
+
+def _plant(rng: random.Random, day: Day) -> None:
+    """One difference of each kind: an amount the network cleared differently, a transaction it never cleared, one
+    it cleared that our journal lacks, and one it cleared twice."""
+    picks = rng.sample(range(len(day.clearing)), 3)
+    mismatch, dropped, doubled = (day.clearing[i] for i in picks)
+    mismatch["amount"] = mismatch["amount"] + Decimal("1.00")
+    day.clearing.remove(dropped)
+    stranger = dict(doubled)
+    stranger.update(rrn=f"{day.day:%y%m%d}990001", stan="990001", amount=Decimal("66.00"))
+    day.clearing.append(stranger)
+    twin = dict(doubled)
+    twin.update(stan=f"{(int(doubled['stan']) + 500000) % 1000000:06d}")
+    day.clearing.append(twin)
+
+
+def seed(*, staff: dict, merchants: list) -> None:
+    from terminals.models import Terminal
+    from transactions.demo import files
+    from transactions.models import IngestFile, Transaction
+    from transactions.services.ingest import ingest_path
+    from transactions.services.recon import recon_start
+    from transactions.services.settlement import payout_file_create, settlement_build
+
+    if Transaction.objects.filter(merchant_id__in=[m.pk for m in merchants]).exists():
+        return
+    terminals = list(Terminal.objects.filter(merchant__in=merchants, status=Terminal.Status.ACTIVE,
+                                             tid__isnull=False).order_by("tid"))
+    if not terminals:
+        return
+    rng = random.Random(SEED)
+    cards = [_pan(rng, prefix, length) for prefix, length in CARD_RANGES for _ in range(60)]
+    today = timezone.localdate()
+    folder = demo_files_dir()
+    work = folder / "history"
+    work.mkdir(parents=True, exist_ok=True)
+    actor = staff["ops"]
+    days = [_rows_for_day(rng, today - timedelta(days=n), terminals, cards, plant=n in (1, 2, 9, 23))
+            for n in range(DAYS, -1, -1)]
+    past, current = days[:-1], days[-1]
+
+    journal = work / "journal-history.csv"
+    files.write_journal_csv(journal, [row for day in past for row in day.journal])
+    ingest_path(kind=IngestFile.Kind.JOURNAL_CSV, path=journal, actor=actor, source="demo")
+    journal.unlink()
+    for day in past:
+        clearing = work / f"clearing-{day.day:%Y%m%d}.csv"
+        files.write_clearing(clearing, day.clearing, clearing_date=day.day + timedelta(days=1))
+        ingest_path(kind=IngestFile.Kind.CLEARING, path=clearing, actor=actor, source="demo")
+        clearing.unlink()
+        settlement_build(day=day.day, actor=actor)
+    for day in past:
+        payout_date = day.day + timedelta(days=1)
+        if payout_date < today:
+            _pay(files, work, payout_date, actor, plant=day.day == today - timedelta(days=3))
+    for day in past[-14:]:
+        recon_start(side="clearing", business_date=day.day, actor=actor, wait=True)
+    for day in past[-14:]:
+        if day.day + timedelta(days=1) < today:
+            recon_start(side="bank", business_date=day.day + timedelta(days=1), actor=actor, wait=True)
+
+    # Today's files, for a person to upload: the journal (CSV and ISO 8583), the clearing file, and the bank's
+    # statement of today's payouts.
+    folder.mkdir(parents=True, exist_ok=True)
+    files.write_journal_csv(folder / f"journal-{today:%Y%m%d}.csv", current.journal)
+    files.write_journal_iso(folder / f"journal-{today:%Y%m%d}.iso8583", current.journal)
+    _plant(rng, current)
+    files.write_clearing(folder / f"clearing-{today:%Y%m%d}.csv", current.clearing,
+                         clearing_date=today + timedelta(days=1))
+    payout = payout_file_create(payout_date=today, actor=actor)
+    if payout is not None and payout.rows:
+        _statements(files, folder, today, plant=True, keep=True)
+
+
+def _pay(files, work: Path, payout_date: date, actor, *, plant: bool) -> None:
+    from transactions.models import IngestFile
+    from transactions.services.ingest import ingest_path
+    from transactions.services.settlement import payout_file_create
+
+    payout = payout_file_create(payout_date=payout_date, actor=actor)
+    if payout is None or not payout.rows:
+        return
+    for path in _statements(files, work, payout_date, plant=plant, keep=False):
+        ingest_path(kind=IngestFile.Kind.BANK_STATEMENT, path=path, actor=actor, source="demo")
+        path.unlink()
+
+
+def _statements(files, folder: Path, payout_date: date, *, plant: bool, keep: bool) -> list[Path]:
+    """One MT940 statement per merchant settlement account with a credit per payout of ``payout_date``; when
+    ``plant``, the first merchant's credit is 0.10 short."""
+    from transactions.models import SettlementBatch
+
+    batches = SettlementBatch.objects.filter(payout_date=payout_date, status=SettlementBatch.Status.IN_PAYOUT,
+                                             settlement_account__isnull=False).select_related("settlement_account")
+    by_account: dict = {}
+    for batch in batches.order_by("merchant_id", "id"):
+        by_account.setdefault(batch.settlement_account, []).append(batch)
+    paths = []
+    for n, (account, payouts) in enumerate(by_account.items()):
+        lines = []
+        for batch in payouts:
+            amount = Decimal(batch.payout_minor) / 100
+            if plant and n == 0 and not lines:
+                amount -= Decimal("0.10")
+            lines.append({"value_date": payout_date, "amount": amount, "reference": batch.payout_reference,
+                          "details": f"结算款 {batch.payout_reference} SETTLEMENT {batch.settlement_date:%Y-%m-%d}"})
+        path = folder / f"statement-{payout_date:%Y%m%d}-{n + 1}.mt940" if keep else \
+            folder / f"statement-{payout_date:%Y%m%d}-{account.pk}.mt940"
+        files.write_mt940(path, account_number=account.account_number,
+                          statement_reference=f"ST{payout_date:%Y%m%d}{account.pk:04d}", opening_date=payout_date,
+                          lines=lines)
+        paths.append(path)
+    return paths
