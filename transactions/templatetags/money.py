@@ -20,3 +20,11 @@ def yuan(minor, currency: str = "") -> str:
     sign = "-" if value < 0 else ""
     symbol = SYMBOLS.get(currency, f"{currency} " if currency else "")
     return f"{sign}{symbol}{abs(value) // 100:,}.{abs(value) % 100:02d}"
+
+
+@register.filter
+def card(row) -> str:
+    """A ledger row's card as people see it: BIN, six stars, last four (``transactions.cards.masked``)."""
+    from transactions.cards import masked
+
+    return masked(getattr(row, "bin", ""), getattr(row, "last4", ""))
