@@ -6,7 +6,6 @@ from transactions.services.settlement import payout_file_create, settlement_buil
 
 def build(ctx) -> None:
     from merchants.models import SettlementAccount
-
     from tests.transactions import gate_samples_ledger
 
     gate_samples_ledger.build(ctx)  # merchant A's transaction (once, whichever module runs first)

@@ -44,8 +44,8 @@ class TransactionSearchForm(_SmallWidgetsForm):
     type = forms.ChoiceField(label=_("Type"), required=False, choices=_any(_("Any type"), Transaction.Type.choices))
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=_any(_("Any status"), Transaction.Status.choices))
-    rrn = forms.CharField(label=_("RRN"), required=False, max_length=12,
-                          validators=[RegexValidator(r"^[0-9A-Za-z]{1,12}$", _("An RRN has up to 12 letters or digits."))])
+    rrn = forms.CharField(label=_("RRN"), required=False, max_length=12, validators=[
+        RegexValidator(r"^[0-9A-Za-z]{1,12}$", _("An RRN has up to 12 letters or digits."))])
     last4 = forms.CharField(label=_("Card last four"), required=False, max_length=4,
                             validators=[RegexValidator(r"^[0-9]{4}$", _("Enter the card's last four digits."))])
 

@@ -133,7 +133,8 @@ def statement_pdf(*, actor, merchant, first: date, last: date) -> tuple[Statemen
         story.append(Spacer(1, 6))
         story.append(Paragraph(escape("暂缓原因 Hold reasons: " + "; ".join(statement.hold_reasons)), body))
     story.append(Spacer(1, 8))
-    rows = [["付款参考 Reference", "交易日 Date", "付款日 Payout", "净额 Net", "暂缓 Held", "付款 Payout", "状态 Status"]]
+    rows = [["付款参考 Reference", "交易日 Date", "付款日 Payout", "净额 Net", "暂缓 Held", "付款 Payout",
+             "状态 Status"]]
     for batch in statement.batches:
         rows.append([batch.payout_reference, f"{batch.settlement_date:%Y-%m-%d}", f"{batch.payout_date:%Y-%m-%d}",
                      money(batch.net_minor), money(batch.held_minor), money(batch.payout_minor),
