@@ -3,7 +3,7 @@ rows as CSV written by PostgreSQL's COPY, amounts in yuan with two decimals, the
 four: the ledger holds nothing more). Auditors and staff who may view transactions may take it away; asking for
 it is recorded in the audit trail. The merchant statement's CSV uses the same columns."""
 
-from django.db.models import DecimalField, F, Func, TextField, Value
+from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
@@ -24,8 +24,12 @@ class _Digits(Func):
 
 
 def yuan(field: str) -> Func:
-    """``amount_minor`` 1234 -> ``12.34`` (numeric with two decimals, computed by PostgreSQL)."""
-    return Func(F(field), template="round(%(expressions)s / 100.0, 2)", output_field=DecimalField())
+    """``amount_minor`` -1234 -> ``'-12.34`` (yuan, two decimals) in integer arithmetic by PostgreSQL, with the
+    formula guard's apostrophe in front of a negative amount written here (the core's guard of a number would
+    evaluate the expression twice)."""
+    return _Digits(F(field), template=(
+        "CASE WHEN %(expressions)s < 0 THEN '''-' ELSE '' END || (abs(%(expressions)s) / 100)::text || '.' || "
+        "lpad((abs(%(expressions)s) %%%% 100)::text, 2, '0')"))
 
 
 def card() -> Func:

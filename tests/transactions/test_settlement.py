@@ -169,12 +169,15 @@ def test_the_payout_file_pays_each_due_batch_once_with_the_full_account(shop, ot
     assert {b.status for b in batches} == {"in_payout"} and {b.payout_file_id for b in batches} == {payout.pk}
     with open_stored(payout.stored_name) as handle:
         text = handle.read().decode()
-    lines = list(csv.DictReader(io.StringIO(text)))
-    first = batches[0]
-    assert lines[0]["reference"] == first.payout_reference and lines[0]["account_number"] == ACCOUNT
-    assert lines[0]["amount"] == f"{first.payout_minor // 100}.{first.payout_minor % 100:02d}"
-    assert lines[1]["amount"] == "199.00" and lines[1]["account_number"] == "6222020000009876543"
-    assert lines[0]["payout_date"] == "2026-11-30" and lines[0]["transaction_date"] == "2026-11-27"
+    lines = {line["reference"]: line for line in csv.DictReader(io.StringIO(text))}
+    a_batch, b_batch = batches.get(merchant=merchant), batches.get(merchant=b_merchant)
+    assert lines[a_batch.payout_reference]["account_number"] == ACCOUNT
+    amount = lines[a_batch.payout_reference]["amount"]
+    assert amount == f"{a_batch.payout_minor // 100}.{a_batch.payout_minor % 100:02d}"
+    assert lines[b_batch.payout_reference]["amount"] == "199.00"
+    assert lines[b_batch.payout_reference]["account_number"] == "6222020000009876543"
+    assert lines[a_batch.payout_reference]["payout_date"] == "2026-11-30"
+    assert lines[a_batch.payout_reference]["transaction_date"] == "2026-11-27"
     with pytest.raises(NothingDue):
         payout_file_create(payout_date=date(2026, 11, 30))
     assert AuditEvent.objects.filter(action="settlement.payout_file_created").count() == 1
