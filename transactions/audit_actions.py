@@ -14,10 +14,31 @@ INGEST_LABELS = {
 
 # settlement and statements --------------------------------------------------------------------------------------
 SETTLEMENT_ACTIONS = {
+    "settlement.built": _("%(actor)s built the settlement of %(day)s: %(batches)s batches"),
+    "settlement.batch_built": _("Settlement batch %(target)s was built: payout on %(payout_date)s"),
+    "settlement.payout_file_created": _("%(actor)s created the payout file %(target)s"),
+    "settlement.payout_file_downloaded": _("%(actor)s downloaded the payout file %(target)s"),
+    "settlement.statement_downloaded": _("%(actor)s downloaded the statement of %(target)s for %(period)s"),
+    "transactions.exported": _("%(actor)s exported transactions"),
 }
 SETTLEMENT_LABELS = {
+    "day": _("transaction date"),
+    "batches": _("batches"),
+    "transactions": _("transactions"),
+    "payout_minor": _("payout (fen)"),
+    "net_minor": _("net (fen)"),
+    "negative": _("batches with a negative net"),
+    "left_unsettled": _("transactions left unsettled"),
+    "settlement_date": _("transaction date"),
+    "payout_date": _("payout date"),
+    "rows": _("payouts"),
+    "total_minor": _("total (fen)"),
+    "currency": _("currency"),
+    "period": _("period"),
+    "format": _("format"),
+    "filters": _("filters"),
 }
-SETTLEMENT_FOR_MERCHANTS = set()
+SETTLEMENT_FOR_MERCHANTS = {"settlement.batch_built", "settlement.statement_downloaded"}
 
 # reconciliation -------------------------------------------------------------------------------------------------
 RECON_ACTIONS = {

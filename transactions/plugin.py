@@ -4,8 +4,18 @@ cards, role grants, demo data and the gate-matrix samples."""
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import MenuSection, Plugin
+from acquirer.lists import bounded_count
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
 from transactions import roles, urls
+from transactions.exports import LEDGER
+
+
+def _payouts_due(actor):
+    from django.utils import timezone
+
+    from transactions.selectors.settlement import batches_due
+
+    return bounded_count(batches_due(actor=actor, on=timezone.localdate()))
 
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
@@ -13,6 +23,16 @@ PLUGIN = Plugin(
         MenuSection("ops", "money", _("Transactions"), order=40, permission=roles.VIEW_TRANSACTION),
     ],
     menu=[
+        # ledger and settlement
+        MenuEntry("ops", "money", _("Transaction search"), "ops:transaction-list", roles.VIEW_TRANSACTION, order=10),
+        MenuEntry("ops", "money", _("Settlement"), "ops:settlement-batch-list", roles.VIEW_SETTLEMENT, order=40),
+        MenuEntry("ops", "money", _("Payout files"), "ops:payout-file-list", roles.VIEW_SETTLEMENT, order=50),
+        MenuEntry("portal", "", _("Transactions"), "portal:transaction-list", order=50),
+        MenuEntry("portal", "", _("Payouts"), "portal:payout-list", order=51),
+        MenuEntry("portal", "", _("Statements"), "portal:statement", order=52),
+        MenuEntry("audit", "records", _("Transactions"), "audit:transaction-list", order=60),
+        MenuEntry("audit", "records", _("Settlement batches"), "audit:settlement-batch-list", order=61),
+        MenuEntry("audit", "records", _("Payout files"), "audit:payout-file-list", order=62),
     ],
     jobs={
         "transactions.partitions": {
@@ -22,7 +42,20 @@ PLUGIN = Plugin(
             "period": 24 * 3600,
             "description": _("Create the monthly partitions of the transaction ledger three months ahead."),
         },
+        "transactions.settlement_daily": {
+            "title": _("Daily settlement"),
+            "task": "transactions.tasks.settlement_daily",
+            "schedule": crontab(hour=5, minute=0),
+            "period": 24 * 3600,
+            "description": _("Build yesterday's settlement batches per merchant, then today's payout file for "
+                             "the bank."),
+        },
     },
+    home_cards=[
+        HomeCard("ops", _("Payouts due"), "ops:settlement-batch-list", _("Open settlement"),
+                 permission=roles.VIEW_SETTLEMENT, count=_payouts_due, order=45),
+    ],
+    exports=[LEDGER],
     roles=roles,
-    gate_samples=[],
+    gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement"],
 )

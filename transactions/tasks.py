@@ -11,3 +11,10 @@ def partitions_ensure(self, triggered_by: int | None = None):
     from transactions.services.partitions import partitions_ensure as job
 
     return _run(self, "transactions.partitions", lambda: job(), triggered_by, atomic=False)
+
+
+@shared_task(bind=True, **JOB_TASK)
+def settlement_daily(self, triggered_by: int | None = None):
+    from transactions.services.settlement import settlement_daily as job
+
+    return _run(self, "transactions.settlement_daily", lambda: job(), triggered_by, atomic=False)
