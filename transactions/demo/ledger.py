@@ -115,7 +115,7 @@ def seed(*, staff: dict, merchants: list) -> None:
     from transactions.models import IngestFile, Transaction
     from transactions.services.ingest import ingest_path
     from transactions.services.recon import recon_start
-    from transactions.services.settlement import payout_file_create, settlement_build
+    from transactions.services.settlement import NothingDue, payout_file_create, settlement_build
 
     if Transaction.objects.filter(merchant_id__in=[m.pk for m in merchants]).exists():
         return
@@ -162,18 +162,21 @@ def seed(*, staff: dict, merchants: list) -> None:
     _plant(rng, current)
     files.write_clearing(folder / f"clearing-{today:%Y%m%d}.csv", current.clearing,
                          clearing_date=today + timedelta(days=1))
-    payout = payout_file_create(payout_date=today, actor=actor)
-    if payout is not None and payout.rows:
-        _statements(files, folder, today, plant=True, keep=True)
+    try:
+        payout_file_create(payout_date=today, actor=actor)
+    except NothingDue:
+        return
+    _statements(files, folder, today, plant=True, keep=True)
 
 
 def _pay(files, work: Path, payout_date: date, actor, *, plant: bool) -> None:
     from transactions.models import IngestFile
     from transactions.services.ingest import ingest_path
-    from transactions.services.settlement import payout_file_create
+    from transactions.services.settlement import NothingDue, payout_file_create
 
-    payout = payout_file_create(payout_date=payout_date, actor=actor)
-    if payout is None or not payout.rows:
+    try:
+        payout_file_create(payout_date=payout_date, actor=actor)
+    except NothingDue:
         return
     for path in _statements(files, work, payout_date, plant=plant, keep=False):
         ingest_path(kind=IngestFile.Kind.BANK_STATEMENT, path=path, actor=actor, source="demo")
