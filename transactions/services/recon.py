@@ -57,26 +57,35 @@ PAYOUT_STATUSES = ("in_payout", "paid")
 
 
 # --- settings -------------------------------------------------------------------------------------------------------
+# Read from Django settings when a settings module sets them (tests do), else from the environment (README,
+# "Configuration"), else the default: the core's settings need not know this app.
+
+def _setting(name: str, default: int) -> int:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, "") or default
+    return int(value)
+
 
 def tolerance_minor() -> int:
     """How far two amounts may differ and still match, in minor units (``ACQUIRER_RECON_TOLERANCE_MINOR``, 0)."""
-    return int(getattr(settings, "ACQUIRER_RECON_TOLERANCE_MINOR", 0))
+    return _setting("ACQUIRER_RECON_TOLERANCE_MINOR", 0)
 
 
 def window_days() -> int:
     """How many days apart the two sides' dates may be (``ACQUIRER_RECON_WINDOW_DAYS``, 1)."""
-    return int(getattr(settings, "ACQUIRER_RECON_WINDOW_DAYS", 1))
+    return _setting("ACQUIRER_RECON_WINDOW_DAYS", 1)
 
 
 def four_eyes_minor() -> int:
     """Above this |difference| a second person approves the resolution (``ACQUIRER_RECON_FOUR_EYES_MINOR``,
     100000 = 1,000.00 yuan)."""
-    return int(getattr(settings, "ACQUIRER_RECON_FOUR_EYES_MINOR", 100_000))
+    return _setting("ACQUIRER_RECON_FOUR_EYES_MINOR", 100_000)
 
 
 def default_chunks() -> int:
     """How many chunks a run is split into (``ACQUIRER_RECON_CHUNKS``, 8)."""
-    return int(getattr(settings, "ACQUIRER_RECON_CHUNKS", 8))
+    return _setting("ACQUIRER_RECON_CHUNKS", 8)
 
 
 # --- inputs ---------------------------------------------------------------------------------------------------------
