@@ -101,23 +101,21 @@ def _inputs(side: str, day: date, window: int) -> tuple[list[dict], list]:
     (count, sum and highest id per source): a corrected file or a late ledger row changes the fingerprint."""
     first, last = day - timedelta(days=window), day + timedelta(days=window)
     if side == ReconRun.Side.CLEARING:
-        file_ids = [row[0] for row in _fetch(
-            "SELECT DISTINCT ingest_file_id FROM transactions_clearingrecord WHERE local_date BETWEEN %s AND %s",
-            [first, last])]
         ours = _fetch("SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0) "
                       "FROM transactions_transaction WHERE local_date = %s AND status = 'approved' "
                       "AND type = ANY(%s)", [day, list(CLEARING_TYPES)])[0]
-        theirs = _fetch("SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0) "
-                        "FROM transactions_clearingrecord WHERE local_date BETWEEN %s AND %s", [first, last])[0]
+        *theirs, file_ids = _fetch(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0), "
+            "coalesce(array_agg(DISTINCT ingest_file_id), '{}') "
+            "FROM transactions_clearingrecord WHERE local_date BETWEEN %s AND %s", [first, last])[0]
     else:
-        file_ids = [row[0] for row in _fetch(
-            "SELECT DISTINCT ingest_file_id FROM transactions_bankstatementline WHERE value_date BETWEEN %s AND %s",
-            [first, last])]
         ours = _fetch("SELECT count(*), coalesce(sum(payout_minor), 0), coalesce(max(id), 0) "
                       "FROM transactions_settlementbatch WHERE payout_date = %s AND status = ANY(%s)",
                       [day, list(PAYOUT_STATUSES)])[0]
-        theirs = _fetch("SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0) "
-                        "FROM transactions_bankstatementline WHERE value_date BETWEEN %s AND %s", [first, last])[0]
+        *theirs, file_ids = _fetch(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0), "
+            "coalesce(array_agg(DISTINCT ingest_file_id), '{}') "
+            "FROM transactions_bankstatementline WHERE value_date BETWEEN %s AND %s", [first, last])[0]
     files = [{"file": f.pk, "name": f.original_name, "sha256": f.sha256}
              for f in IngestFile.objects.filter(pk__in=file_ids).order_by("sha256", "pk")]
     return files, [list(ours), list(theirs)]
