@@ -42,8 +42,36 @@ SETTLEMENT_FOR_MERCHANTS = {"settlement.batch_built", "settlement.statement_down
 
 # reconciliation -------------------------------------------------------------------------------------------------
 RECON_ACTIONS = {
+    "recon_run.started": _("%(actor)s started the reconciliation %(target)s"),
+    "recon_run.finished": _("The reconciliation %(target)s finished"),
+    "recon_run.failed": _("The reconciliation %(target)s failed"),
+    "recon_run.superseded": _("The reconciliation %(target)s was superseded by a later run"),
+    "recon_run.payouts_confirmed": _("The reconciliation %(target)s confirmed payouts as paid by the bank"),
+    "recon_exception.taken": _("%(actor)s took the reconciliation break %(target)s"),
+    "recon_exception.assigned": _("%(actor)s assigned the reconciliation break %(target)s"),
+    "recon_exception.proposed": _("%(actor)s proposed how to resolve the reconciliation break %(target)s"),
+    "recon_exception.resolved": _("%(actor)s resolved the reconciliation break %(target)s"),
+    "recon_exception.approved": _("%(actor)s approved the resolution of the reconciliation break %(target)s"),
+    "recon_exception.rejected": _("%(actor)s rejected the proposed resolution of the reconciliation break "
+                                  "%(target)s"),
+    "recon_exception.superseded": _("Open reconciliation breaks of %(target)s were superseded by a later run"),
 }
 RECON_LABELS = {
+    "side": _("sources"),
+    "business_date": _("business date"),
+    "chunks": _("chunks"),
+    "input_hash": _("input fingerprint"),
+    "superseded_by": _("superseded by"),
+    "totals": _("totals"),
+    "assigned_to": _("assigned to"),
+    "resolution": _("resolution"),
+    "resolution_minor": _("adjustment amount"),
+    "note": _("note"),
+    "reason": _("reason"),
+    "difference_minor": _("difference"),
+    "batches": _("settlement batches"),
+    "exceptions": _("breaks"),
+    "message": _("message"),
 }
 RECON_FOR_MERCHANTS = set()
 

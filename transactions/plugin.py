@@ -17,6 +17,14 @@ def _payouts_due(actor):
 
     return bounded_count(batches_due(actor=actor, on=timezone.localdate()))
 
+
+def _open_breaks(actor):
+    """Bounded: after a bad day the queue can hold thousands of breaks."""
+    from transactions.selectors.recon import recon_open_count
+
+    return recon_open_count(actor=actor)
+
+
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=[
@@ -33,6 +41,11 @@ PLUGIN = Plugin(
         MenuEntry("audit", "records", _("Transactions"), "audit:transaction-list", order=60),
         MenuEntry("audit", "records", _("Settlement batches"), "audit:settlement-batch-list", order=61),
         MenuEntry("audit", "records", _("Payout files"), "audit:payout-file-list", order=62),
+        MenuEntry("ops", "money", _("Reconciliation"), "ops:recon-run-list", roles.VIEW_RECON, order=60),
+        MenuEntry("ops", "money", _("Reconciliation breaks"), "ops:recon-exception-list", roles.VIEW_EXCEPTION,
+                  order=61),
+        MenuEntry("audit", "records", _("Reconciliation"), "audit:recon-run-list", order=60),
+        MenuEntry("audit", "records", _("Reconciliation breaks"), "audit:recon-exception-list", order=61),
     ],
     jobs={
         "transactions.partitions": {
@@ -50,12 +63,23 @@ PLUGIN = Plugin(
             "description": _("Build yesterday's settlement batches per merchant, then today's payout file for "
                              "the bank."),
         },
+        "transactions.reconcile_daily": {
+            "title": _("Daily reconciliation"),
+            "task": "transactions.tasks.reconcile_daily",
+            "schedule": crontab(hour=7, minute=30),
+            "period": 24 * 3600,
+            "description": _("Reconcile yesterday: the ledger with the network's clearing records, and the payouts "
+                             "with the bank statement (a run with the same inputs is not done twice)."),
+        },
     },
     home_cards=[
+        HomeCard("ops", _("Reconciliation breaks"), "ops:recon-exception-list", _("Open the break queue"),
+                 permission=roles.VIEW_EXCEPTION, count=_open_breaks, order=40),
         HomeCard("ops", _("Payouts due"), "ops:settlement-batch-list", _("Open settlement"),
                  permission=roles.VIEW_SETTLEMENT, count=_payouts_due, order=45),
     ],
     exports=[LEDGER],
     roles=roles,
-    gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement"],
+    gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement",
+                  "tests.transactions.gate_samples_recon"],
 )

@@ -18,3 +18,29 @@ def settlement_daily(self, triggered_by: int | None = None):
     from transactions.services.settlement import settlement_daily as job
 
     return _run(self, "transactions.settlement_daily", lambda: job(), triggered_by, atomic=False)
+
+
+# --- reconciliation ---------------------------------------------------------------------------------------------------
+
+# A chunk of a large day runs for minutes; its limits stay below the Redis visibility timeout (1 h), so a running
+# chunk is never handed to a second worker. A chunk is safe to run twice (a done chunk is skipped).
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=55 * 60, soft_time_limit=50 * 60)
+def recon_chunk(self, run_id: int, number: int):
+    """Reconcile one chunk of a run; the last chunk to finish finishes the run."""
+    from acquirer import audit
+    from acquirer.tasks import _origin
+    from transactions.services.recon import recon_chunk_run
+
+    token = audit.set_origin(_origin(self))
+    try:
+        return recon_chunk_run(run_id=run_id, number=number, task_id=self.request.id or "",
+                               worker=self.request.hostname or "")
+    finally:
+        audit.reset_origin(token)
+
+
+@shared_task(bind=True, **JOB_TASK)
+def reconcile_daily(self, triggered_by: int | None = None):
+    from transactions.services.recon import recon_daily as job
+
+    return _run(self, "transactions.reconcile_daily", lambda: job(), triggered_by, atomic=False)

@@ -1,0 +1,528 @@
+"""Reconciliation: our ledger against the network's clearing records, and our payouts against the bank's credits.
+
+A run covers one side and one business date. It is split into chunks by a hash of the match key; each chunk is one
+Celery task (any worker on any machine may take it) that runs ONE set-based statement: a full outer join of the two
+sides restricted to its chunk, grouped by match key, which writes the per-merchant counts and sums
+(``ReconSummary``) and one ``ReconException`` per break with ``INSERT … SELECT``. The last chunk to finish sums the
+totals and marks the run done. The result does not depend on the number of chunks: every row of a match key falls in
+the same chunk, and each key is judged on its own.
+
+Rules (``docs/transactions.md``, "Reconciliation"):
+
+- clearing side: our rows for the date that should clear (approved sales, completions and refunds; never a
+  pre-authorisation, a void, a reversal or a declined or voided row) against the clearing records whose transaction
+  date lies within ``ACQUIRER_RECON_WINDOW_DAYS`` of it, matched on RRN + MID + TID; amounts (signed, refunds
+  negative on both sides) agree within ``ACQUIRER_RECON_TOLERANCE_MINOR``. Several completions under one key (a
+  pre-authorisation completed in parts) are one item, their sum against the one clearing record; any other key seen
+  twice on one side is a duplicate.
+- bank side: the payouts due that date (settlement batches in a payout file, or already paid) against the bank's
+  credits with the same payout reference within the window; a match marks the batch paid.
+
+Exceptions are work items (``transactions/workflow.py``, ``transactions/policy.py``): taken or assigned,
+investigated, a resolution proposed (adjustment, write-off, accepted with a note), approved by a second person
+above ``ACQUIRER_RECON_FOUR_EYES_MINOR``, resolved; every move audited.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import socket
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from acquirer import audit, outbox, policy
+from acquirer.exceptions import DomainError
+from acquirer.workflow import advance
+from transactions.models import IngestFile, ReconChunk, ReconException, ReconRun, ReconSummary
+from transactions.models.recon import Category
+from transactions.policy import HANDLES_EXCEPTIONS, RECON_ACTIONS
+from transactions.workflow import EXCEPTION_MOVES, RUN_MOVES, UNRESOLVED
+
+log = logging.getLogger(__name__)
+
+R = ReconRun.Status
+E = ReconException.Status
+SIDES = (ReconRun.Side.CLEARING, ReconRun.Side.BANK)
+CHUNK_TASK = "transactions.tasks.recon_chunk"
+MAX_CHUNKS = 64
+# What should clear: approved sales, completions and refunds (a pre-authorisation only reserves; voids and
+# reversals cancel an original, which is then no longer approved).
+CLEARING_TYPES = ("sale", "completion", "refund")
+PAYOUT_STATUSES = ("in_payout", "paid")
+
+
+# --- settings -------------------------------------------------------------------------------------------------------
+# Read from Django settings when a settings module sets them (tests do), else from the environment (README,
+# "Configuration"), else the default: the core's settings need not know this app.
+
+def _setting(name: str, default: int) -> int:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, "") or default
+    return int(value)
+
+
+def tolerance_minor() -> int:
+    """How far two amounts may differ and still match, in minor units (``ACQUIRER_RECON_TOLERANCE_MINOR``, 0)."""
+    return _setting("ACQUIRER_RECON_TOLERANCE_MINOR", 0)
+
+
+def window_days() -> int:
+    """How many days apart the two sides' dates may be (``ACQUIRER_RECON_WINDOW_DAYS``, 1)."""
+    return _setting("ACQUIRER_RECON_WINDOW_DAYS", 1)
+
+
+def four_eyes_minor() -> int:
+    """Above this |difference| a second person approves the resolution (``ACQUIRER_RECON_FOUR_EYES_MINOR``,
+    100000 = 1,000.00 yuan)."""
+    return _setting("ACQUIRER_RECON_FOUR_EYES_MINOR", 100_000)
+
+
+def default_chunks() -> int:
+    """How many chunks a run is split into (``ACQUIRER_RECON_CHUNKS``, 8)."""
+    return _setting("ACQUIRER_RECON_CHUNKS", 8)
+
+
+# --- inputs ---------------------------------------------------------------------------------------------------------
+
+def _fetch(sql: str, params) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _inputs(side: str, day: date, window: int) -> tuple[list[dict], list]:
+    """The input files of the run (those whose rows fall in the window) and a cheap fingerprint of the rows read
+    (count, sum and highest id per source): a corrected file or a late ledger row changes the fingerprint."""
+    first, last = day - timedelta(days=window), day + timedelta(days=window)
+    if side == ReconRun.Side.CLEARING:
+        ours = _fetch("SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0) "
+                      "FROM transactions_transaction WHERE local_date = %s AND status = 'approved' "
+                      "AND type = ANY(%s)", [day, list(CLEARING_TYPES)])[0]
+        *theirs, file_ids = _fetch(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0), "
+            "coalesce(array_agg(DISTINCT ingest_file_id), '{}') "
+            "FROM transactions_clearingrecord WHERE local_date BETWEEN %s AND %s", [first, last])[0]
+    else:
+        ours = _fetch("SELECT count(*), coalesce(sum(payout_minor), 0), coalesce(max(id), 0) "
+                      "FROM transactions_settlementbatch WHERE payout_date = %s AND status = ANY(%s)",
+                      [day, list(PAYOUT_STATUSES)])[0]
+        *theirs, file_ids = _fetch(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0), "
+            "coalesce(array_agg(DISTINCT ingest_file_id), '{}') "
+            "FROM transactions_bankstatementline WHERE value_date BETWEEN %s AND %s", [first, last])[0]
+    files = [{"file": f.pk, "name": f.original_name, "sha256": f.sha256}
+             for f in IngestFile.objects.filter(pk__in=file_ids).order_by("sha256", "pk")]
+    return files, [list(ours), list(theirs)]
+
+
+def _input_hash(side: str, files: list[dict], fingerprint: list, tolerance: int, window: int) -> str:
+    body = json.dumps({"side": side, "files": sorted(f["sha256"] for f in files), "rows": fingerprint,
+                       "tolerance": tolerance, "window": window}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+# --- starting a run -------------------------------------------------------------------------------------------------
+
+def recon_start(*, side: str, business_date: date, actor=None, chunks: int | None = None,
+                wait: bool = False) -> ReconRun:
+    """Reconcile ``side`` ("clearing" or "bank") for ``business_date``.
+
+    The same side, date and inputs (files, row fingerprint, tolerance, window) are not reconciled twice: the run
+    already made is returned (a failed one is queued again). Otherwise a new run supersedes the side's current run
+    for that date (kept readable; its unresolved breaks are superseded). One task per chunk is queued after the
+    commit (through the outbox: a broker that is down delays the run, never fails the request); ``wait`` runs the
+    chunks here, one after the other, and returns the finished run."""
+    if side not in SIDES:
+        raise DomainError(_("Choose the sources to reconcile."))
+    if actor is not None:
+        policy.require(actor, RECON_ACTIONS["run"])
+    chunks = default_chunks() if chunks is None else chunks
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or not 1 <= chunks <= MAX_CHUNKS:
+        raise DomainError(_("The number of chunks must be a whole number from 1 to %(max)d.") % {"max": MAX_CHUNKS})
+    tolerance, window = tolerance_minor(), window_days()
+    with transaction.atomic():
+        # one start at a time per side and date (two people pressing the button, the job and a person)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"recon:{side}:{business_date}"])
+        files, fingerprint = _inputs(side, business_date, window)
+        input_hash = _input_hash(side, files, fingerprint, tolerance, window)
+        existing = (ReconRun.objects.select_for_update()
+                    .filter(side=side, business_date=business_date, input_hash=input_hash).first())
+        if existing is not None and existing.status != R.FAILED:
+            return existing
+        if existing is not None:
+            run = _requeue(existing, actor)
+        else:
+            run = ReconRun.objects.create(
+                side=side, business_date=business_date, input_hash=input_hash, inputs=files, chunks=chunks,
+                tolerance_minor=tolerance, window_days=window, status=R.QUEUED, started_by=actor)
+            ReconChunk.objects.bulk_create([ReconChunk(run=run, number=n) for n in range(chunks)])
+            audit.record("recon_run.started", actor=actor, target=run, after={"status": run.status},
+                         data={"side": side, "business_date": business_date, "chunks": chunks,
+                               "input_hash": input_hash[:12]})
+            _supersede_others(run, actor)
+        if not wait:
+            outbox.enqueue_many(CHUNK_TASK, [{"run_id": run.pk, "number": n}
+                                             for n in run.chunk_set.filter(status="queued")
+                                             .values_list("number", flat=True)])
+    if wait:
+        for number in list(run.chunk_set.exclude(status="done").values_list("number", flat=True)):
+            recon_chunk_run(run_id=run.pk, number=number)
+        run.refresh_from_db()
+    return run
+
+
+def _requeue(run: ReconRun, actor) -> ReconRun:
+    run.chunk_set.exclude(status="done").update(status="queued", worker="", started_at=None, finished_at=None)
+    run.message = ""
+    advance(run, to=R.QUEUED, moves=RUN_MOVES, actor=actor, action="recon_run.started",
+            data={"side": run.side, "business_date": run.business_date, "chunks": run.chunks},
+            extra_fields=("message",))
+    return run
+
+
+def _supersede_others(run: ReconRun, actor) -> None:
+    """The side's earlier runs for the date are superseded by ``run``; their unresolved breaks too."""
+    older = list(ReconRun.objects.select_for_update()
+                 .filter(side=run.side, business_date=run.business_date)
+                 .exclude(pk=run.pk).exclude(status=R.SUPERSEDED))
+    now = timezone.now()
+    for previous in older:
+        previous.superseded_by = run
+        advance(previous, to=R.SUPERSEDED, moves=RUN_MOVES, actor=actor, action="recon_run.superseded",
+                data={"superseded_by": run.pk}, extra_fields=("superseded_by",))
+        moved = (ReconException.objects.filter(run=previous, status__in=UNRESOLVED)
+                 .update(status=E.SUPERSEDED, status_changed_at=now))
+        if moved:
+            audit.record("recon_exception.superseded", actor=actor, target=previous,
+                         data={"exceptions": moved, "superseded_by": run.pk})
+
+
+# --- one chunk ------------------------------------------------------------------------------------------------------
+
+# Each side as (ours, theirs): rows with the columns id, local_date, merchant_id, k1, k2, k3 (the match key),
+# amount_minor, currency, completion (ours only: the row is a completion). ``{chunk}`` is the chunk's condition.
+SIDE_SQL = {
+    ReconRun.Side.CLEARING: (
+        """SELECT id, local_date, merchant_id, rrn AS k1, mid AS k2, tid AS k3, amount_minor, currency::text,
+                  type = 'completion' AS completion
+           FROM transactions_transaction
+           WHERE local_date = %(day)s AND status = 'approved' AND type IN ('sale', 'completion', 'refund') {chunk}""",
+        """SELECT id, local_date, merchant_id, rrn AS k1, mid AS k2, tid AS k3, amount_minor, currency::text
+           FROM transactions_clearingrecord
+           WHERE local_date BETWEEN %(first)s AND %(last)s {chunk}""",
+    ),
+    ReconRun.Side.BANK: (
+        """SELECT id, payout_date AS local_date, merchant_id, payout_reference::text AS k1, ''::text AS k2,
+                  ''::text AS k3, payout_minor AS amount_minor, currency::text, false AS completion
+           FROM transactions_settlementbatch
+           WHERE payout_date = %(day)s AND status IN ('in_payout', 'paid') {chunk}""",
+        """SELECT id, value_date AS local_date, merchant_id, reference::text AS k1, ''::text AS k2, ''::text AS k3,
+                  amount_minor, currency::text
+           FROM transactions_bankstatementline
+           WHERE value_date BETWEEN %(first)s AND %(last)s AND amount_minor > 0 AND reference <> '' {chunk}""",
+    ),
+}
+# A key seen only on their side belongs to this run when its date is the run's and our side has no row for it on
+# another day of the window (that day's run matches it).
+ELSEWHERE_SQL = {
+    ReconRun.Side.CLEARING: """EXISTS (SELECT 1 FROM transactions_transaction x
+        WHERE x.rrn = k.k1 AND x.mid = k.k2 AND x.tid = k.k3 AND x.local_date BETWEEN %(first)s AND %(last)s
+          AND x.local_date <> %(day)s AND x.status = 'approved' AND x.type IN ('sale', 'completion', 'refund'))""",
+    ReconRun.Side.BANK: """EXISTS (SELECT 1 FROM transactions_settlementbatch x
+        WHERE x.payout_reference = k.k1 AND x.payout_date BETWEEN %(first)s AND %(last)s
+          AND x.payout_date <> %(day)s AND x.status IN ('in_payout', 'paid'))""",
+}
+# Where the exception's references go: (ours id column, ours date column or NULL, theirs id column).
+EXCEPTION_COLUMNS = {
+    ReconRun.Side.CLEARING: ("transaction_id", "clearing_record_id", "k.k1", "k.k2", "k.k3", "''"),
+    ReconRun.Side.BANK: ("settlement_batch_id", "statement_line_id", "''", "''", "''", "k.k1"),
+}
+CHUNK_CONDITION = "AND (hashtext(k1 || '|' || k2 || '|' || k3) & 2147483647) %% %(n)s = %(chunk)s"
+
+CHUNK_SQL = """
+WITH ours AS ({ours}), theirs AS ({theirs}),
+keyed AS (
+    SELECT coalesce(o.k1, t.k1) COLLATE "C" AS k1, coalesce(o.k2, t.k2) COLLATE "C" AS k2,
+           coalesce(o.k3, t.k3) COLLATE "C" AS k3,
+           count(o.id) AS o_rows, count(t.id) AS t_rows,
+           min(o.id) AS o_id, max(o.id) AS o_id_max, min(t.id) AS t_id, max(t.id) AS t_id_max,
+           sum(o.amount_minor) AS o_sum, sum(t.amount_minor) AS t_sum,
+           bool_and(o.completion) AS completions, min(t.local_date) AS t_date,
+           min(o.merchant_id) AS o_merchant, min(t.merchant_id) AS t_merchant,
+           min(coalesce(o.currency, t.currency)) AS currency
+    FROM ours o FULL JOIN theirs t ON o.k1 = t.k1 AND o.k2 = t.k2 AND o.k3 = t.k3
+    GROUP BY 1, 2, 3
+),
+amounts AS (
+    SELECT k1, k2, k3, o_id, t_id, currency, coalesce(o_merchant, t_merchant) AS merchant_id,
+           (o_id <> o_id_max AND NOT completions) OR t_id <> t_id_max AS duplicate,
+           -- a key on several rows of one side joins each of them to each row of the other: the sums are divided back
+           CASE WHEN o_rows = 0 THEN NULL WHEN t_id <> t_id_max THEN o_sum / o_rows ELSE o_sum END AS ours,
+           CASE WHEN t_rows = 0 THEN NULL WHEN o_id <> o_id_max THEN t_sum / t_rows ELSE t_sum END AS theirs
+    FROM keyed k
+    WHERE CASE WHEN o_rows > 0 THEN true WHEN t_date <> %(day)s THEN false ELSE NOT {elsewhere} END
+),
+judged AS (
+    SELECT k1, k2, k3, o_id, t_id, currency, merchant_id, ours, theirs,
+           CASE WHEN duplicate THEN 'duplicate'
+                WHEN ours IS NULL THEN 'missing_ours'
+                WHEN theirs IS NULL THEN 'missing_theirs'
+                WHEN abs(ours - theirs) > %(tolerance)s THEN 'amount_mismatch'
+                ELSE 'matched' END AS category
+    FROM amounts
+),
+summary AS (
+    INSERT INTO transactions_reconsummary (run_id, chunk, merchant_id, category, count, ours_minor, theirs_minor)
+    SELECT %(run)s, %(chunk)s, merchant_id, category, count(*), coalesce(sum(ours), 0), coalesce(sum(theirs), 0)
+    FROM judged GROUP BY merchant_id, category
+    RETURNING category, count
+),
+breaks AS (
+    INSERT INTO transactions_reconexception (
+        run_id, category, merchant_id, business_date, rrn, mid, tid, reference, transaction_date, {ours_id},
+        {theirs_id}, ours_minor, theirs_minor, difference_minor, currency, status, status_changed_at, resolution,
+        note, created_at)
+    SELECT %(run)s, category, merchant_id, %(day)s, {rrn}, {mid}, {tid}, {reference},
+           {transaction_date}, o_id, t_id, ours, theirs, coalesce(ours, 0) - coalesce(theirs, 0),
+           coalesce(currency, 'CNY'), 'open', now(), '', '', now()
+    FROM judged k WHERE category <> 'matched'
+    RETURNING 1
+){paid}
+SELECT category, sum(count)::bigint FROM summary GROUP BY category
+UNION ALL SELECT '_exceptions', count(*) FROM breaks{paid_count}
+"""
+# The bank's credit confirms the payout: the batch is paid.
+PAID_SQL = """,
+paid AS (
+    UPDATE transactions_settlementbatch b SET status = 'paid', paid_at = now(), status_changed_at = now()
+    FROM judged j WHERE j.category = 'matched' AND b.id = j.o_id AND b.status = 'in_payout'
+    RETURNING b.id
+)"""
+
+
+def chunk_sql(side: str, chunks: int) -> str:
+    """The one statement that reconciles a chunk of ``side`` split ``chunks`` ways (no hash when one chunk)."""
+    chunk = CHUNK_CONDITION if chunks > 1 else ""
+    ours, theirs = (sql.format(chunk=chunk.replace("k1", key[0]).replace("k2", key[1]).replace("k3", key[2]))
+                    for sql, key in zip(SIDE_SQL[side], _key_columns(side), strict=True))
+    ours_id, theirs_id, rrn, mid, tid, reference = EXCEPTION_COLUMNS[side]
+    bank = side == ReconRun.Side.BANK
+    return CHUNK_SQL.format(
+        ours=ours, theirs=theirs, elsewhere=ELSEWHERE_SQL[side], ours_id=ours_id, theirs_id=theirs_id, rrn=rrn,
+        mid=mid, tid=tid, reference=reference,
+        transaction_date="CASE WHEN o_id IS NULL THEN NULL ELSE %(day)s::date END" if not bank else "NULL::date",
+        paid=PAID_SQL if bank else "", paid_count=" UNION ALL SELECT '_paid', count(*) FROM paid" if bank else "")
+
+
+def _key_columns(side: str):
+    if side == ReconRun.Side.CLEARING:
+        return (("rrn", "mid", "tid"), ("rrn", "mid", "tid"))
+    return (("payout_reference", "''", "''"), ("reference", "''", "''"))
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def recon_chunk_run(*, run_id: int, number: int, task_id: str = "", worker: str = "") -> dict:
+    """Reconcile chunk ``number`` of run ``run_id`` (a task's body; safe to run twice: a done chunk is skipped),
+    then finish the run if it was the last chunk."""
+    ReconRun.objects.filter(pk=run_id, status=R.QUEUED).update(status=R.RUNNING, status_changed_at=timezone.now())
+    try:
+        with transaction.atomic():
+            # a share lock: chunks run side by side, a superseding start waits for them
+            if not _fetch("SELECT 1 FROM transactions_reconrun WHERE id = %s FOR SHARE", [run_id]):
+                return {"skipped": "no such run"}
+            run = ReconRun.objects.get(pk=run_id)
+            chunk = ReconChunk.objects.select_for_update().get(run=run, number=number)
+            if chunk.status == "done" or run.status in (R.SUPERSEDED, R.DONE):
+                return {"skipped": chunk.status}
+            chunk.started_at = timezone.now()
+            day, window = run.business_date, run.window_days
+            params = {"run": run.pk, "chunk": number, "n": run.chunks, "day": day,
+                      "first": day - timedelta(days=window), "last": day + timedelta(days=window),
+                      "tolerance": run.tolerance_minor}
+            with connection.cursor() as cursor:
+                # compiling this one large statement costs more than it saves (a second at a million rows)
+                cursor.execute("SET LOCAL jit = off")
+            counts = dict(_fetch(chunk_sql(run.side, run.chunks), params))
+            counts = {key: int(value) for key, value in counts.items()}
+            if counts.get("_paid"):
+                audit.record("recon_run.payouts_confirmed", target=run, data={"batches": counts["_paid"]})
+            chunk.status, chunk.finished_at, chunk.counts = "done", timezone.now(), counts
+            chunk.task_id, chunk.worker = task_id[:64], (worker or _worker_name())[:200]
+            chunk.save(update_fields=["status", "started_at", "finished_at", "counts", "task_id", "worker"])
+    except Exception as error:
+        log.exception("reconciliation run %s chunk %s failed", run_id, number)
+        _fail(run_id, number, error)
+        raise
+    recon_finish(run_id=run_id)
+    return counts
+
+
+def _fail(run_id: int, number: int, error: Exception) -> None:
+    with transaction.atomic():
+        run = ReconRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            return
+        ReconChunk.objects.filter(run=run, number=number).update(status="failed", finished_at=timezone.now())
+        if run.status in (R.QUEUED, R.RUNNING):
+            run.message = (_("Chunk %(number)s failed: %(error)s") % {"number": number, "error": error})[:2000]
+            run.finished_at = timezone.now()
+            advance(run, to=R.FAILED, moves=RUN_MOVES, actor=None, action="recon_run.failed",
+                    data={"message": run.message[:500]}, extra_fields=("message", "finished_at"))
+
+
+@transaction.atomic
+def recon_finish(*, run_id: int) -> ReconRun | None:
+    """Sum the run's totals and mark it done when every chunk is (idempotent; the run row is locked, so of two
+    chunks finishing together exactly one finishes the run)."""
+    run = ReconRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or run.status not in (R.QUEUED, R.RUNNING):
+        return run
+    if run.chunk_set.exclude(status="done").exists():
+        return run
+    totals = {category: {"count": 0, "ours": 0, "theirs": 0} for category in Category.values}
+    for row in ReconSummary.objects.filter(run=run).values("category").order_by("category").annotate(
+            **_sums()):
+        totals[row["category"]] = {"count": row["n"], "ours": row["ours"], "theirs": row["theirs"]}
+    run.totals = totals
+    run.finished_at = timezone.now()
+    if run.status == R.QUEUED:
+        run.status = R.RUNNING
+    advance(run, to=R.DONE, moves=RUN_MOVES, actor=None, action="recon_run.finished",
+            data={"totals": {key: value["count"] for key, value in totals.items()}},
+            extra_fields=("totals", "finished_at"))
+    return run
+
+
+def _sums() -> dict:
+    from django.db.models import Sum
+
+    return {"n": Sum("count"), "ours": Sum("ours_minor"), "theirs": Sum("theirs_minor")}
+
+
+def recon_daily(*, today: date | None = None) -> dict:
+    """The scheduled job: reconcile yesterday, both sides (a second run the same day finds the same inputs and
+    does nothing)."""
+    day = (today or timezone.localdate()) - timedelta(days=1)
+    counts = {"date": day.isoformat()}
+    for side in SIDES:
+        run = recon_start(side=side, business_date=day)
+        counts[side] = run.pk
+    return counts
+
+
+# --- exceptions: the work on a break --------------------------------------------------------------------------------
+
+def _lock(exception: ReconException) -> ReconException:
+    return ReconException.objects.select_for_update(of=("self",)).select_related("run").get(pk=exception.pk)
+
+
+def _data(exception: ReconException, **extra) -> dict:
+    return {"run": exception.run_id, "category": exception.category,
+            "difference_minor": exception.difference_minor, **extra}
+
+
+@transaction.atomic
+def recon_exception_take(*, actor, exception: ReconException) -> ReconException:
+    """The actor takes an open break to investigate it (open -> investigating)."""
+    exception = _lock(exception)
+    policy.require(actor, RECON_ACTIONS["take"], exception)
+    exception.assigned_to = actor
+    advance(exception, to=E.INVESTIGATING, moves=EXCEPTION_MOVES, actor=actor, action="recon_exception.taken",
+            data=_data(exception, assigned_to=actor.get_username()), extra_fields=("assigned_to",))
+    return exception
+
+
+@transaction.atomic
+def recon_exception_assign(*, actor, exception: ReconException, assignee) -> ReconException:
+    """Give a break to someone who handles breaks (an open one starts being investigated)."""
+    exception = _lock(exception)
+    policy.require(actor, RECON_ACTIONS["assign"], exception)
+    if not policy.permitted(assignee, HANDLES_EXCEPTIONS):
+        raise DomainError(_("%(user)s cannot handle reconciliation breaks.") % {"user": assignee})
+    before = exception.assigned_to_id
+    exception.assigned_to = assignee
+    data = _data(exception, assigned_to=assignee.get_username())
+    if exception.status == E.OPEN:
+        advance(exception, to=E.INVESTIGATING, moves=EXCEPTION_MOVES, actor=actor,
+                action="recon_exception.assigned", data=data, extra_fields=("assigned_to",))
+    else:
+        exception.save(update_fields=["assigned_to"])
+        audit.record("recon_exception.assigned", actor=actor, target=exception, before={"assigned_to": before},
+                     after={"assigned_to": assignee.pk}, data=data)
+    return exception
+
+
+def needs_second_person(exception: ReconException) -> bool:
+    """Above the four-eyes amount (|difference|) a proposal waits for a second person's approval."""
+    return abs(exception.difference_minor) > four_eyes_minor()
+
+
+@transaction.atomic
+def recon_exception_propose(*, actor, exception: ReconException, resolution: str, note: str,
+                            amount_minor: int | None = None) -> ReconException:
+    """Propose how the break is resolved: an adjustment (with its amount), a write-off or acceptance with a note.
+    At or below the four-eyes amount the proposal resolves the break; above it the break waits for approval."""
+    exception = _lock(exception)
+    policy.require(actor, RECON_ACTIONS["propose"], exception)
+    if resolution not in ReconException.Resolution.values:
+        raise DomainError(_("Choose how the break is resolved."))
+    note = (note or "").strip()
+    if len(note) < 5:
+        raise DomainError(_("Explain the resolution in a note (at least 5 characters)."))
+    if resolution == ReconException.Resolution.ADJUSTMENT:
+        if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor == 0:
+            raise DomainError(_("An adjustment needs its amount."))
+    else:
+        amount_minor = None
+    now = timezone.now()
+    exception.resolution, exception.resolution_minor, exception.note = resolution, amount_minor, note
+    exception.proposed_by, exception.proposed_at = actor, now
+    fields = ("resolution", "resolution_minor", "note", "proposed_by", "proposed_at")
+    data = _data(exception, resolution=resolution, resolution_minor=amount_minor, note=note)
+    if needs_second_person(exception):
+        advance(exception, to=E.PROPOSED, moves=EXCEPTION_MOVES, actor=actor, action="recon_exception.proposed",
+                data=data, extra_fields=fields)
+    else:
+        exception.resolved_at = now
+        advance(exception, to=E.RESOLVED, moves=EXCEPTION_MOVES, actor=actor, action="recon_exception.resolved",
+                data=data, extra_fields=(*fields, "resolved_at"))
+    return exception
+
+
+@transaction.atomic
+def recon_exception_approve(*, actor, exception: ReconException) -> ReconException:
+    """A second person approves the proposal (proposed -> resolved); never the proposer."""
+    exception = _lock(exception)
+    policy.require(actor, RECON_ACTIONS["approve"], exception)
+    exception.approved_by, exception.resolved_at = actor, timezone.now()
+    advance(exception, to=E.RESOLVED, moves=EXCEPTION_MOVES, actor=actor, action="recon_exception.approved",
+            data=_data(exception, resolution=exception.resolution, resolution_minor=exception.resolution_minor),
+            extra_fields=("approved_by", "resolved_at"))
+    return exception
+
+
+@transaction.atomic
+def recon_exception_reject(*, actor, exception: ReconException, reason: str) -> ReconException:
+    """A second person sends the proposal back to be investigated again, with the reason."""
+    exception = _lock(exception)
+    policy.require(actor, RECON_ACTIONS["reject"], exception)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError(_("Give the reason for rejecting the proposal (at least 5 characters)."))
+    previous = {"resolution": exception.resolution, "resolution_minor": exception.resolution_minor}
+    exception.resolution, exception.resolution_minor = "", None
+    exception.proposed_by, exception.proposed_at = None, None
+    advance(exception, to=E.INVESTIGATING, moves=EXCEPTION_MOVES, actor=actor, action="recon_exception.rejected",
+            data=_data(exception, reason=reason, **previous),
+            extra_fields=("resolution", "resolution_minor", "proposed_by", "proposed_at"))
+    return exception
