@@ -4,7 +4,7 @@ cards, role grants, demo data and the gate-matrix samples."""
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import MenuSection, Plugin
+from acquirer.registry import MenuEntry, MenuSection, Plugin
 from transactions import roles, urls
 
 PLUGIN = Plugin(
@@ -13,6 +13,8 @@ PLUGIN = Plugin(
         MenuSection("ops", "money", _("Transactions"), order=40, permission=roles.VIEW_TRANSACTION),
     ],
     menu=[
+        MenuEntry("ops", "money", _("File ingest"), "ops:ingest-list", roles.VIEW_INGEST, order=20),
+        MenuEntry("audit", "records", _("Ingested files"), "audit:ingest-list", order=60),
     ],
     jobs={
         "transactions.partitions": {
@@ -24,5 +26,5 @@ PLUGIN = Plugin(
         },
     },
     roles=roles,
-    gate_samples=[],
+    gate_samples=["tests.transactions.gate_samples_ingest"],
 )
