@@ -1,7 +1,7 @@
 """``bank-statement``: the settlement bank's end-of-day statement, SWIFT MT940, read with the ``mt-940`` library.
 
 Quirks handled: a missing trailing CRLF, CR/LF/CRLF line ends, an empty ``:86:``, binary (control) characters
-(removed before parsing), ``:86:`` details wrapped over several lines (joined with a space), a SWIFT envelope
+(removed before parsing), ``:86:`` details wrapped over several lines (joined back as one text), a SWIFT envelope
 (``{1:…}{2:…}{4: … -}``) and several statements in one file. An MT942 interim report (``:34F:``/``:13D:`` or an
 ``942`` application header) is refused with that reason: only end-of-day statements are booked.
 
@@ -90,7 +90,8 @@ def _statement(text: str) -> dict:
         item = entry.data
         if item.get("amount") is None or item.get("date") is None:
             raise Refused(_("Entry %(n)s of statement %(ref)s cannot be read.") % {"n": sequence, "ref": reference})
-        details = " ".join((item.get("transaction_details") or "").split())
+        # wrapped :86: lines are cut at 65 characters wherever the cut falls: joined back without a separator
+        details = " ".join((item.get("transaction_details") or "").replace("\n", "").split())
         lines.append({
             "sequence": sequence, "value_date": item["date"], "entry_date": item.get("entry_date"),
             "amount_minor": _minor(item["amount"]), "currency": item.get("currency") or currency,
