@@ -14,7 +14,7 @@ PLUGIN = Plugin(
     ],
     menu=[
         MenuEntry("ops", "money", _("File ingest"), "ops:ingest-list", roles.VIEW_INGEST, order=20),
-        MenuEntry("audit", "records", _("Ingested files"), "audit:ingest-list", order=60),
+        MenuEntry("audit", "records", _("Ingested files"), "audit:ingest-list", order=63),
     ],
     jobs={
         "transactions.partitions": {

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
+from terminals.models import Terminal
 from tests.factories import make_user
 from tests.terminals.factories import make_live_merchant, make_terminal
-from terminals.models import Terminal
 from transactions.cards import truncate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -78,7 +78,8 @@ def test_malformed_rows_are_reported_with_line_field_and_reason(shop, tmp_path):
     merchant, terminal = shop
     path = tmp_path / "j.csv"
     write_journal_csv(path, [journal_row(merchant, terminal), journal_row(merchant, terminal, pan="4111111111111112"),
-                             journal_row(merchant, terminal, stan="12"), journal_row(merchant, terminal, terminal_id="ZZZZ0000")])
+                             journal_row(merchant, terminal, stan="12"),
+                             journal_row(merchant, terminal, terminal_id="ZZZZ0000")])
     with path.open("a") as handle:
         handle.write(f"{terminal.tid},{merchant.mid},2026-11-29T10:00:00,sale,chip,{TEST_PAN},1.234,CNY,000009,"
                      "900000000999,,00,1\n")

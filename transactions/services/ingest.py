@@ -286,11 +286,11 @@ def _in_block(work: Callable[[], None], dry_run: bool) -> None:
 
 # --- clearing: COPY of raw lines, checked and typed in SQL ----------------------------------------------------------
 
-_DATE_OK = ("CASE WHEN {x} ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN "
-            "substr({x}, 9, 2)::int <= extract(day from (substr({x}, 1, 8) || '01')::date "
-            "+ interval '1 month' - interval '1 day') ELSE false END")
+_DATE_OK = ("CASE WHEN {x} !~ '^[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN false "
+            "WHEN substr({x}, 9, 2) <= '28' THEN true "
+            "ELSE substr({x}, 9, 2)::int <= extract(day from (substr({x}, 1, 8) || '01')::date "
+            "+ interval '1 month' - interval '1 day') END")
 _AMOUNT = "'^-?[0-9]{1,10}[.][0-9]{2}$'"
-
 _CLEARING_CHECK = f"""
 WITH raw AS (
     SELECT %(first)s + n - 1 AS line, line AS text, string_to_array(line, ',') AS a
