@@ -46,6 +46,8 @@ PLUGIN = Plugin(
                   order=61),
         MenuEntry("audit", "records", _("Reconciliation"), "audit:recon-run-list", order=60),
         MenuEntry("audit", "records", _("Reconciliation breaks"), "audit:recon-exception-list", order=61),
+        MenuEntry("ops", "money", _("File ingest"), "ops:ingest-list", roles.VIEW_INGEST, order=20),
+        MenuEntry("audit", "records", _("Ingested files"), "audit:ingest-list", order=63),
     ],
     jobs={
         "transactions.partitions": {
@@ -81,5 +83,5 @@ PLUGIN = Plugin(
     exports=[LEDGER],
     roles=roles,
     gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement",
-                  "tests.transactions.gate_samples_recon"],
+                  "tests.transactions.gate_samples_recon", "tests.transactions.gate_samples_ingest"],
 )

@@ -1,0 +1,770 @@
+"""File ingest: the host journal (ISO 8583 or CSV), the network's clearing file and the bank's MT940 statement
+into the ledger, the clearing records and the statement lines (``docs/transactions.md``, "Ingest").
+
+One pipeline for a person (:func:`ingest_upload`, then the Celery task runs :func:`ingest_stored`) and a machine
+(:func:`ingest_path`, the ``manage.py ingest`` command and the demo seeder):
+
+1. the file is checked as a whole (framing, header, UTF-8, MT940 account) — a refused file gets one line;
+2. rows are parsed streaming, checked field by field and tokenised (the PAN never leaves the parser);
+3. blocks of rows go into a ``TEMP`` staging table by ``COPY``;
+4. per block ONE statement resolves MID/TID, BIN and the contract fee, inserts with ``ON CONFLICT DO NOTHING``
+   (the idempotency key), marks the originals of voids and reversals and moves the terminals' last-seen time;
+5. one audit event per file, with the counts; the row report (line, field, reason) is stored as a private file.
+
+A dry run does steps 1-4 inside a transaction that is rolled back, counting new rows with an anti-join.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from acquirer import audit, files, outbox
+from acquirer.exceptions import DomainError
+from acquirer.secrets import keyed_hash, mask
+from transactions.cards import _key as card_key
+from transactions.models import IngestFile
+from transactions.parsers import clearing as clearing_parser
+from transactions.parsers import journal_csv, journal_iso
+from transactions.parsers import mt940 as mt940_parser
+from transactions.parsers.common import Refused, RowError
+from transactions.selectors.ingest import registered_account
+from transactions.services.partitions import partition_months
+
+log = logging.getLogger(__name__)
+
+K = IngestFile.Kind
+S = IngestFile.Status
+KINDS = [k.value for k in K]
+JOURNAL_KINDS = (K.JOURNAL, K.JOURNAL_CSV)
+EXTENSIONS = {K.JOURNAL: ".iso", K.JOURNAL_CSV: ".csv", K.CLEARING: ".csv", K.BANK_STATEMENT: ".sta"}
+STORE_FOLDER = "ingest"
+REPORT_FOLDER = "ingest-reports"
+TASK = "transactions.tasks.ingest_file"
+DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+_READ = 1024 * 1024
+
+
+class IngestRefused(DomainError):
+    """The upload cannot be taken at all (unknown kind, too large)."""
+
+
+def block_rows() -> int:
+    return int(getattr(settings, "ACQUIRER_INGEST_BLOCK_ROWS", 5000))
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "ACQUIRER_INGEST_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+@dataclass
+class _Counts:
+    rows: int = 0
+    new: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    business_date: date | None = None
+    warning: str = ""
+
+    def reject(self, error: RowError) -> None:
+        self.rows += 1
+        self.rejected += 1
+        self.errors.append(error)
+
+
+# --- staging tables ----------------------------------------------------------------------------------------------
+
+_JOURNAL_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_journal_stage (
+    line integer, tid varchar(8), mid varchar(15), local_time timestamp, type varchar(12), channel varchar(12),
+    bin varchar(8), last4 varchar(4), card_token varchar(64), amount_minor bigint, currency char(3),
+    stan varchar(6), rrn varchar(12), auth_code varchar(6), response_code varchar(2), batch_no varchar(6),
+    latitude numeric(9, 6), longitude numeric(9, 6))"""
+_JOURNAL_COLUMNS = ("line", "tid", "mid", "local_time", "type", "channel", "bin", "last4", "card_token",
+                    "amount_minor", "currency", "stan", "rrn", "auth_code", "response_code", "batch_no", "latitude",
+                    "longitude")
+_JOURNAL_KEYS = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_journal_keys (
+    local_date date, tid varchar(8), stan varchar(6), rrn varchar(12), type varchar(12),
+    UNIQUE (local_date, tid, stan, rrn, type))"""
+_CLEARING_RAW = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_clearing_raw (n bigint GENERATED ALWAYS AS IDENTITY, line text)"""
+_CLEARING_KEYS = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_clearing_keys (
+    local_date date, tid varchar(8), stan varchar(6), rrn varchar(12), type varchar(12),
+    UNIQUE (local_date, tid, stan, rrn, type))"""
+_BANK_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_bank_stage (
+    sequence integer, value_date date, entry_date date, amount_minor bigint, currency varchar(3),
+    reference varchar(40), details text)"""
+
+
+def _reasons() -> dict:
+    return {
+        "unknown_mid": _("unknown MID"),
+        "unknown_tid": _("unknown TID"),
+        "not_merchants": _("the terminal is not this merchant's"),
+        "no_contract": _("no contract in force on the transaction date"),
+        "no_fee": _("the contract in force has no fee for this channel"),
+    }
+
+
+# --- journal: one statement per block ------------------------------------------------------------------------------
+
+_JOURNAL_RESOLVE = """
+WITH s AS (
+    SELECT st.*, st.local_time::date AS local_date, st.local_time AT TIME ZONE 'Asia/Shanghai' AS at
+    FROM ingest_journal_stage st
+), r AS (
+    SELECT s.*, m.id AS merchant_id, t.id AS terminal_id, t.merchant_id AS terminal_merchant,
+           coalesce(b.scheme, '') AS scheme, coalesce(b.funding, 'unknown') AS funding, c.id AS contract_id,
+           f.rate_percent, f.cap
+    FROM s
+    LEFT JOIN merchants_merchant m ON m.mid = s.mid
+    LEFT JOIN terminals_terminal t ON t.tid = s.tid
+    LEFT JOIN LATERAL (
+        SELECT br.scheme, br.funding FROM transactions_binrange br
+        WHERE s.bin <> '' AND br.prefix = ANY (ARRAY[left(s.bin, 8), left(s.bin, 7), left(s.bin, 6), left(s.bin, 5),
+                                                      left(s.bin, 4), left(s.bin, 3), left(s.bin, 2), left(s.bin, 1)])
+        ORDER BY length(br.prefix) DESC LIMIT 1) b ON true
+    LEFT JOIN LATERAL (
+        SELECT mc.id FROM merchants_contract mc
+        WHERE mc.merchant_id = m.id AND mc.status IN ('active', 'superseded', 'terminated')
+          AND mc.start_date <= s.local_date AND mc.end_date >= s.local_date
+        ORDER BY mc.version DESC LIMIT 1) c ON true
+    LEFT JOIN merchants_contractfee f ON f.contract_id = c.id AND f.channel = CASE
+        WHEN s.channel IN ('unionpay_qr', 'other_qr', 'contactless') THEN s.channel
+        WHEN b.funding = 'credit' THEN 'credit' ELSE 'debit' END
+), v AS (
+    SELECT r.*,
+        CASE WHEN merchant_id IS NULL THEN 'merchant_id' || chr(9) || %(unknown_mid)s
+             WHEN terminal_id IS NULL THEN 'terminal_id' || chr(9) || %(unknown_tid)s
+             WHEN terminal_merchant IS DISTINCT FROM merchant_id THEN 'terminal_id' || chr(9) || %(not_merchants)s
+             WHEN contract_id IS NULL THEN 'local_time' || chr(9) || %(no_contract)s
+             WHEN rate_percent IS NULL THEN 'channel' || chr(9) || %(no_fee)s END AS problem,
+        CASE WHEN response_code <> '00' OR rate_percent IS NULL THEN 0
+             ELSE sign(amount_minor) * CASE WHEN cap IS NULL THEN round(abs(amount_minor) * rate_percent / 100)
+                  ELSE least(round(abs(amount_minor) * rate_percent / 100), round(cap * 100)) END
+        END::bigint AS fee_minor
+    FROM r
+)"""
+
+_JOURNAL_INSERT = """
+, ins AS (
+    INSERT INTO transactions_transaction (
+        local_date, merchant_id, terminal_id, mid, tid, type, channel, scheme, funding, bin, last4, card_token,
+        amount_minor, fee_minor, net_minor, currency, stan, rrn, auth_code, response_code, status, local_time, at,
+        batch_no, latitude, longitude, ingest_file_id, source_line)
+    SELECT local_date, merchant_id, terminal_id, mid, tid, type, channel, scheme, funding, bin, last4, card_token,
+        amount_minor, fee_minor, amount_minor - fee_minor, currency, stan, rrn, auth_code, response_code,
+        CASE WHEN response_code <> '00' THEN 'declined'
+             WHEN type IN ('void', 'reversal') THEN 'approved'
+             WHEN EXISTS (SELECT 1 FROM v w WHERE w.problem IS NULL AND w.tid = v.tid AND w.type = 'reversal'
+                          AND w.response_code = '00' AND (w.rrn = v.rrn OR w.stan = v.stan)
+                          AND w.local_date BETWEEN v.local_date AND v.local_date + 1) THEN 'reversed'
+             WHEN EXISTS (SELECT 1 FROM v w WHERE w.problem IS NULL AND w.tid = v.tid AND w.type = 'void'
+                          AND w.response_code = '00' AND (w.rrn = v.rrn OR w.stan = v.stan)
+                          AND w.local_date BETWEEN v.local_date AND v.local_date + 1) THEN 'voided'
+             ELSE 'approved' END,
+        local_time, at, batch_no, latitude, longitude, %(file)s, line
+    FROM v WHERE problem IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), marked AS (
+    UPDATE transactions_transaction o
+    SET status = CASE WHEN w.type = 'reversal' THEN 'reversed' ELSE 'voided' END
+    FROM v w
+    WHERE w.problem IS NULL AND w.type IN ('void', 'reversal') AND w.response_code = '00'
+      AND o.tid = w.tid AND o.local_date BETWEEN w.local_date - 1 AND w.local_date
+      AND o.type NOT IN ('void', 'reversal') AND o.status = 'approved' AND (o.rrn = w.rrn OR o.stan = w.stan)
+    RETURNING 1
+), seen AS (
+    UPDATE terminals_terminal t
+    SET last_seen_at = greatest(t.last_seen_at, x.at), last_transaction_at = greatest(t.last_transaction_at, x.at)
+    FROM (SELECT terminal_id, max(at) AS at FROM v WHERE problem IS NULL GROUP BY terminal_id) x
+    WHERE t.id = x.terminal_id
+    RETURNING 1
+)"""
+
+_JOURNAL_DRY = """
+, ins AS (
+    INSERT INTO ingest_journal_keys
+    SELECT local_date, tid, stan, rrn, type FROM v
+    WHERE problem IS NULL AND NOT EXISTS (
+        SELECT 1 FROM transactions_transaction o
+        WHERE o.local_date = v.local_date AND o.tid = v.tid AND o.stan = v.stan AND o.rrn = v.rrn AND o.type = v.type)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)"""
+
+_OUTCOME = """
+SELECT 0, (SELECT count(*) FROM ins)::int, '', ''
+UNION ALL
+SELECT 1, line, split_part(problem, chr(9), 1), split_part(problem, chr(9), 2) FROM v WHERE problem IS NOT NULL"""
+
+
+def _journal_block(cursor, rows: list[dict], *, file_id, dry_run: bool, counts: _Counts) -> None:
+    cursor.execute("TRUNCATE ingest_journal_stage")
+    with cursor.cursor.copy(f"COPY ingest_journal_stage ({', '.join(_JOURNAL_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((row["line"], row["tid"], row["mid"], row["local_time"], row["type"], row["channel"],
+                            row["bin"], row["last4"], row["card_token"], row["amount_minor"], row["currency"],
+                            row["stan"], row["rrn"], row["auth_code"], row["response_code"], row["batch"],
+                            row["latitude"], row["longitude"]))
+    sql = _JOURNAL_RESOLVE + (_JOURNAL_DRY if dry_run else _JOURNAL_INSERT) + _OUTCOME
+    cursor.execute(sql, {**_reasons(), "file": file_id})
+    _tally(cursor.fetchall(), valid=len(rows), counts=counts)
+
+
+def _tally(results, *, valid: int, counts: _Counts) -> None:
+    rejected = 0
+    for marker, number, field_name, reason in results:
+        if marker == 0:
+            new = number
+        else:
+            rejected += 1
+            counts.errors.append(RowError(number, field_name, reason))
+    counts.rows += valid
+    counts.rejected += rejected
+    counts.new += new
+    counts.duplicates += valid - rejected - new
+
+
+def _load_journal(items, *, file_id, dry_run: bool, counts: _Counts, progress: Callable[[], None]) -> None:
+    months = set(partition_months())
+    size = block_rows()
+    with connection.cursor() as cursor:
+        cursor.execute(_JOURNAL_STAGE)
+        if dry_run:
+            cursor.execute(_JOURNAL_KEYS)
+            cursor.execute("TRUNCATE ingest_journal_keys")
+        block: list[dict] = []
+        dates: list[date] = []
+        for item in items:
+            if isinstance(item, RowError):
+                counts.reject(item)
+                continue
+            day = item["local_time"].date()
+            if day.replace(day=1) not in months:
+                counts.reject(RowError(item["line"], "local_time", _("no ledger partition for %(month)s")
+                                       % {"month": day.strftime("%Y-%m")}))
+                continue
+            dates.append(day)
+            block.append(item)
+            if len(block) >= size:
+                _in_block(lambda b=block: _journal_block(cursor, b, file_id=file_id, dry_run=dry_run, counts=counts),
+                          dry_run)
+                block = []
+                progress()
+        if block:
+            _in_block(lambda: _journal_block(cursor, block, file_id=file_id, dry_run=dry_run, counts=counts), dry_run)
+        if dates:
+            counts.business_date = max(dates)
+
+
+def _in_block(work: Callable[[], None], dry_run: bool) -> None:
+    """A block commits on its own (its rows are in the ledger even if a later block fails; a re-run counts them
+    as duplicates); in a dry run everything is already inside the one transaction that will be rolled back."""
+    if dry_run:
+        work()
+    else:
+        with transaction.atomic():
+            work()
+
+
+# --- clearing: COPY of raw lines, checked and typed in SQL ----------------------------------------------------------
+
+_DATE_OK = ("CASE WHEN {x} !~ '^[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN false "
+            "WHEN substr({x}, 9, 2) <= '28' THEN true "
+            "ELSE substr({x}, 9, 2)::int <= extract(day from (substr({x}, 1, 8) || '01')::date "
+            "+ interval '1 month' - interval '1 day') END")
+_AMOUNT = "'^-?[0-9]{1,10}[.][0-9]{2}$'"
+_CLEARING_CHECK = f"""
+WITH raw AS (
+    SELECT %(first)s + n - 1 AS line, line AS text, string_to_array(line, ',') AS a
+    FROM ingest_clearing_raw WHERE line IS NOT NULL AND line <> chr(127)
+), v AS (
+    SELECT line, a, CASE
+        WHEN text ~ '[\\x01-\\x1f\\x7f]' THEN 'line' || chr(9) || %(control)s
+        WHEN cardinality(a) <> 11 THEN 'line' || chr(9) || format(%(columns)s, cardinality(a))
+        WHEN NOT ({_DATE_OK.format(x="a[1]")}) THEN 'clearing_date' || chr(9) || %(date)s
+        WHEN NOT ({_DATE_OK.format(x="a[2]")}) THEN 'local_date' || chr(9) || %(date)s
+        WHEN a[3] !~ '^[0-9A-Za-z]{{1,15}}$' THEN 'mid' || chr(9) || %(mid)s
+        WHEN a[4] !~ '^[0-9A-Za-z]{{8}}$' THEN 'tid' || chr(9) || %(tid)s
+        WHEN a[5] !~ '^[0-9A-Za-z]{{12}}$' THEN 'rrn' || chr(9) || %(rrn)s
+        WHEN a[6] !~ '^[0-9]{{6}}$' THEN 'stan' || chr(9) || %(stan)s
+        WHEN a[7] NOT IN ('sale', 'void', 'refund', 'preauth', 'completion', 'reversal')
+            THEN 'type' || chr(9) || %(type)s
+        WHEN a[8] !~ {_AMOUNT} THEN 'amount' || chr(9) || %(amount)s
+        WHEN a[9] !~ '^[A-Z]{{3}}$' THEN 'currency' || chr(9) || %(currency)s
+        WHEN a[10] !~ {_AMOUNT} THEN 'interchange_fee' || chr(9) || %(amount)s
+        WHEN a[11] !~ '^([0-9]{{6,8}}[*]{{2,}}[0-9]{{4}})?$' THEN 'masked_pan' || chr(9) || %(masked)s
+    END AS problem
+    FROM raw
+)"""
+
+_CLEARING_INSERT = """
+, ins AS (
+    INSERT INTO transactions_clearingrecord (
+        clearing_date, local_date, mid, tid, rrn, stan, type, amount_minor, currency, interchange_minor, bin, last4,
+        merchant_id, ingest_file_id, source_line)
+    SELECT a[1]::date, a[2]::date, a[3], a[4], a[5], a[6], a[7], replace(a[8], '.', '')::bigint, a[9],
+           replace(a[10], '.', '')::bigint, coalesce(substring(a[11] from '^([0-9]{6,8})[*]'), ''),
+           CASE WHEN a[11] = '' THEN '' ELSE right(a[11], 4) END, m.id, %(file)s, line
+    FROM v LEFT JOIN merchants_merchant m ON m.mid = v.a[3]
+    WHERE problem IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)"""
+
+_CLEARING_DRY = """
+, ins AS (
+    INSERT INTO ingest_clearing_keys
+    SELECT a[2]::date, a[4], a[6], a[5], a[7] FROM v
+    WHERE problem IS NULL AND NOT EXISTS (
+        SELECT 1 FROM transactions_clearingrecord o
+        WHERE o.local_date = v.a[2]::date AND o.tid = v.a[4] AND o.stan = v.a[6] AND o.rrn = v.a[5]
+          AND o.type = v.a[7])
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)"""
+
+_CLEARING_OUTCOME = """
+SELECT 0, (SELECT count(*) FROM ins)::int, (SELECT count(*) FROM v)::text,
+       (SELECT max(a[1]) FROM v WHERE problem IS NULL)
+UNION ALL
+SELECT 1, line, split_part(problem, chr(9), 1), split_part(problem, chr(9), 2) FROM v WHERE problem IS NOT NULL"""
+
+
+def _clearing_reasons() -> dict:
+    return {
+        "control": _("control or binary characters"), "columns": _("%s columns instead of 11"),
+        "date": _("not a date (YYYY-MM-DD)"), "mid": _("must be 1 to 15 letters or digits"),
+        "tid": _("must be 8 letters or digits"), "rrn": _("must be 12 letters or digits"),
+        "stan": _("must be 6 digits"), "type": _("unknown type (sale, void, refund, preauth, completion, reversal)"),
+        "amount": _("not an amount (yuan with two decimals)"), "currency": _("not an ISO 4217 currency code"),
+        "masked": _("not a masked card number (BIN, stars, last four)"),
+    }
+
+
+def _load_clearing(stream, *, file_id, dry_run: bool, counts: _Counts, progress: Callable[[], None]) -> None:
+    clearing_parser.read_header(stream)
+    sql = _CLEARING_CHECK + (_CLEARING_DRY if dry_run else _CLEARING_INSERT) + _CLEARING_OUTCOME
+    reasons = _clearing_reasons()
+    latest = ""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLEARING_RAW)
+        if dry_run:
+            cursor.execute(_CLEARING_KEYS)
+            cursor.execute("TRUNCATE ingest_clearing_keys")
+        first = 2
+        for lines, data in clearing_parser.blocks(stream):
+            def work(data=data, first=first):
+                nonlocal latest
+                cursor.execute("TRUNCATE ingest_clearing_raw RESTART IDENTITY")
+                with cursor.cursor.copy("COPY ingest_clearing_raw (line) FROM STDIN "
+                                        "(FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')") as copy:
+                    copy.write(data)
+                cursor.execute(sql, {**reasons, "first": first, "file": file_id})
+                results = cursor.fetchall()
+                head = results[0]
+                latest = max(latest, head[3] or "")
+                _tally(results, valid=int(head[2]), counts=counts)
+
+            _in_block(work, dry_run)
+            first += lines
+            progress()
+    if latest:
+        counts.business_date = date.fromisoformat(latest)
+
+
+# --- bank statement -------------------------------------------------------------------------------------------------
+
+_BANK_INSERT = """
+WITH ins AS (
+    INSERT INTO transactions_bankstatementline (
+        account_hash, account_masked, clearing_account_id, merchant_id, statement_reference, value_date, entry_date,
+        amount_minor, currency, reference, details, sequence, ingest_file_id)
+    SELECT %(hash)s, %(masked)s, %(clearing)s, %(merchant)s, %(reference)s, value_date, entry_date, amount_minor,
+           currency, reference, details, sequence, %(file)s
+    FROM ingest_bank_stage
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+) SELECT count(*) FROM ins"""
+
+_BANK_DRY = """
+SELECT count(*) FROM ingest_bank_stage s WHERE NOT EXISTS (
+    SELECT 1 FROM transactions_bankstatementline o
+    WHERE o.account_hash = %(hash)s AND o.statement_reference = %(reference)s AND o.sequence = s.sequence)"""
+
+
+def _load_bank(data: bytes, *, file_id, dry_run: bool, counts: _Counts) -> None:
+    found = mt940_parser.statements(data)
+    with connection.cursor() as cursor:
+        cursor.execute(_BANK_STAGE)
+        for statement in found:
+            number_hash = keyed_hash(statement["account"])
+            account = registered_account(number_hash=number_hash)
+            if account is None:
+                message = _("The account %(account)s is not one of our registered settlement or clearing accounts.") \
+                    % {"account": mask(statement["account"])}
+                if not dry_run:
+                    raise Refused(message)
+                counts.warning = message
+                account = {"merchant_id": None, "clearing_account_id": None, "masked": mask(statement["account"])}
+
+            def work(statement=statement, account=account, number_hash=number_hash):
+                cursor.execute("TRUNCATE ingest_bank_stage")
+                with cursor.cursor.copy("COPY ingest_bank_stage (sequence, value_date, entry_date, amount_minor, "
+                                        "currency, reference, details) FROM STDIN") as copy:
+                    for line in statement["lines"]:
+                        copy.write_row((line["sequence"], line["value_date"], line["entry_date"],
+                                        line["amount_minor"], line["currency"][:3], line["reference"],
+                                        line["details"]))
+                params = {"hash": number_hash, "masked": account["masked"], "clearing": account["clearing_account_id"],
+                          "merchant": account["merchant_id"], "reference": statement["reference"], "file": file_id}
+                cursor.execute(_BANK_DRY if dry_run else _BANK_INSERT, params)
+                new = cursor.fetchone()[0]
+                counts.rows += len(statement["lines"])
+                counts.new += new
+                counts.duplicates += len(statement["lines"]) - new
+
+            _in_block(work, dry_run)
+            dates = [line["value_date"] for line in statement["lines"]]
+            if dates:
+                counts.business_date = max(dates)
+
+
+# --- whole-file checks ---------------------------------------------------------------------------------------------
+
+def _precheck(kind: str, path: Path) -> tuple[str, int]:
+    """SHA-256 and size of the file, and the checks of the whole file: framing for ISO 8583, UTF-8 text for the
+    CSV kinds. :class:`Refused` with the reason."""
+    digest = hashlib.sha256()
+    size = 0
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_READ):
+            digest.update(chunk)
+            size += len(chunk)
+            if kind in (K.JOURNAL_CSV,):
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    raise Refused(_("The file is not UTF-8 text.")) from None
+    if size == 0:
+        raise Refused(_("The file is empty."))
+    if kind == K.JOURNAL:
+        with open(path, "rb") as handle:
+            journal_iso.check(handle)
+    return digest.hexdigest(), size
+
+
+# --- the run ---------------------------------------------------------------------------------------------------------
+
+def _progress_updater(record: IngestFile, handle, size: int, dry_run: bool) -> Callable[[], None]:
+    def update() -> None:
+        if dry_run or record.pk is None or not size:
+            return
+        try:
+            position = handle.tell()
+        except (OSError, ValueError):
+            return
+        percent = min(99, position * 100 // size)
+        if percent != record.progress:
+            record.progress = percent
+            IngestFile.objects.filter(pk=record.pk).update(progress=percent)
+    return update
+
+
+def _load(record: IngestFile, handle, *, size: int, dry_run: bool, rewrite=None) -> _Counts:
+    """Parse and load the open binary ``handle`` of ``record.kind``; ``rewrite`` receives the stored form of a
+    journal (PAN masked, token added)."""
+    counts = _Counts()
+    progress = _progress_updater(record, handle, size, dry_run)
+    file_id = record.pk
+    if record.kind == K.JOURNAL:
+        items = journal_iso.parse(handle, key=card_key(), rewrite=rewrite)
+        _load_journal(items, file_id=file_id, dry_run=dry_run, counts=counts, progress=progress)
+    elif record.kind == K.JOURNAL_CSV:
+        items = journal_csv.parse(handle, key=card_key(), rewrite=rewrite)
+        _load_journal(items, file_id=file_id, dry_run=dry_run, counts=counts, progress=progress)
+    elif record.kind == K.CLEARING:
+        _load_clearing(handle, file_id=file_id, dry_run=dry_run, counts=counts, progress=progress)
+    else:
+        _load_bank(handle.read(), file_id=file_id, dry_run=dry_run, counts=counts)
+    counts.errors.sort(key=lambda error: error.line)
+    return counts
+
+
+def _write_report(counts: _Counts) -> str:
+    if not counts.errors:
+        return ""
+    with files.private_writer(folder=REPORT_FOLDER, extension=".csv") as (stored_name, writer):
+        buffer = io.StringIO()
+        out = csv.writer(buffer, lineterminator="\n")
+        out.writerow(["line", "field", "reason"])
+        for error in counts.errors:
+            out.writerow([error.line, error.field, error.reason])
+            if buffer.tell() > _READ:
+                writer.write(buffer.getvalue().encode())
+                buffer.seek(0)
+                buffer.truncate()
+        writer.write(buffer.getvalue().encode())
+    return stored_name
+
+
+def _audit_data(record: IngestFile) -> dict:
+    return {"kind": record.kind, "file": record.original_name, "sha256": record.sha256, "rows": record.rows,
+            "new": record.new, "duplicates": record.duplicates, "rejected": record.rejected}
+
+
+def _finish(record: IngestFile, counts: _Counts) -> None:
+    record.rows, record.new, record.duplicates, record.rejected = (counts.rows, counts.new, counts.duplicates,
+                                                                   counts.rejected)
+    record.business_date = counts.business_date
+    record.errors = counts.errors
+    record.message = counts.warning
+    if record.dry_run:
+        record.status = S.DONE
+        record.progress = 100
+        return
+    record.report_name = _write_report(counts)
+    with transaction.atomic():
+        record.status, record.progress = S.DONE, 100
+        record.status_changed_at = record.finished_at = timezone.now()
+        record.save()
+        audit.record("ingest.completed", actor=record.uploaded_by, target=record, data=_audit_data(record))
+
+
+def _refuse(record: IngestFile, reason: str) -> IngestFile:
+    record.message = reason
+    record.status = S.REFUSED
+    record.errors = []
+    if record.dry_run:
+        return record
+    with transaction.atomic():
+        record.status_changed_at = record.finished_at = timezone.now()
+        record.save()
+        audit.record("ingest.refused", actor=record.uploaded_by, target=record,
+                     data={"kind": record.kind, "file": record.original_name, "sha256": record.sha256,
+                           "reason": reason})
+    return record
+
+
+def _fail(record: IngestFile, error: BaseException) -> None:
+    log.exception("ingest of file %s (%s) failed", record.pk, record.kind)
+    if record.pk is None:
+        return
+    record.status, record.message = S.FAILED, _("The ingest failed: %(error)s.") % {"error": type(error).__name__}
+    record.status_changed_at = record.finished_at = timezone.now()
+    with transaction.atomic():
+        record.save()
+        audit.record("ingest.failed", actor=record.uploaded_by, target=record,
+                     data={"kind": record.kind, "file": record.original_name, "error": type(error).__name__})
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def ingest_path(*, kind: str, path, actor=None, dry_run: bool = False, original_name: str | None = None,
+                source: str = "command") -> IngestFile:
+    """Ingest the file at ``path`` as ``kind`` now (synchronously). Returns the :class:`IngestFile` with its
+    status (done or refused), counts and ``errors`` (the row errors, a list of ``RowError``, also stored as the
+    row report). A journal is stored only as its rewrite (PAN masked); the other kinds as they are.
+
+    ``dry_run``: everything happens inside a transaction that is rolled back; the returned file is not saved
+    (``pk`` is None) and its ``new``/``duplicates`` say what a real run would add."""
+    if kind not in KINDS:
+        raise IngestRefused(_("Unknown kind “%(kind)s”: use one of %(kinds)s.") % {"kind": kind,
+                                                                                  "kinds": ", ".join(KINDS)})
+    path = Path(path)
+    record = IngestFile(kind=kind, original_name=(original_name or path.name)[:200], dry_run=dry_run,
+                        uploaded_by=actor, source=source, status=S.RUNNING, started_at=timezone.now())
+    try:
+        record.sha256, record.size = _precheck(kind, path)
+    except Refused as refusal:
+        if not dry_run:
+            record.save()
+        return _refuse(record, str(refusal))
+    except OSError as error:
+        raise IngestRefused(_("The file cannot be read: %(error)s.") % {"error": error.strerror or error}) from None
+    if dry_run:
+        return _dry_run(record, path)
+    record.save()
+    try:
+        with open(path, "rb") as handle, files.private_writer(folder=STORE_FOLDER,
+                                                             extension=EXTENSIONS[kind]) as (stored_name, writer):
+            if kind in JOURNAL_KINDS:
+                counts = _load(record, handle, size=record.size, dry_run=False, rewrite=writer.write)
+            else:
+                with open(path, "rb") as original:
+                    shutil.copyfileobj(original, writer, _READ)
+                counts = _load(record, handle, size=record.size, dry_run=False)
+        record.stored_name = stored_name
+    except Refused as refusal:
+        return _refuse(record, str(refusal))
+    except Exception as error:
+        _fail(record, error)
+        raise
+    _finish(record, counts)
+    return record
+
+
+def _dry_run(record: IngestFile, path: Path) -> IngestFile:
+    outcome = {}
+    try:
+        with transaction.atomic(), open(path, "rb") as handle:
+            outcome["counts"] = _load(record, handle, size=record.size, dry_run=True)
+            raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    except Refused as refusal:
+        return _refuse(record, str(refusal))
+    _finish(record, outcome["counts"])
+    return record
+
+
+# --- uploads and the task ------------------------------------------------------------------------------------------
+
+def _upload_precheck(kind: str, uploaded_file) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks(_READ):
+        digest.update(chunk)
+        size += len(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest(), size
+
+
+def _stream_of(uploaded_file):
+    """A binary stream of the upload (a temporary file on disk or bytes in memory)."""
+    uploaded_file.seek(0)
+    return uploaded_file.file if hasattr(uploaded_file, "file") else uploaded_file
+
+
+def ingest_upload(*, actor, kind: str, uploaded_file) -> IngestFile:
+    """Take an uploaded file for ingest: check it as a whole, store it (a journal only as its rewrite with every
+    PAN masked: the upload is streamed through the parser and never stored as uploaded), record it queued and
+    queue the task ``transactions.tasks.ingest_file`` after commit (through the outbox: a broker that is down
+    delays the run, never fails the request). A file refused as a whole is recorded refused, with its reason."""
+    if kind not in KINDS:
+        raise IngestRefused(_("Unknown kind “%(kind)s”.") % {"kind": kind})
+    if uploaded_file.size > max_bytes():
+        raise IngestRefused(_("The file is larger than %(size)s MB.") % {"size": max_bytes() // (1024 * 1024)})
+    sha256, size = _upload_precheck(kind, uploaded_file)
+    record = IngestFile(kind=kind, original_name=(uploaded_file.name or "upload")[:200], sha256=sha256, size=size,
+                        uploaded_by=actor, source="upload", status=S.QUEUED)
+    try:
+        record.stored_name = _store_upload(kind, uploaded_file)
+    except Refused as refusal:
+        record.save()
+        return _refuse(record, str(refusal))
+    try:
+        with transaction.atomic():
+            record.save()
+            audit.record("ingest.uploaded", actor=actor, target=record,
+                         data={"kind": kind, "file": record.original_name, "sha256": sha256, "size": size})
+            outbox.enqueue(TASK, {"file_id": record.pk})
+    except BaseException:
+        files.delete_stored(record.stored_name)
+        raise
+    return record
+
+
+def _store_upload(kind: str, uploaded_file) -> str:
+    """The stored form of an upload; :class:`Refused` when the file is refused as a whole (nothing stored)."""
+    stream = _stream_of(uploaded_file)
+    with files.private_writer(folder=STORE_FOLDER, extension=EXTENSIONS[kind]) as (stored_name, writer):
+        if kind == K.JOURNAL:
+            journal_iso.check(stream)
+            stream.seek(0)
+            for item in journal_iso.parse(stream, key=card_key(), rewrite=writer.write):
+                del item
+        elif kind == K.JOURNAL_CSV:
+            for item in journal_csv.parse(stream, key=card_key(), rewrite=writer.write):
+                del item
+        else:
+            head = stream.read(_READ)
+            if kind == K.CLEARING:
+                clearing_parser.read_header(io.BytesIO(head))
+            elif kind == K.BANK_STATEMENT:
+                rest = stream.read()
+                _check_statement(head + rest)
+                head += rest
+            writer.write(head)
+            shutil.copyfileobj(stream, writer, _READ)
+    return stored_name
+
+
+def _check_statement(data: bytes) -> None:
+    for statement in mt940_parser.statements(data):
+        if registered_account(number_hash=keyed_hash(statement["account"])) is None:
+            raise Refused(_("The account %(account)s is not one of our registered settlement or clearing accounts.")
+                          % {"account": mask(statement["account"])})
+
+
+def ingest_stored(*, file_id: int) -> IngestFile | None:
+    """The task's work: run a queued upload from its stored form. Safe to run twice: a file already done, refused
+    or failed is left alone; a file left running by a lost worker runs again (what it loaded counts as
+    duplicates)."""
+    with transaction.atomic():
+        record = IngestFile.objects.select_for_update().filter(pk=file_id).first()
+        if record is None or record.status not in (S.QUEUED, S.RUNNING):
+            return record
+        record.status, record.status_changed_at, record.started_at = S.RUNNING, timezone.now(), timezone.now()
+        record.save(update_fields=["status", "status_changed_at", "started_at"])
+    try:
+        with files.open_stored(record.stored_name) as handle:
+            counts = _load(record, handle, size=record.size, dry_run=False)
+    except Refused as refusal:
+        return _refuse(record, str(refusal))
+    except OperationalError:
+        raise  # the database went away: the file stays running and the task tries again
+    except Exception as error:
+        _fail(record, error)
+        raise
+    _finish(record, counts)
+    return record
+
+
+# --- reading back ----------------------------------------------------------------------------------------------------
+
+def ingest_report_rows(*, record: IngestFile, limit: int) -> list[list[str]]:
+    """The first ``limit`` rows of the stored row report (line, field, reason)."""
+    if not record.report_name:
+        return []
+    rows = []
+    with files.open_stored(record.report_name) as handle:
+        reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8"))
+        next(reader, None)
+        for row in reader:
+            rows.append(row)
+            if len(rows) >= limit:
+                break
+    return rows
+
+
+@transaction.atomic
+def ingest_report_download(*, actor, record: IngestFile):
+    """The row report as an attachment; the download is audited (``acquirer.files.audited_download``)."""
+    if not record.report_name:
+        raise DomainError(_("This file has no row report."))
+    stem = Path(record.original_name).stem or "ingest"
+    return files.audited_download(actor=actor, stored_name=record.report_name, filename=f"{stem}-report.csv",
+                                  content_type="text/csv", action="ingest.report_downloaded", target=record,
+                                  data={"kind": record.kind, "file": record.original_name})
