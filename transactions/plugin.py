@@ -18,6 +18,12 @@ def _payouts_due(actor):
     return bounded_count(batches_due(actor=actor, on=timezone.localdate()))
 
 
+def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
+    from transactions import demo
+
+    return demo.seed(password=password, force_password=force_password)
+
+
 def _open_breaks(actor):
     """Bounded: after a bad day the queue can hold thousands of breaks."""
     from transactions.selectors.recon import recon_open_count
@@ -82,6 +88,7 @@ PLUGIN = Plugin(
     ],
     exports=[LEDGER],
     roles=roles,
+    demo=_seed_demo,
     gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement",
                   "tests.transactions.gate_samples_recon", "tests.transactions.gate_samples_ingest"],
 )

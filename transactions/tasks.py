@@ -46,7 +46,7 @@ def reconcile_daily(self, triggered_by: int | None = None):
     return _run(self, "transactions.reconcile_daily", lambda: job(), triggered_by, atomic=False)
 
 
-# --- ingest ----------------------------------------------------------------------------------------------------- ---------------------------------------------------------------------------------------------------------
+# --- ingest -----------------------------------------------------------------------------------------------------
 
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=60, soft_time_limit=6 * 3600,
              time_limit=6 * 3600 + 300)
