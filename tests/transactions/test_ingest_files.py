@@ -82,7 +82,7 @@ def account(shop):
 
 def _statement(path, account_number=ACCOUNT, **kwargs):
     lines = kwargs.pop("lines", None) or [
-        {"value_date": DAY, "amount_minor": 123456, "reference": "PO20261129000123", "details": "PAYOUT"},
+        {"value_date": DAY, "amount_minor": 123456, "reference": "P261129000000123", "details": "PAYOUT"},
         {"value_date": DAY, "amount_minor": -1000, "reference": "", "details": ""},
     ]
     write_mt940(path, account_number=account_number, statement_reference="STMT1129", opening_date=DAY, lines=lines,
@@ -95,7 +95,7 @@ def test_bank_statement_happy_path_and_twice(account, tmp_path):
     record = ingest_path(kind="bank-statement", path=path)
     assert (record.status, record.rows, record.new) == ("done", 2, 2), record.message
     credit, debit = BankStatementLine.objects.order_by("sequence")
-    assert (credit.amount_minor, credit.reference, credit.merchant_id) == (123456, "PO20261129000123",
+    assert (credit.amount_minor, credit.reference, credit.merchant_id) == (123456, "P261129000000123",
                                                                           account.merchant_id)
     assert debit.amount_minor == -1000 and credit.account_masked == "6222***********4567"
     assert ingest_path(kind="bank-statement", path=path).new == 0
@@ -131,20 +131,20 @@ def test_mt940_quirks(account, tmp_path):
     path = tmp_path / "s.sta"
     _statement(path, lines=[{"value_date": DAY, "amount_minor": 5000, "reference": "",
                              "details": "SETTLEMENT OF PAYOUT FOR MERCHANT SHOP NO 1 IN SHANGHAI, REF "
-                                        "PO20261129000777 HUANGPU DISTRICT"}])
+                                        "P261129000000777 HUANGPU DISTRICT"}])
     data = path.read_bytes().rstrip(b"\r\n")  # no trailing CRLF
-    assert b"PO20\n261129000777" in data.replace(b"\r", b"")  # the reference is cut by the 65-character wrap
+    assert b"P261\n129000000777" in data.replace(b"\r", b"")  # the reference is cut by the 65-character wrap
     data = data.replace(b"SHANGHAI", b"SHANG\x00HAI\x07")  # binary characters
     path.write_bytes(data)
     record = ingest_path(kind="bank-statement", path=path)
     assert record.status == "done", record.message
     line = BankStatementLine.objects.get()
-    assert line.reference == "PO20261129000777" and "SHANGHAI" in line.details
+    assert line.reference == "P261129000000777" and "SHANGHAI" in line.details
 
 
 def test_mt940_empty_details_and_interim_report(account, tmp_path):
     path = tmp_path / "s.sta"
-    _statement(path, lines=[{"value_date": DAY, "amount_minor": 5000, "reference": "PO20261129000001"}])
+    _statement(path, lines=[{"value_date": DAY, "amount_minor": 5000, "reference": "P261129000000001"}])
     assert ingest_path(kind="bank-statement", path=path).new == 1
     interim = tmp_path / "i.sta"
     interim.write_text(f":20:INTERIM\r\n:25:{ACCOUNT}\r\n:28C:1/1\r\n:34F:CNY0,\r\n:13D:2611291200+0800\r\n"

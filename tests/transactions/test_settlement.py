@@ -84,7 +84,7 @@ def test_settlement_sums_exactly_to_the_fen_and_stamps_the_rows(shop, users):
     assert batch.held_minor == 0 and batch.transactions == 4 and batch.status == "open"
     assert batch.payout_date == date(2026, 11, 30) and batch.cycle == "T+1"
     assert batch.account_masked == "6217****4567"
-    assert batch.payout_reference == f"PO20261127{batch.pk:010d}"
+    assert batch.payout_reference == f"P261127{batch.pk:09d}" and len(batch.payout_reference) == 16
     stamped = Transaction.objects.filter(settlement_batch_id=batch.pk)
     assert sorted(stamped.values_list("id", flat=True)) == sorted(row["id"] for row in counted)
     assert set(stamped.values_list("settlement_date", flat=True)) == {FRIDAY}
@@ -205,7 +205,7 @@ def test_ops_builds_and_pays_from_the_pages(clients, shop):
     client = clients[MANAGER]
     assert client.post(reverse("ops:settlement-build"), {"day": "2026-11-27"}).status_code == 302
     page = client.get(reverse("ops:settlement-batch-list"), {"mid": merchant.mid}).content.decode()
-    assert "PO20261127" in page and "6217****4567" in page
+    assert "P261127" in page and "6217****4567" in page
     assert client.post(reverse("ops:payout-file-create"), {"payout_date": "2026-11-30"}).status_code == 302
     assert "Download" in client.get(reverse("ops:payout-file-list")).content.decode()
     assert clients["customer_service"].post(reverse("ops:settlement-build"), {"day": "2026-11-27"}).status_code == 403

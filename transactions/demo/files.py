@@ -99,7 +99,7 @@ def write_mt940(path, *, account_number: str, statement_reference: str, opening_
     """Write an MT940 statement at ``path`` for ``account_number`` (``:25:``), reference ``statement_reference``
     (``:20:``, up to 16 characters), opening balance ``opening_minor`` on ``opening_date``. ``lines`` are dicts
     with ``value_date`` (date), ``amount_minor`` (int: credits positive, debits negative), ``reference`` (the
-    payout reference, e.g. ``PO20261130000123``, put in the ``:61:`` customer reference) and optional
+    payout reference, e.g. ``P261130000000123``, put in the ``:61:`` customer reference) and optional
     ``details`` (``:86:``, wrapped at 65 characters); returns the number of entries."""
     out = [f":20:{statement_reference}", f":25:{account_number}", ":28C:00001/001",
            f":60F:{'C' if opening_minor >= 0 else 'D'}{opening_date:%y%m%d}{currency}{_mt940_amount(opening_minor)}"]

@@ -88,7 +88,10 @@ def _rows_for_day(rng: random.Random, day: date, terminals: list, cards: list, p
         if (row["response_code"] == "00" and row["type"] in ("sale", "completion", "refund")
                 and (row["terminal_id"], row["rrn"]) not in cancelled):
             amount = -row["amount"] if row["type"] == "refund" else row["amount"]
-            result.clearing.append({**row, "amount": amount})
+            masked = f"{row['pan'][:6]}******{row['pan'][-4:]}" if row["pan"] else ""
+            result.clearing.append({"local_date": day, "mid": row["merchant_id"], "tid": row["terminal_id"],
+                                    "rrn": row["rrn"], "stan": row["stan"], "type": row["type"], "amount": amount,
+                                    "currency": row["currency"], "masked_pan": masked})
     if plant and len(result.clearing) > 10:
         _plant(rng, result)
     return result
@@ -112,7 +115,7 @@ def _plant(rng: random.Random, day: Day) -> None:
 def seed(*, staff: dict, merchants: list) -> None:
     from terminals.models import Terminal
     from transactions.demo import files
-    from transactions.models import IngestFile, Transaction
+    from transactions.models import IngestFile, SettlementBatch, Transaction
     from transactions.services.ingest import ingest_path
     from transactions.services.recon import recon_start
     from transactions.services.settlement import NothingDue, payout_file_create, settlement_build
@@ -144,15 +147,17 @@ def seed(*, staff: dict, merchants: list) -> None:
         ingest_path(kind=IngestFile.Kind.CLEARING, path=clearing, actor=actor, source="demo")
         clearing.unlink()
         settlement_build(day=day.day, actor=actor)
+    payout_dates = sorted(set(SettlementBatch.objects.filter(payout_date__lt=today, merchant__in=merchants)
+                              .values_list("payout_date", flat=True)))
+    for n, payout_date in enumerate(payout_dates, start=1):
+        # planted on the bank's side: a credit 0.10 short, and a payout the bank never confirmed
+        _pay(files, work, payout_date, actor, short=n == len(payout_dates) - 2, drop=n == len(payout_dates) - 4)
     for day in past:
-        payout_date = day.day + timedelta(days=1)
-        if payout_date < today:
-            _pay(files, work, payout_date, actor, plant=day.day == today - timedelta(days=3))
-    for day in past[-14:]:
         recon_start(side="clearing", business_date=day.day, actor=actor, wait=True)
-    for day in past[-14:]:
-        if day.day + timedelta(days=1) < today:
-            recon_start(side="bank", business_date=day.day + timedelta(days=1), actor=actor, wait=True)
+    for payout_date in payout_dates:
+        recon_start(side="bank", business_date=payout_date, actor=actor, wait=True)
+
+    _work_breaks(staff)
 
     # Today's files, for a person to upload: the journal (CSV and ISO 8583), the clearing file, and the bank's
     # statement of today's payouts.
@@ -166,10 +171,10 @@ def seed(*, staff: dict, merchants: list) -> None:
         payout_file_create(payout_date=today, actor=actor)
     except NothingDue:
         return
-    _statements(files, folder, today, plant=True, keep=True)
+    _statements(files, folder, today, short=True, keep=True)
 
 
-def _pay(files, work: Path, payout_date: date, actor, *, plant: bool) -> None:
+def _pay(files, work: Path, payout_date: date, actor, *, short: bool, drop: bool) -> None:
     from transactions.models import IngestFile
     from transactions.services.ingest import ingest_path
     from transactions.services.settlement import NothingDue, payout_file_create
@@ -178,14 +183,16 @@ def _pay(files, work: Path, payout_date: date, actor, *, plant: bool) -> None:
         payout_file_create(payout_date=payout_date, actor=actor)
     except NothingDue:
         return
-    for path in _statements(files, work, payout_date, plant=plant, keep=False):
+    for path in _statements(files, work, payout_date, short=short, drop=drop, keep=False):
         ingest_path(kind=IngestFile.Kind.BANK_STATEMENT, path=path, actor=actor, source="demo")
         path.unlink()
 
 
-def _statements(files, folder: Path, payout_date: date, *, plant: bool, keep: bool) -> list[Path]:
+def _statements(files, folder: Path, payout_date: date, *, short: bool = False, drop: bool = False,
+                keep: bool) -> list[Path]:
     """One MT940 statement per merchant settlement account with a credit per payout of ``payout_date``; when
-    ``plant``, the first merchant's credit is 0.10 short."""
+    ``short``, the first merchant's first credit is 0.10 short; when ``drop``, the last merchant's last credit is
+    missing."""
     from transactions.models import SettlementBatch
 
     batches = SettlementBatch.objects.filter(payout_date=payout_date, status=SettlementBatch.Status.IN_PAYOUT,
@@ -197,10 +204,12 @@ def _statements(files, folder: Path, payout_date: date, *, plant: bool, keep: bo
     for n, (account, payouts) in enumerate(by_account.items()):
         lines = []
         for batch in payouts:
-            amount = Decimal(batch.payout_minor) / 100
-            if plant and n == 0 and not lines:
-                amount -= Decimal("0.10")
-            lines.append({"value_date": payout_date, "amount": amount, "reference": batch.payout_reference,
+            amount = batch.payout_minor
+            if short and n == 0 and not lines:
+                amount -= 10
+            if drop and n == len(by_account) - 1 and batch is payouts[-1]:
+                continue
+            lines.append({"value_date": payout_date, "amount_minor": amount, "reference": batch.payout_reference,
                           "details": f"结算款 {batch.payout_reference} SETTLEMENT {batch.settlement_date:%Y-%m-%d}"})
         path = folder / f"statement-{payout_date:%Y%m%d}-{n + 1}.mt940" if keep else \
             folder / f"statement-{payout_date:%Y%m%d}-{account.pk}.mt940"
@@ -209,3 +218,29 @@ def _statements(files, folder: Path, payout_date: date, *, plant: bool, keep: bo
                           lines=lines)
         paths.append(path)
     return paths
+
+
+def _work_breaks(staff: dict) -> None:
+    """Breaks in every state: one resolved by the risk analyst (small enough for one person), one under
+    investigation, and the bank's missing confirmation proposed as an adjustment, waiting for a manager's second
+    approval (above the four-eyes amount). The rest stay open."""
+    from transactions.models import ReconException
+    from transactions.services.recon import recon_exception_propose, recon_exception_take
+
+    risk = staff["risk"]
+    open_ = ReconException.objects.filter(status=ReconException.Status.OPEN).order_by("id")
+    duplicate = open_.filter(category="duplicate").first()
+    if duplicate:
+        recon_exception_take(actor=risk, exception=duplicate)
+        recon_exception_propose(actor=risk, exception=duplicate, resolution="accepted",
+                                note="卡组织重复清算，已提交差错退回申请。"
+                                     "The network cleared it twice; a chargeback of the second record was filed.")
+    mismatch = open_.filter(category="amount_mismatch", rrn__gt="").first()
+    if mismatch:
+        recon_exception_take(actor=risk, exception=mismatch)
+    unpaid = open_.filter(category="missing_theirs", reference__gt="").first()
+    if unpaid:
+        recon_exception_take(actor=risk, exception=unpaid)
+        recon_exception_propose(actor=risk, exception=unpaid, resolution="adjustment",
+                                amount_minor=unpaid.ours_minor,
+                                note="银行回单缺失，已致电银行确认到账，申请调账。The bank confirmed the credit by phone.")

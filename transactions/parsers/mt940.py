@@ -6,7 +6,7 @@ Quirks handled: a missing trailing CRLF, CR/LF/CRLF line ends, an empty ``:86:``
 ``942`` application header) is refused with that reason: only end-of-day statements are booked.
 
 Each entry (``:61:``) gives a line: value and entry date, amount in minor units (credits positive, debits
-negative), currency, the payout reference (``PO`` + 14 digits, from the ``:61:`` customer or bank reference, else
+negative), currency, the payout reference (``P`` + 15 digits, from the ``:61:`` customer or bank reference, else
 from the ``:86:`` details) and the details text."""
 
 import re
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from transactions.parsers.common import Refused
 
-REFERENCE = re.compile(r"PO\d{14}")
+REFERENCE = re.compile(r"P\d{15}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _ENVELOPE = re.compile(r"\{[1-3]:[^}]*\}|\{4:|-\}|\{5:[^}]*(\{[^}]*\})*\}")
 _STATEMENT_START = re.compile(r"(?m)^(?=:20:)")

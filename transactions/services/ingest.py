@@ -172,10 +172,12 @@ _JOURNAL_INSERT = """
         CASE WHEN response_code <> '00' THEN 'declined'
              WHEN type IN ('void', 'reversal') THEN 'approved'
              WHEN EXISTS (SELECT 1 FROM v w WHERE w.problem IS NULL AND w.tid = v.tid AND w.type = 'reversal'
-                          AND w.response_code = '00' AND (w.rrn = v.rrn OR w.stan = v.stan)
+                          AND w.response_code = '00'
+                          AND (w.rrn = v.rrn OR (w.stan = v.stan AND w.local_date = v.local_date))
                           AND w.local_date BETWEEN v.local_date AND v.local_date + 1) THEN 'reversed'
              WHEN EXISTS (SELECT 1 FROM v w WHERE w.problem IS NULL AND w.tid = v.tid AND w.type = 'void'
-                          AND w.response_code = '00' AND (w.rrn = v.rrn OR w.stan = v.stan)
+                          AND w.response_code = '00'
+                          AND (w.rrn = v.rrn OR (w.stan = v.stan AND w.local_date = v.local_date))
                           AND w.local_date BETWEEN v.local_date AND v.local_date + 1) THEN 'voided'
              ELSE 'approved' END,
         local_time, at, batch_no, latitude, longitude, %(file)s, line
@@ -188,7 +190,8 @@ _JOURNAL_INSERT = """
     FROM v w
     WHERE w.problem IS NULL AND w.type IN ('void', 'reversal') AND w.response_code = '00'
       AND o.tid = w.tid AND o.local_date BETWEEN w.local_date - 1 AND w.local_date
-      AND o.type NOT IN ('void', 'reversal') AND o.status = 'approved' AND (o.rrn = w.rrn OR o.stan = w.stan)
+      AND o.type NOT IN ('void', 'reversal') AND o.status = 'approved'
+      AND (o.rrn = w.rrn OR (o.stan = w.stan AND o.local_date = w.local_date))
     RETURNING 1
 ), seen AS (
     UPDATE terminals_terminal t

@@ -64,7 +64,7 @@ WITH settled_days AS (
            CASE WHEN c.settlement_cycle = 'D+0' THEN %(day)s::date ELSE %(next_working_day)s::date END,
            n.currency, coalesce(c.settlement_cycle, 'T+1'), n.n, n.sales, n.refunds, n.fees, n.net, 0,
            greatest(n.net, 0), a.id, coalesce(a.account_number_masked, ''),
-           'PO' || to_char(%(day)s::date, 'YYYYMMDD') || lpad(n.batch_id::text, 10, '0'),
+           'P' || to_char(%(day)s::date, 'YYMMDD') || lpad(n.batch_id::text, 9, '0'),
            '', 'open', %(now)s, %(now)s
     FROM numbered n
     LEFT JOIN contract c ON c.merchant_id = n.merchant_id
