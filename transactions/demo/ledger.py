@@ -243,4 +243,5 @@ def _work_breaks(staff: dict) -> None:
         recon_exception_take(actor=risk, exception=unpaid)
         recon_exception_propose(actor=risk, exception=unpaid, resolution="adjustment",
                                 amount_minor=unpaid.ours_minor,
-                                note="银行回单缺失，已致电银行确认到账，申请调账。The bank confirmed the credit by phone.")
+                                note="银行回单缺失，已致电银行确认到账，申请调账。"
+                                     "The bank confirmed the credit by phone.")
