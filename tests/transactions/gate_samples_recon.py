@@ -16,7 +16,7 @@ def build(ctx) -> None:
                      rrn="GATE00000001")
     run = recon_start(side="clearing", business_date=day, chunks=1, wait=True)
     ctx["recon_run_a"] = run
-    ctx["recon_exception_a"] = ReconException.objects.get(run=run, merchant_id=merchant.pk)
+    ctx["recon_exception_a"] = ReconException.objects.get(run=run, merchant_id=merchant.pk, rrn="GATE00000001")
 
 
 def samples(ctx) -> dict:
