@@ -82,7 +82,8 @@ def connect(params: dict, **kwargs) -> psycopg.Connection:
 def table_names(conn) -> list[str]:
     rows = conn.execute(
         "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-        "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1").fetchall()
+        "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname NOT LIKE 'pg\\_temp\\_%' "
+        "ORDER BY 1").fetchall()  # another session's temporary tables (an import's staging) are not data
     return [row[0] for row in rows]
 
 
