@@ -48,13 +48,14 @@ def read_header(stream) -> None:
         raise Refused(_("Wrong header: expected exactly %(header)s.") % {"header": ",".join(HEADER)})
 
 
-def blocks(stream, block_bytes: int = BLOCK_BYTES):
+def blocks(stream, block_bytes: int | None = None):
     """``(lines, data, plain)`` blocks of whole lines after the header. In a ``plain`` block every line has the
     shape of a good line (:func:`plain`): it is ready for ``COPY … (FORMAT csv, QUOTE E'\\x01')`` into eleven
     columns, one row per line, and only its dates and types are left to check. Any other block — and a plain one
     COPY refuses — is ready for ``COPY … (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`` into one text column,
     one row per line (blank lines as :data:`BLANK`).
     :class:`Refused` when a block is not UTF-8 text."""
+    block_bytes = block_bytes or BLOCK_BYTES
     carry = b""
     first_line = 2
     while True:
