@@ -12,6 +12,9 @@ One pipeline for a person (:func:`ingest_upload`, then the Celery task runs :fun
 5. one audit event per file, with the counts; the row report (line, field, reason) is stored as a private file.
 
 A dry run does steps 1-4 inside a transaction that is rolled back, counting new rows with an anti-join.
+
+The clearing file (a million lines) skips Python parsing: ``COPY`` splits each block into a staging table, the checks
+are set-based and the blocks are loaded by worker connections (:func:`_load_clearing`).
 """
 
 import codecs
