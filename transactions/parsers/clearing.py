@@ -4,7 +4,7 @@ comma), one header line, exactly :data:`HEADER`:
 ``clearing_date,local_date,mid,tid,rrn,stan,type,amount,currency,interchange_fee,masked_pan``
 
 A clearing file is large (a million lines a day) and carries no full card number, so it is not parsed line by line
-in Python: :func:`blocks` cuts it into blocks of whole lines (a few megabytes each) that go straight to PostgreSQL
+in Python: :func:`blocks` cuts it into blocks of whole lines (a megabyte each) that go straight to PostgreSQL
 ``COPY``. A *plain* block (no control byte, no blank line, ten commas a line on average) is split by ``COPY …
 (FORMAT csv)`` itself into eleven text columns; any other block goes as one text column per line and is split in
 SQL. The fields are checked and typed in SQL (``transactions.services.ingest``), which reports each bad line with
@@ -19,7 +19,7 @@ from transactions.parsers.common import Refused
 
 HEADER = ["clearing_date", "local_date", "mid", "tid", "rrn", "stan", "type", "amount", "currency",
           "interchange_fee", "masked_pan"]
-BLOCK_BYTES = 8 * 1024 * 1024
+BLOCK_BYTES = 1024 * 1024
 BLANK = b"\x7f"  # stands for a blank line in a block (a row the SQL skips), so line numbers stay true
 # NUL and the COPY's own delimiter and quote bytes cannot reach COPY: they become DEL, which the SQL check
 # rejects as a control character.

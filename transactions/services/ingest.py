@@ -23,9 +23,10 @@ import csv
 import hashlib
 import io
 import logging
+import queue
 import shutil
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -491,49 +492,57 @@ def _clearing_block(params: dict, *, dry_run: bool) -> tuple[int, list]:
 
 
 class _Blocks:
-    """Runs ``work(params)`` for each block handed to :meth:`add`, on ``workers`` threads with their own
-    connections (each block commits on its own) while the caller stages the next blocks, or at once in the
-    caller's thread when ``workers`` is 1; :meth:`finished` yields the results ready, :meth:`rest` waits for all.
-    The first failure is raised once every block handed over has ended."""
+    """Runs ``work(params)`` for each block handed to :meth:`add`, on ``workers`` threads that each keep their own
+    connection (each block commits on its own) while the caller stages the next blocks, or at once in the caller's
+    thread when ``workers`` is 1. :meth:`finished` yields the results ready, :meth:`rest` waits for all; the first
+    failure is raised once every block handed over has ended."""
 
     def __init__(self, work: Callable[[dict], tuple], workers: int):
-        self.work, self.ready, self.failure = work, [], None
-        self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
-        self.futures = []
+        self.work, self.workers, self.pending = work, workers, 0
+        self.todo: queue.Queue = queue.Queue()
+        self.done: queue.Queue = queue.Queue()
+        self.failures: list[BaseException] = []
+        self.threads = [threading.Thread(target=contextvars.copy_context().run, args=(self._worker,), daemon=True)
+                        for _n in range(workers if workers > 1 else 0)]
+        for thread in self.threads:
+            thread.start()
 
-    def _in_thread(self, params):
+    def _worker(self) -> None:
         try:
-            return self.work(params)
+            while (params := self.todo.get()) is not None:
+                try:
+                    self.done.put((self.work(params), None))
+                except BaseException as error:  # handed to the caller's thread
+                    self.done.put((None, error))
         finally:
-            connections.close_all()
+            connections.close_all()  # this thread's connection
 
     def add(self, params: dict) -> None:
-        if self.pool is None:
-            self.ready.append(self.work(params))
+        self.pending += 1
+        if not self.threads:
+            self.done.put((self.work(params), None))
         else:
-            self.futures.append(self.pool.submit(contextvars.copy_context().run, self._in_thread, params))
+            self.todo.put(params)
 
     def finished(self, wait: bool = False):
-        if self.pool is None:
-            ready, self.ready = self.ready, []
-            yield from ready
-            return
-        for future in list(self.futures):
-            if wait or future.done():
-                self.futures.remove(future)
-                try:
-                    yield future.result()
-                except Exception as error:  # noqa: BLE001 - raised once every block has ended
-                    self.failure = self.failure or error
-        if self.failure and (wait or not self.futures):
-            raise self.failure
+        while self.pending and (wait or not self.done.empty()):
+            result, error = self.done.get()
+            self.pending -= 1
+            if error is None:
+                yield result
+            else:
+                self.failures.append(error)
+        if self.failures and (wait or not self.pending):
+            raise self.failures[0]
 
     def rest(self):
         yield from self.finished(wait=True)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
+        for _thread in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
+            thread.join()
 
 
 def _load_clearing(stream, *, file_id, dry_run: bool, counts: _Counts, progress: Callable[..., None]) -> None:
@@ -552,7 +561,7 @@ def _load_clearing(stream, *, file_id, dry_run: bool, counts: _Counts, progress:
         for new, results in done:
             latest = max(latest, results[0][2] or "")
             _tally([(0, new, "", ""), *results[1:]], valid=results[0][1], counts=counts)
-        progress(share=1.0 if runner.futures else 0.99)
+        progress(share=1.0 if runner.pending else 0.99)
 
     with connection.cursor() as cursor:
         cursor.execute(_CLEARING_RAW)
