@@ -121,7 +121,10 @@ class ClearingRecord(models.Model):
     bin = models.CharField(_("BIN"), max_length=8, blank=True)
     last4 = models.CharField(_("last four"), max_length=4, blank=True)
     merchant_id = models.BigIntegerField(null=True, blank=True)  # resolved from the MID at ingest, when known
-    ingest_file = models.ForeignKey(IngestFile, on_delete=models.PROTECT, related_name="+")
+    # As the ledger's: no per-row foreign key check and no index (a million rows a file; nothing reads by file).
+    # The ingest inserts a file's rows holding a KEY SHARE lock on its IngestFile; PROTECT still guards deletes.
+    ingest_file = models.ForeignKey(IngestFile, on_delete=models.PROTECT, db_constraint=False, db_index=False,
+                                    related_name="+")
     source_line = models.IntegerField()
 
     TENANT_FIELD = "merchant_id"
@@ -132,7 +135,6 @@ class ClearingRecord(models.Model):
         verbose_name = _("clearing record")
         indexes = [
             models.Index(fields=["local_date", "rrn"], name="clearing_date_rrn"),
-            models.Index(fields=["clearing_date"], name="clearing_clearing_date"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["local_date", "tid", "stan", "rrn", "type"], name="clearing_record_unique"),
