@@ -2,12 +2,13 @@
 planted differences of each kind (amount mismatch, missing on our side, missing on theirs, duplicate — half of the
 duplicates in the ledger, half in the clearing records), generated with ``generate_series``.
 
-Ours: ``recon_start(side="clearing", chunks=1, wait=True)`` — the inputs' fingerprint, the run, the one statement of
-the chunk (full outer join, grouped by match key, summaries and breaks written with ``INSERT … SELECT``) and the
-finish. Every planted difference must be found, and nothing else. The floor, in the same run: a bare
-``SELECT count(*)`` of the full outer join of the two tables on the match key (RRN + MID + TID). Seconds for the
-whole run; ``SCALE`` shrinks the rows. An information line gives the same day in 8 chunks run one after the other
-in this process (each chunk reads both tables: on one machine more chunks cost more; they pay on more machines)."""
+Ours: ``recon_start(side="clearing", wait=True)`` as a waited run makes it — the default chunks (one per worker) on
+``ACQUIRER_JOB_WORKERS`` threads: the inputs' fingerprint, the run, each chunk's one statement (one hash aggregate
+of both sides by match key, summaries and breaks written with ``INSERT … SELECT``) and the finish. Every planted
+difference must be found, and nothing else. The floor, in the same run: a bare ``SELECT count(*)`` of the full outer
+join of the two sides on the match key (RRN + MID + TID) with the run's date filter. Seconds for the whole run;
+``SCALE`` shrinks the rows; ``BENCH_KEEP=1`` keeps the database (``BENCH_DB``) and its rows for the next run.
+Information lines: the same day in 1 chunk on one thread and in 8 chunks, each compared with the result."""
 
 import os
 import sys
