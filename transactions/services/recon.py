@@ -2,10 +2,10 @@
 
 A run covers one side and one business date. It is split into chunks by a hash of the match key's first part;
 each chunk is one Celery task (any worker on any machine may take it; a waited run works them on threads) that
-runs ONE set-based statement: both sides' rows of its chunk in one hash aggregate by match key, judged, which writes the
-per-merchant counts and sums (``ReconSummary``) and one ``ReconException`` per break with ``INSERT … SELECT``. The last chunk to finish sums the
-totals and marks the run done. The result does not depend on the number of chunks: every row of a match key falls in
-the same chunk, and each key is judged on its own.
+runs ONE set-based statement: both sides' rows of its chunk in one hash aggregate by match key, judged, which
+writes the per-merchant counts and sums (``ReconSummary``) and one ``ReconException`` per break with
+``INSERT … SELECT``. The last chunk to finish sums the totals and marks the run done. The result does not depend on
+the number of chunks: every row of a match key falls in the same chunk, and each key is judged on its own.
 
 Rules (``docs/transactions.md``, "Reconciliation"):
 
