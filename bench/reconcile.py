@@ -2,13 +2,15 @@
 planted differences of each kind (amount mismatch, missing on our side, missing on theirs, duplicate — half of the
 duplicates in the ledger, half in the clearing records), generated with ``generate_series``.
 
-Ours: ``recon_start(side="clearing", chunks=1, wait=True)`` — the inputs' fingerprint, the run, the one statement of
-the chunk (full outer join, grouped by match key, summaries and breaks written with ``INSERT … SELECT``) and the
-finish. Every planted difference must be found, and nothing else. The floor, in the same run: a bare
-``SELECT count(*)`` of the full outer join of the two tables on the match key (RRN + MID + TID). Seconds for the
-whole run; ``SCALE`` shrinks the rows. An information line gives the same day in 8 chunks run one after the other
-in this process (each chunk reads both tables: on one machine more chunks cost more; they pay on more machines)."""
+Ours: ``recon_start(side="clearing", wait=True)`` as a waited run makes it — the default chunks (one per worker) on
+``ACQUIRER_JOB_WORKERS`` threads: the inputs' fingerprint, the run, each chunk's one statement (one hash aggregate
+of both sides by match key, summaries and breaks written with ``INSERT … SELECT``) and the finish. Every planted
+difference must be found, and nothing else. The floor, in the same run: a bare ``SELECT count(*)`` of the full outer
+join of the two sides on the match key (RRN + MID + TID) with the run's date filter. Seconds for the whole run;
+``SCALE`` shrinks the rows; ``BENCH_KEEP=1`` keeps the database (``BENCH_DB``) and its rows for the next run.
+Information lines: the same day in 1 chunk on one thread and in 8 chunks, each compared with the result."""
 
+import os
 import sys
 import time
 from datetime import date
@@ -22,11 +24,19 @@ MERCHANTS = 50
 
 
 def _load(rows: int) -> dict:
-    """The day's ledger and clearing records; returns the planted differences by RRN."""
+    """The day's ledger and clearing records (kept from an earlier run with ``BENCH_KEEP=1``); returns the planted
+    differences by RRN."""
     from django.db import connection
 
     from tests.factories import make_merchant
     from transactions.models import IngestFile
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM transactions_clearingrecord")
+        loaded = cursor.fetchone()[0]
+    if loaded:
+        print(f"reusing {loaded:,} clearing records (BENCH_KEEP=1)", flush=True)
+        return _planted(rows)
 
     merchants = [make_merchant(f"对账商户{n}").pk for n in range(MERCHANTS)]
     file = IngestFile.objects.create(kind="clearing", original_name="bench-clearing.csv", sha256="b" * 64,
@@ -81,6 +91,10 @@ def _load(rows: int) -> dict:
         cursor.execute("SELECT count(*) FROM transactions_clearingrecord")
         clearing = cursor.fetchone()[0]
     print(f"loaded {ledger:,} ledger rows and {clearing:,} clearing records", flush=True)
+    return _planted(rows)
+
+
+def _planted(rows: int) -> dict:
     planted = {}
     for g in range(1, rows + 1):
         kind = g % EVERY
@@ -92,17 +106,21 @@ def _load(rows: int) -> dict:
 
 
 def _floor() -> float:
+    """The two sides as the run reads them (our rows of the day, their records of the window), joined bare."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         start = time.perf_counter()
-        cursor.execute("""SELECT count(*) FROM transactions_transaction l FULL JOIN transactions_clearingrecord c
-                          ON l.rrn = c.rrn AND l.mid = c.mid AND l.tid = c.tid""")
+        cursor.execute("""SELECT count(*)
+                          FROM (SELECT rrn, mid, tid FROM transactions_transaction WHERE local_date = %(day)s) l
+                          FULL JOIN (SELECT rrn, mid, tid FROM transactions_clearingrecord
+                                     WHERE local_date BETWEEN %(day)s::date - 1 AND %(day)s::date + 1) c
+                          ON l.rrn = c.rrn AND l.mid = c.mid AND l.tid = c.tid""", {"day": DAY})
         cursor.fetchone()
         return time.perf_counter() - start
 
 
-def _ours(chunks: int):
+def _ours(chunks: int | None):
     from transactions.services.recon import recon_start
 
     start = time.perf_counter()
@@ -119,11 +137,21 @@ def _forget(run) -> None:
     ReconRun.objects.filter(pk=run.pk).delete()
 
 
+def _forget_all() -> None:
+    from transactions.models import ReconRun
+
+    ReconRun.objects.update(superseded_by=None)
+    for run in ReconRun.objects.all():
+        _forget(run)
+
+
 def main() -> int:
-    cleanup = django_with_scratch_db()
+    cleanup = django_with_scratch_db(keep=os.environ.get("BENCH_KEEP") == "1")
     try:
         from transactions.models import ReconException
+        from transactions.services.recon import default_chunks, workers
 
+        _forget_all()  # runs a kept database may still hold
         rows = scaled(1_000_000, minimum=10_000)
         started = time.perf_counter()
         planted = _load(rows)
@@ -135,9 +163,10 @@ def main() -> int:
             floors.append(_floor())
             if run is not None:
                 _forget(run)
-            seconds, run = _ours(1)
+            seconds, run = _ours(None)
             ours.append(seconds)
-            print(f"run {attempt + 1}: ours {seconds:.3f} s, floor {floors[-1]:.3f} s", flush=True)
+            print(f"run {attempt + 1}: ours {seconds:.3f} s ({default_chunks()} chunks on {workers()} threads), "
+                  f"floor {floors[-1]:.3f} s", flush=True)
         found = dict(ReconException.objects.filter(run=run).values_list("rrn", "category"))
         missed = {rrn: kind for rrn, kind in planted.items() if found.get(rrn) != kind}
         extra = {rrn: kind for rrn, kind in found.items() if rrn not in planted}
@@ -145,8 +174,14 @@ def main() -> int:
               f"found beyond the planted {len(extra)}; totals "
               f"{ {key: value['count'] for key, value in run.totals.items()} }", flush=True)
         _forget(run)
-        eight, _run8 = _ours(8)
-        print(f"the same day in 8 chunks, one after the other in this process: {eight:.3f} s", flush=True)
+        for chunks in (1, 8):
+            seconds, other = _ours(chunks)
+            same = dict(ReconException.objects.filter(run=other).values_list("rrn", "category")) == found
+            _forget(other)
+            print(f"the same day in {chunks} chunk{'s' if chunks > 1 else ''} on {min(workers(), chunks)} "
+                  f"thread{'s' if min(workers(), chunks) > 1 else ''}: {seconds:.3f} s, "
+                  f"{'the same' if same else 'NOT the same'} breaks", flush=True)
+            missed = missed if same else {**missed, "chunks": chunks}
         ours_s, floor_s = sorted(ours)[1], sorted(floors)[1]  # medians of three
         passed = result("reconcile", ours_s, floor_s, GOAL) and not missed and not extra
         if missed or extra:

@@ -156,3 +156,32 @@ def test_a_start_with_the_broker_down_commits_and_waits_for_the_relay(users, mer
     assert run.status == ReconRun.Status.QUEUED and run.chunk_set.count() == 3
     messages = OutboxMessage.objects.filter(task_name="transactions.tasks.recon_chunk")
     assert messages.count() == 3 and not messages.filter(sent_at__isnull=False).exists()
+
+
+def _set_aside(run: ReconRun) -> None:
+    ReconException.objects.filter(run=run).delete()
+    ReconSummary.objects.filter(run=run).delete()
+    ReconChunk.objects.filter(run=run).delete()
+    run.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waited_run_works_its_chunks_on_threads_with_the_same_result(users, merchant_a, merchant_b, settings):
+    """``wait=True`` outside a transaction: the chunks run side by side on ``ACQUIRER_JOB_WORKERS`` threads, each
+    with its own connection, and give what one chunk gives; the last chunk to finish finishes the run."""
+    settings.ACQUIRER_JOB_WORKERS = 2
+    with connection.cursor() as cursor:  # the ledger is unmanaged: a transactional test before may have left rows
+        cursor.execute("DELETE FROM transactions_transaction WHERE local_date = %s", [DAY])
+    _seed(merchant_a, merchant_b, users[roles.OPERATIONS_MANAGER])
+    one = recon_start(side="clearing", business_date=DAY, chunks=1, wait=True)
+    assert one.status == ReconRun.Status.DONE, one.message
+    expected = _result(one)
+    _set_aside(one)
+    five = recon_start(side="clearing", business_date=DAY, chunks=5, wait=True)
+    assert five.status == ReconRun.Status.DONE, five.message
+    assert _result(five) == expected
+    assert set(five.chunk_set.values_list("status", flat=True)) == {"done"}
+    assert five.totals["matched"]["count"] == summaries_count(expected[0], "matched")
+    _set_aside(five)
+    default = recon_start(side="clearing", business_date=DAY, wait=True)  # one chunk per worker
+    assert default.chunks == 2 and _result(default) == expected
