@@ -57,6 +57,7 @@ SETTLEMENT_FOR_MERCHANTS = {"settlement.batch_built", "settlement.statement_down
 
 # reconciliation -------------------------------------------------------------------------------------------------
 RECON_ACTIONS = {
+    "recon_breaks.exported": _("%(actor)s exported reconciliation breaks"),
     "recon_run.started": _("%(actor)s started the reconciliation %(target)s"),
     "recon_run.finished": _("The reconciliation %(target)s finished"),
     "recon_run.failed": _("The reconciliation %(target)s failed"),

@@ -1,7 +1,9 @@
-"""The ledger as an export (declared in ``transactions/plugin.py``; written by ``acquirer.exports``): the search's
-rows as CSV written by PostgreSQL's COPY, amounts in yuan with two decimals, the card masked (BIN ``******`` last
-four: the ledger holds nothing more). Auditors and staff who may view transactions may take it away; asking for
-it is recorded in the audit trail. The merchant statement's CSV uses the same columns."""
+"""The ledger and the reconciliation breaks as exports (declared in ``transactions/plugin.py``; written by
+``acquirer.exports``), as CSV written by PostgreSQL's COPY. The ledger: the search's rows, amounts in yuan with
+two decimals, the card masked (BIN ``******`` last four: the ledger holds nothing more); auditors and staff who
+may view transactions may take it away. The breaks: the queue's rows with what differs and how far each was
+worked. Asking for either is recorded in the audit trail. The merchant statement's CSV uses the ledger's
+columns."""
 
 from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Concat
@@ -12,8 +14,10 @@ from acquirer.access import is_auditor, is_staff_user
 from acquirer.registry import Exporter
 from transactions import roles
 from transactions.forms.ledger import TransactionSearchForm
-from transactions.models import Transaction
+from transactions.forms.recon import ReconExceptionFilterForm
+from transactions.models import ReconException, Transaction
 from transactions.selectors.ledger import resolve_filters, transaction_list
+from transactions.selectors.recon import recon_exception_list
 
 
 class _Digits(Func):
@@ -73,3 +77,46 @@ LEDGER = Exporter(
     kind="transactions.ledger", title=_("Transactions"), filename="transactions", allowed=_allowed,
     queryset=_rows, columns=columns, audit_action="transactions.exported", filters=search_filters,
     formats=("csv",))
+
+
+# --- reconciliation breaks ------------------------------------------------------------------------------------------
+
+def break_columns() -> list[tuple[str, object]]:
+    """A break per row: where it was found, what differs, and how far it has been worked (labels translated)."""
+    return [
+        ("id", F("id")), ("run", F("run_id")), ("business_date", exports.iso_date("business_date")),
+        ("found", exports.local_time("created_at")),
+        ("category", exports.choice_label("category", ReconException._meta.get_field("category").choices)),
+        ("status", exports.choice_label("status", ReconException.Status.choices)),
+        ("merchant_id", F("merchant_id")), ("mid", exports.own_text("mid")), ("tid", exports.own_text("tid")),
+        ("rrn", exports.own_text("rrn")), ("payout_reference", exports.own_text("reference")),
+        ("ours", yuan("ours_minor")), ("theirs", yuan("theirs_minor")),  # NULL (empty) when that side has none
+        ("difference", yuan("difference_minor")), ("currency", exports.own_text("currency")),
+        ("assigned_to", exports.own_text("assigned_to__username")),
+        ("resolution", exports.choice_label("resolution", ReconException.Resolution.choices)),
+        ("note", F("note")),
+        ("resolved", exports.local_time("resolved_at")),
+    ]
+
+
+def break_filters(data) -> dict | None:
+    if not data:
+        return {}
+    form = ReconExceptionFilterForm(data)
+    if not form.is_valid():
+        return None
+    return {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
+
+
+def _breaks(actor, filters: dict):
+    return recon_exception_list(actor=actor, filters=filters or {})
+
+
+def _breaks_allowed(actor) -> bool:
+    return is_auditor(actor) or (is_staff_user(actor) and actor.has_perm(roles.VIEW_EXCEPTION))
+
+
+BREAKS = Exporter(
+    kind="transactions.recon_breaks", title=_("Reconciliation breaks"), filename="reconciliation-breaks",
+    allowed=_breaks_allowed, queryset=_breaks, columns=break_columns, audit_action="recon_breaks.exported",
+    filters=break_filters, formats=("csv",))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from acquirer.lists import bounded_count
 from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
 from transactions import roles, urls
-from transactions.exports import LEDGER
+from transactions.exports import BREAKS, LEDGER
 
 
 def _payouts_due(actor):
@@ -86,7 +86,7 @@ PLUGIN = Plugin(
         HomeCard("ops", _("Payouts due"), "ops:settlement-batch-list", _("Open settlement"),
                  permission=roles.VIEW_SETTLEMENT, count=_payouts_due, order=45),
     ],
-    exports=[LEDGER],
+    exports=[LEDGER, BREAKS],
     roles=roles,
     demo=_seed_demo,
     gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement",

@@ -119,3 +119,29 @@ def test_merchants_reach_no_reconciliation_page(clients, breaks):
     assert not recon_exception_list(actor=merchant_b).exists()
     with pytest.raises(Http404):  # another merchant's break: exactly like a missing one
         recon_exception_get(actor=merchant_b, pk=exception.pk)
+
+
+@pytest.mark.django_db
+def test_an_auditor_exports_the_breaks_of_a_filter_as_csv_and_nobody_else_may(clients, breaks):
+    from acquirer.models import AuditEvent
+    from transactions.services.recon import recon_start
+
+    recon_start(side="clearing", business_date=DAY, chunks=1, wait=True)
+    url = reverse("audit:recon-exception-export")
+    assert 'id="export-csv"' in clients["auditor"].get(reverse("audit:recon-exception-list")).content.decode()
+    response = clients["auditor"].get(url, {"status": "unresolved", "category": "missing_theirs"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = [line for line in text.splitlines() if line]
+    assert header.startswith("id,run,business_date,found,category,status")
+    assert len(rows) == 1 and "VIEW00000001" in rows[0] and "Missing on their side" in rows[0]
+    assert "2500.00" in rows[0] and "Open" in rows[0]
+    event = AuditEvent.objects.get(action="recon_breaks.exported")
+    assert event.data["filters"] == {"status": "unresolved", "category": "missing_theirs"}
+    # a filter that matches nothing exports the header only; a bad filter exports nothing and goes back
+    empty = clients["auditor"].get(url, {"category": "duplicate"})
+    assert len([line for line in b"".join(empty.streaming_content).decode().splitlines() if line]) == 1
+    assert clients["auditor"].get(url, {"merchant": "-3"}).status_code == 302
+    assert clients["auditor"].post(url).status_code == 405
+    assert clients[roles.OPERATIONS_MANAGER].get(url).status_code == 403
+    assert clients["merchant_a"].get(url).status_code in (403, 404)
