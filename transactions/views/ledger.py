@@ -4,15 +4,11 @@ audit CSV export. Reads go through ``transactions.selectors.ledger``."""
 
 from datetime import date
 
-from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import redirect
 from django.urls import path, register_converter, reverse
 from django.views.generic import TemplateView
 
-from acquirer import audit, exports
 from acquirer.access import AuditorView, OpsView, PortalView
-from acquirer.lists import bounded_count, page_from_request, query_without_position
+from acquirer.lists import page_from_request, query_without_position
 from transactions import roles
 from transactions.exports import LEDGER
 from transactions.forms.ledger import PortalTransactionSearchForm, TransactionSearchForm
@@ -24,6 +20,7 @@ from transactions.selectors.ledger import (
     transaction_get,
     transaction_list,
 )
+from transactions.views.exports import AuditCsvExportView
 
 
 class LedgerDateConverter:
@@ -130,21 +127,9 @@ class AuditTransactionDetailView(AuditorView, _DetailMixin, TemplateView):
     area = "audit"
 
 
-class AuditTransactionExportView(AuditorView):
-    """The searched transactions as CSV, streamed as PostgreSQL copies them out, while the result fits
-    ``ACQUIRER_EXPORT_SYNC_ROWS``; a larger one goes through "Prepare file" (a job, "My downloads"). Audited."""
-
-    def get(self, request):
-        filters = LEDGER.filters(request.GET)
-        back = f"{reverse('audit:transaction-list')}?{request.GET.urlencode()}"
-        if filters is None:
-            return redirect(back)
-        if bounded_count(LEDGER.queryset(request.user, filters), exports.sync_limit()).exact is False:
-            messages.warning(request, exports.too_large_message())
-            return redirect(back)
-        with transaction.atomic():
-            audit.record(LEDGER.audit_action, actor=request.user, data={"filters": filters, "format": "csv"})
-        return exports.stream_response(exporter=LEDGER, actor=request.user, filters=filters, fmt="csv")
+class AuditTransactionExportView(AuditCsvExportView):
+    exporter = LEDGER
+    list_url = "audit:transaction-list"
 
 
 ops_patterns = [

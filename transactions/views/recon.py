@@ -2,17 +2,14 @@
 chunks), the queue of breaks with their age, a break's page with the moves the actor may make (``policy``), and
 today's breaks with the 30-day trend as a server-drawn SVG chart. Auditors read runs and breaks."""
 
-from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from acquirer import audit, exports
 from acquirer.access import AuditorView, OpsView
-from acquirer.lists import bounded_count, link_rows, page_count, page_from_request, query_without_position
+from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
 from acquirer.policy import available_actions
 from acquirer.selectors import audit_history
 from acquirer.views.actions import ActionView
@@ -44,6 +41,7 @@ from transactions.selectors.recon import (
     recon_run_superseding,
 )
 from transactions.services import recon as svc
+from transactions.views.exports import AuditCsvExportView
 
 VIEW_RUNS = roles.VIEW_RECON
 VIEW_BREAKS = roles.VIEW_EXCEPTION
@@ -308,21 +306,9 @@ ops_patterns = [
          name="recon-exception-reject"),
 ]
 portal_patterns = []
-class AuditReconExceptionExportView(AuditorView):
-    """The breaks of the auditor's filter as CSV, streamed as PostgreSQL copies them out, while the result fits
-    ``ACQUIRER_EXPORT_SYNC_ROWS`` (a larger one is asked to narrow the filter). Audited."""
-
-    def get(self, request):
-        filters = BREAKS.filters(request.GET)
-        back = f"{reverse('audit:recon-exception-list')}?{request.GET.urlencode()}"
-        if filters is None:
-            return redirect(back)
-        if bounded_count(BREAKS.queryset(request.user, filters), exports.sync_limit()).exact is False:
-            messages.warning(request, exports.too_large_message())
-            return redirect(back)
-        with transaction.atomic():
-            audit.record(BREAKS.audit_action, actor=request.user, data={"filters": filters, "format": "csv"})
-        return exports.stream_response(exporter=BREAKS, actor=request.user, filters=filters, fmt="csv")
+class AuditReconExceptionExportView(AuditCsvExportView):
+    exporter = BREAKS
+    list_url = "audit:recon-exception-list"
 
 
 audit_patterns = [
