@@ -52,6 +52,9 @@ class ClearingAccount(models.Model):
 
 
 INGEST_STATUSES = ["queued", "running", "done", "refused", "failed"]
+# How many days apart two clearing records with one match key are marked ``repeated``: twice the widest
+# reconciliation window (``ACQUIRER_RECON_WINDOW_DAYS`` is at most 7), so that any two records one run reads are.
+REPEAT_HORIZON_DAYS = 14
 
 
 class IngestFile(models.Model):
@@ -126,6 +129,10 @@ class ClearingRecord(models.Model):
     ingest_file = models.ForeignKey(IngestFile, on_delete=models.PROTECT, db_constraint=False, db_index=False,
                                     related_name="+")
     source_line = models.IntegerField()
+    # Another clearing record has the same match key (RRN + MID + TID) within ``REPEAT_HORIZON_DAYS``: set by the
+    # database (trigger ``clearing_record_repeated``, migration 0007) for every writer; the reconciliation judges
+    # these keys apart (``transactions/services/recon.py``).
+    repeated = models.BooleanField(default=False, db_default=False, editable=False)
 
     TENANT_FIELD = "merchant_id"
 
@@ -135,6 +142,7 @@ class ClearingRecord(models.Model):
         verbose_name = _("clearing record")
         indexes = [
             models.Index(fields=["local_date", "rrn"], name="clearing_date_rrn"),
+            models.Index(fields=["rrn", "local_date"], name="clearing_rrn_date"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["local_date", "tid", "stan", "rrn", "type"], name="clearing_record_unique"),

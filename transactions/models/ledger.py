@@ -71,6 +71,10 @@ class Transaction(models.Model):
     ingest_file = models.ForeignKey("transactions.IngestFile", null=True, blank=True, on_delete=models.DO_NOTHING,
                                     db_constraint=False, related_name="+")
     source_line = models.IntegerField(null=True, blank=True)
+    # Another row that should clear has the same match key (RRN + MID + TID) on the same day: set by the database
+    # (trigger ``transaction_repeated``, migration 0007) for every writer; the reconciliation judges these keys
+    # apart (``transactions/services/recon.py``).
+    repeated = models.BooleanField(default=False, editable=False)
 
     TENANT_FIELD = "merchant_id"
 

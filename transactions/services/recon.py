@@ -2,9 +2,9 @@
 
 A run covers one side and one business date. It is split into chunks by a hash of the match key's first part;
 each chunk is one Celery task (any worker on any machine may take it; a waited run works them on threads) that
-runs ONE set-based statement: both sides' rows of its chunk in one hash aggregate by match key, judged, which
-writes the per-merchant counts and sums (``ReconSummary``) and one ``ReconException`` per break with
-``INSERT … SELECT``. The last chunk to finish sums the totals and marks the run done. The result does not depend on
+runs ONE set-based statement: both sides' rows of its chunk in one hash full join by match key, each joined row
+judged on its own (the few keys marked ``repeated`` by the database judged by key as a whole), which writes the
+per-merchant counts and sums (``ReconSummary``) and one ``ReconException`` per break with ``INSERT … SELECT``. The last chunk to finish sums the totals and marks the run done. The result does not depend on
 the number of chunks: every row of a match key falls in the same chunk, and each key is judged on its own.
 
 Rules (``docs/transactions.md``, "Reconciliation"):
@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,7 @@ from acquirer import audit, outbox, policy
 from acquirer.exceptions import DomainError
 from acquirer.workflow import advance
 from transactions.models import IngestFile, ReconChunk, ReconException, ReconRun, ReconSummary
+from transactions.models.ingest import REPEAT_HORIZON_DAYS
 from transactions.models.recon import Category
 from transactions.policy import HANDLES_EXCEPTIONS, RECON_ACTIONS
 from transactions.workflow import EXCEPTION_MOVES, RUN_MOVES, UNRESOLVED
@@ -54,6 +56,7 @@ E = ReconException.Status
 SIDES = (ReconRun.Side.CLEARING, ReconRun.Side.BANK)
 CHUNK_TASK = "transactions.tasks.recon_chunk"
 MAX_CHUNKS = 64
+MAX_WINDOW_DAYS = REPEAT_HORIZON_DAYS // 2
 # What should clear: approved sales, completions and refunds (a pre-authorisation only reserves; voids and
 # reversals cancel an original, which is then no longer approved).
 CLEARING_TYPES = ("sale", "completion", "refund")
@@ -77,8 +80,12 @@ def tolerance_minor() -> int:
 
 
 def window_days() -> int:
-    """How many days apart the two sides' dates may be (``ACQUIRER_RECON_WINDOW_DAYS``, 1)."""
-    return _setting("ACQUIRER_RECON_WINDOW_DAYS", 1)
+    """How many days apart the two sides' dates may be (``ACQUIRER_RECON_WINDOW_DAYS``, 1; 0 to
+    :data:`MAX_WINDOW_DAYS`: the database marks repeated clearing keys over twice that, ``REPEAT_HORIZON_DAYS``)."""
+    days = _setting("ACQUIRER_RECON_WINDOW_DAYS", 1)
+    if not 0 <= days <= MAX_WINDOW_DAYS:
+        raise ImproperlyConfigured(f"ACQUIRER_RECON_WINDOW_DAYS must be 0 to {MAX_WINDOW_DAYS}, not {days}.")
+    return days
 
 
 def four_eyes_minor() -> int:
@@ -263,24 +270,27 @@ def _supersede_others(run: ReconRun, actor) -> None:
 # --- one chunk ------------------------------------------------------------------------------------------------------
 
 # Each side as (ours, theirs): rows with the columns id, local_date (theirs only), merchant_id, k1, k2, k3 (the match
-# key), amount_minor, completion (ours only: the row is a completion). ``{chunk}`` is the chunk's condition. Only
-# what judging needs goes through the join; a break's currency is read afterwards by id (``CURRENCY_SQL``).
+# key), amount_minor, completion (ours only: the row is a completion), repeated (the row's key may not be alone on
+# its side: judged by aggregate). ``{chunk}`` is the chunk's condition. Only what judging needs goes through the
+# join; a break's currency is read afterwards by id (``CURRENCY_SQL``). The bank side is small (a row per merchant
+# and day) and marks nothing: every key of it is judged by aggregate.
 SIDE_SQL = {
     ReconRun.Side.CLEARING: (
-        """SELECT id, merchant_id, rrn AS k1, mid AS k2, tid AS k3, amount_minor, type = 'completion' AS completion
+        """SELECT id, merchant_id, rrn AS k1, mid AS k2, tid AS k3, amount_minor, type = 'completion' AS completion,
+                  repeated
            FROM transactions_transaction
            WHERE local_date = %(day)s AND status = 'approved' AND type IN ('sale', 'completion', 'refund') {chunk}""",
-        """SELECT id, local_date, merchant_id, rrn AS k1, mid AS k2, tid AS k3, amount_minor
+        """SELECT id, local_date, merchant_id, rrn AS k1, mid AS k2, tid AS k3, amount_minor, repeated
            FROM transactions_clearingrecord
            WHERE local_date BETWEEN %(first)s AND %(last)s {chunk}""",
     ),
     ReconRun.Side.BANK: (
         """SELECT id, merchant_id, payout_reference::text AS k1, ''::text AS k2, ''::text AS k3,
-                  payout_minor AS amount_minor, false AS completion
+                  payout_minor AS amount_minor, false AS completion, true AS repeated
            FROM transactions_settlementbatch
            WHERE payout_date = %(day)s AND status IN ('in_payout', 'paid') {chunk}""",
         """SELECT id, value_date AS local_date, merchant_id, reference::text AS k1, ''::text AS k2, ''::text AS k3,
-                  amount_minor
+                  amount_minor, true AS repeated
            FROM transactions_bankstatementline
            WHERE value_date BETWEEN %(first)s AND %(last)s AND amount_minor > 0 AND reference <> '' {chunk}""",
     ),
@@ -315,28 +325,72 @@ EXCEPTION_COLUMNS = {
 # short string hashed per row: the condition is cheap enough that each chunk may scan both sides in full.
 CHUNK_CONDITION = "AND (hashtext(k1::text) & 2147483647) %% %(n)s = %(chunk)s"
 
-# Both sides go through one hash aggregate by match key (``keyed``; each row carries its own side's columns, the
-# other side's are NULL, which the aggregates skip): no join, so no row repeated and nothing to divide back, and one
-# hash table instead of a join's and an aggregate's. ``grouped`` adds the judged keys up per merchant and category in
-# the same pass and keeps only the breaks' columns (arrays, empty for the matched): the million judged rows are
-# never kept, and the two inserts read the small ``grouped`` (one row per merchant and category). The plan is
-# steered to hash aggregates: see ``_chunk_settings``.
+# One statement per chunk, in two paths:
+#
+# - Most keys are alone on each side: the two sides go through ONE hash full join on the match key (``joined``),
+#   which is what reading both sides once costs, and each joined row is judged on its own (``judged``). A row
+#   marked ``repeated`` (on either side) is not judged here but set aside as ``slow``: every row of a repeated
+#   key is marked (the triggers mark them all), so every joined row of such a key is set aside.
+# - ``grouped`` adds the judged rows up per merchant and category in the same pass and keeps only the breaks'
+#   and the set-aside rows' columns (arrays; the matched rows are never kept). The set-aside rows (a few per
+#   thousand) are taken apart into each side's distinct rows (a key on n rows of one side and m of the other
+#   joined n x m times) and judged by key as a whole (``keyed`` … ``slow_judged``): several completions under one
+#   key are one item (their sum); any other key on several rows of one side is a duplicate.
+#
+# Both paths' counts and breaks are written with ``INSERT … SELECT``. The plan is steered to hashes: see
+# ``_chunk_settings``.
 CHUNK_SQL = """
-WITH sides AS (
-    SELECT k1, k2, k3, id AS o_id, amount_minor AS o_amount, completion, merchant_id AS o_merchant,
+WITH judged AS (
+    SELECT j.*, category <> 'matched' AS kept
+    FROM (SELECT k.*, coalesce(o_merchant, t_merchant) AS merchant_id,
+                 CASE WHEN slow THEN 'slow'
+                      WHEN o_id IS NULL THEN 'missing_ours'
+                      WHEN t_id IS NULL THEN 'missing_theirs'
+                      WHEN abs(ours - theirs) > %(tolerance)s THEN 'amount_mismatch'
+                      ELSE 'matched' END AS category
+          FROM (SELECT coalesce(o.k1, t.k1) AS k1, coalesce(o.k2, t.k2) AS k2, coalesce(o.k3, t.k3) AS k3,
+                       o.id AS o_id, t.id AS t_id, o.amount_minor AS ours, t.amount_minor AS theirs,
+                       o.merchant_id AS o_merchant, t.merchant_id AS t_merchant, t.local_date AS t_date,
+                       o.completion, coalesce(o.repeated, false) OR coalesce(t.repeated, false) AS slow
+                FROM ({ours}) o FULL JOIN ({theirs}) t ON o.k1 = t.k1 AND o.k2 = t.k2 AND o.k3 = t.k3) k
+          -- a key only their side has, on another day of the window, or ours on another day: another run's
+          WHERE CASE WHEN o_id IS NOT NULL OR slow THEN true WHEN t_date <> %(day)s THEN false
+                     ELSE NOT {elsewhere} END) j
+),
+grouped AS (
+    SELECT merchant_id, category, count(*) AS n, coalesce(sum(ours), 0) AS ours_minor,
+           coalesce(sum(theirs), 0) AS theirs_minor,
+           array_agg(k1) FILTER (WHERE kept) AS k1s,
+           array_agg(k2) FILTER (WHERE kept) AS k2s,
+           array_agg(k3) FILTER (WHERE kept) AS k3s,
+           array_agg(o_id) FILTER (WHERE kept) AS o_ids,
+           array_agg(t_id) FILTER (WHERE kept) AS t_ids,
+           array_agg(ours) FILTER (WHERE kept) AS ourss,
+           array_agg(theirs) FILTER (WHERE kept) AS theirss,
+           array_agg(o_merchant) FILTER (WHERE slow) AS o_merchants,
+           array_agg(t_merchant) FILTER (WHERE slow) AS t_merchants,
+           array_agg(t_date) FILTER (WHERE slow) AS t_dates,
+           array_agg(completion) FILTER (WHERE slow) AS completions{matched_ids}
+    FROM judged GROUP BY merchant_id, category
+),
+slow_rows AS (
+    SELECT r.* FROM grouped g,
+         unnest(g.k1s, g.k2s, g.k3s, g.o_ids, g.t_ids, g.ourss, g.theirss, g.o_merchants, g.t_merchants, g.t_dates,
+                g.completions) AS r (k1, k2, k3, o_id, t_id, ours, theirs, o_merchant, t_merchant, t_date, completion)
+    WHERE g.category = 'slow'
+),
+sides AS (
+    SELECT DISTINCT k1, k2, k3, o_id, ours AS o_amount, completion, o_merchant,
            NULL::bigint AS t_id, NULL::bigint AS t_amount, NULL::date AS t_date, NULL::bigint AS t_merchant
-    FROM ({ours}) o
+    FROM slow_rows WHERE o_id IS NOT NULL
     UNION ALL
-    SELECT k1, k2, k3, NULL, NULL, NULL, NULL, id, amount_minor, local_date, merchant_id
-    FROM ({theirs}) t
+    SELECT DISTINCT k1, k2, k3, NULL::bigint, NULL::bigint, NULL::boolean, NULL::bigint, t_id, theirs, t_date,
+           t_merchant
+    FROM slow_rows WHERE t_id IS NOT NULL
 ),
 keyed AS (
     SELECT k1, k2, k3, count(o_id) AS o_rows, count(t_id) AS t_rows, min(o_id) AS o_id, min(t_id) AS t_id,
-           -- sum(bigint) keeps a state allocated per key (it adds up in 128 bits); two sums of int4 halves
-           -- keep a plain bigint each, and add up to the same exact total
-           sum((o_amount >> 31)::int4) * 2147483648 + sum((o_amount & 2147483647)::int4) AS o_sum,
-           sum((t_amount >> 31)::int4) * 2147483648 + sum((t_amount & 2147483647)::int4) AS t_sum,
-           bool_and(completion) AS completions,
+           sum(o_amount)::bigint AS o_sum, sum(t_amount)::bigint AS t_sum, bool_and(completion) AS completions,
            min(t_date) AS t_date, min(o_merchant) AS o_merchant, min(t_merchant) AS t_merchant
     FROM sides GROUP BY k1, k2, k3
 ),
@@ -349,27 +403,23 @@ amounts AS (
     FROM keyed k
     WHERE CASE WHEN o_rows > 0 THEN true WHEN t_date <> %(day)s THEN false ELSE NOT {elsewhere} END
 ),
-judged AS (
-    SELECT k1, k2, k3, o_id, t_id, merchant_id, ours, theirs, category, category <> 'matched' AS break
-    FROM (SELECT *, CASE WHEN duplicate THEN 'duplicate'
-                         WHEN ours IS NULL THEN 'missing_ours'
-                         WHEN theirs IS NULL THEN 'missing_theirs'
-                         WHEN abs(ours - theirs) > %(tolerance)s THEN 'amount_mismatch'
-                         ELSE 'matched' END AS category
-          FROM amounts) a
-),
-grouped AS (
-    SELECT merchant_id, category, count(*) AS n, coalesce(sum(ours), 0) AS ours_minor,
-           coalesce(sum(theirs), 0) AS theirs_minor,
-           array_agg(k1) FILTER (WHERE break) AS k1s, array_agg(k2) FILTER (WHERE break) AS k2s,
-           array_agg(k3) FILTER (WHERE break) AS k3s, array_agg(o_id) FILTER (WHERE break) AS o_ids,
-           array_agg(t_id) FILTER (WHERE break) AS t_ids, array_agg(ours) FILTER (WHERE break) AS ourss,
-           array_agg(theirs) FILTER (WHERE break) AS theirss{matched_ids}
-    FROM judged GROUP BY merchant_id, category
+slow_judged AS (
+    SELECT k1, k2, k3, o_id, t_id, merchant_id, ours, theirs,
+           CASE WHEN duplicate THEN 'duplicate'
+                WHEN ours IS NULL THEN 'missing_ours'
+                WHEN theirs IS NULL THEN 'missing_theirs'
+                WHEN abs(ours - theirs) > %(tolerance)s THEN 'amount_mismatch'
+                ELSE 'matched' END AS category
+    FROM amounts
 ),
 summary AS (
     INSERT INTO transactions_reconsummary (run_id, chunk, merchant_id, category, count, ours_minor, theirs_minor)
-    SELECT %(run)s, %(chunk)s, merchant_id, category, n, ours_minor, theirs_minor FROM grouped
+    SELECT %(run)s, %(chunk)s, merchant_id, category, sum(n), sum(ours_minor), sum(theirs_minor)
+    FROM (SELECT merchant_id, category, n, ours_minor, theirs_minor FROM grouped WHERE category <> 'slow'
+          UNION ALL
+          SELECT merchant_id, category, count(*), coalesce(sum(ours), 0), coalesce(sum(theirs), 0)
+          FROM slow_judged GROUP BY merchant_id, category) s
+    GROUP BY merchant_id, category
     RETURNING category, count
 ),
 breaks AS (
@@ -377,12 +427,16 @@ breaks AS (
         run_id, category, merchant_id, business_date, rrn, mid, tid, reference, transaction_date, {ours_id},
         {theirs_id}, ours_minor, theirs_minor, difference_minor, currency, status, status_changed_at, resolution,
         note, created_at)
-    SELECT %(run)s, g.category, g.merchant_id, %(day)s, {rrn}, {mid}, {tid}, {reference},
+    SELECT %(run)s, k.category, k.merchant_id, %(day)s, {rrn}, {mid}, {tid}, {reference},
            {transaction_date}, k.o_id, k.t_id, k.ours, k.theirs, coalesce(k.ours, 0) - coalesce(k.theirs, 0),
            {currency}, 'open', now(), '', '', now()
-    FROM grouped g, unnest(g.k1s, g.k2s, g.k3s, g.o_ids, g.t_ids, g.ourss, g.theirss)
-                    AS k (k1, k2, k3, o_id, t_id, ours, theirs)
-    WHERE g.category <> 'matched'
+    FROM (SELECT g.category, g.merchant_id, b.*
+          FROM grouped g, unnest(g.k1s, g.k2s, g.k3s, g.o_ids, g.t_ids, g.ourss, g.theirss)
+                          AS b (k1, k2, k3, o_id, t_id, ours, theirs)
+          WHERE g.category NOT IN ('matched', 'slow')
+          UNION ALL
+          SELECT category, merchant_id, k1, k2, k3, o_id, t_id, ours, theirs
+          FROM slow_judged WHERE category <> 'matched') k
     RETURNING 1
 ){paid}
 SELECT category, sum(count)::bigint FROM summary GROUP BY category
@@ -395,8 +449,10 @@ MATCHED_IDS_SQL = """,
 PAID_SQL = """,
 paid AS (
     UPDATE transactions_settlementbatch b SET status = 'paid', paid_at = now(), status_changed_at = now()
-    FROM grouped g, unnest(g.matched_ids) AS j (o_id)
-    WHERE g.category = 'matched' AND b.id = j.o_id AND b.status = 'in_payout'
+    FROM (SELECT unnest(g.matched_ids) AS o_id FROM grouped g WHERE g.category = 'matched'
+          UNION ALL
+          SELECT o_id FROM slow_judged WHERE category = 'matched') j
+    WHERE b.id = j.o_id AND b.status = 'in_payout'
     RETURNING b.id
 )"""
 
