@@ -4,8 +4,9 @@ A run covers one side and one business date. It is split into chunks by a hash o
 each chunk is one Celery task (any worker on any machine may take it; a waited run works them on threads) that
 runs ONE set-based statement: both sides' rows of its chunk in one hash full join by match key, each joined row
 judged on its own (the few keys marked ``repeated`` by the database judged by key as a whole), which writes the
-per-merchant counts and sums (``ReconSummary``) and one ``ReconException`` per break with ``INSERT … SELECT``. The last chunk to finish sums the totals and marks the run done. The result does not depend on
-the number of chunks: every row of a match key falls in the same chunk, and each key is judged on its own.
+per-merchant counts and sums (``ReconSummary``) and one ``ReconException`` per break with ``INSERT … SELECT``.
+The last chunk to finish sums the totals and marks the run done. The result does not depend on the number of
+chunks: every row of a match key falls in the same chunk, and each key is judged on its own.
 
 Rules (``docs/transactions.md``, "Reconciliation"):
 
