@@ -3,8 +3,8 @@ reconciliation. See ``docs/transactions.md`` for the model and the reasons behin
 
 from transactions.models.ingest import BankStatementLine, BinRange, ClearingAccount, ClearingRecord, IngestFile
 from transactions.models.ledger import Transaction
-from transactions.models.recon import ReconChunk, ReconException, ReconRun, ReconSummary
+from transactions.models.recon import InputChange, ReconChunk, ReconException, ReconRun, ReconSummary
 from transactions.models.settlement import PayoutFile, SettlementBatch
 
-__all__ = ["BankStatementLine", "BinRange", "ClearingAccount", "ClearingRecord", "IngestFile", "PayoutFile",
-           "ReconChunk", "ReconException", "ReconRun", "ReconSummary", "SettlementBatch", "Transaction"]
+__all__ = ["BankStatementLine", "BinRange", "ClearingAccount", "ClearingRecord", "IngestFile", "InputChange",
+           "PayoutFile", "ReconChunk", "ReconException", "ReconRun", "ReconSummary", "SettlementBatch", "Transaction"]

@@ -141,7 +141,8 @@ class ClearingRecord(models.Model):
         default_permissions = ("view",)
         verbose_name = _("clearing record")
         indexes = [
-            models.Index(fields=["local_date", "rrn"], name="clearing_date_rrn"),
+            # the key's look-up by the trigger that marks repeated keys; reading a window of dates uses the unique
+            # key, which begins with the date
             models.Index(fields=["rrn", "local_date"], name="clearing_rrn_date"),
         ]
         constraints = [

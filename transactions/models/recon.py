@@ -20,6 +20,29 @@ class Category(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate")
 
 
+class InputChange(models.Model):
+    """One change to the rows a reconciliation side reads for one date: rows inserted (one entry per statement,
+    date and file) or a row's status or amount changed (one entry per row). Written by the database's triggers
+    (migration 0008) for every writer; a run's fingerprint of its inputs is read from here, by index, instead of
+    from the million rows themselves."""
+
+    class Source(models.TextChoices):
+        LEDGER = "ledger", _("Ledger")
+        CLEARING = "clearing", _("Clearing records")
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    local_date = models.DateField()
+    ingest_file_id = models.BigIntegerField(null=True, blank=True)  # NULL: rows not written by an ingest
+    rows = models.IntegerField()  # rows inserted; 0 for a changed row
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["source", "local_date"], name="inputchange_source_date")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.local_date}"
+
+
 class ReconRun(models.Model):
     class Side(models.TextChoices):
         CLEARING = "clearing", _("Ledger and network clearing")

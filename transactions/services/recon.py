@@ -58,9 +58,6 @@ SIDES = (ReconRun.Side.CLEARING, ReconRun.Side.BANK)
 CHUNK_TASK = "transactions.tasks.recon_chunk"
 MAX_CHUNKS = 64
 MAX_WINDOW_DAYS = REPEAT_HORIZON_DAYS // 2
-# What should clear: approved sales, completions and refunds (a pre-authorisation only reserves; voids and
-# reversals cancel an original, which is then no longer approved).
-CLEARING_TYPES = ("sale", "completion", "refund")
 PAYOUT_STATUSES = ("in_payout", "paid")
 
 
@@ -118,30 +115,32 @@ def _fetch(sql: str, params) -> list:
 
 
 def _inputs(side: str, day: date, window: int) -> tuple[list[dict], list]:
-    """The input files of the run (those whose rows fall in the window) and a cheap fingerprint of the rows read
-    (count, sum and highest id per source): a corrected file or a late ledger row changes the fingerprint."""
+    """The input files of the run (those whose rows fall in the window) and a fingerprint of the rows read: a
+    corrected file or a late or changed ledger row changes it. The clearing side reads the change log the database
+    keeps (``InputChange``: entries, rows and the latest entry per file and date), a look-up by index; the bank
+    side, a row per merchant and day, counts and sums its rows."""
     first, last = day - timedelta(days=window), day + timedelta(days=window)
     if side == ReconRun.Side.CLEARING:
-        ours = _fetch("SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(max(id), 0) "
-                      "FROM transactions_transaction WHERE local_date = %s AND status = 'approved' "
-                      "AND type = ANY(%s)", [day, list(CLEARING_TYPES)])[0]
-        per_file = _fetch("SELECT ingest_file_id, count(*), sum(amount_minor), max(id) "
-                          "FROM transactions_clearingrecord WHERE local_date BETWEEN %s AND %s "
-                          "GROUP BY ingest_file_id", [first, last])
+        log = ("SELECT ingest_file_id, count(*), coalesce(sum(rows), 0), max(id) FROM transactions_inputchange "
+               "WHERE source = %s AND local_date BETWEEN %s AND %s GROUP BY ingest_file_id ORDER BY ingest_file_id")
+        ours = [list(row) for row in _fetch(log, ["ledger", day, day])]
+        per_file = _fetch(log, ["clearing", first, last])
+        theirs = [list(row) for row in per_file]
+        file_ids = [row[0] for row in per_file if row[0] is not None and row[2] > 0]
     else:
-        ours = _fetch("SELECT count(*), coalesce(sum(payout_minor), 0), coalesce(max(id), 0) "
-                      "FROM transactions_settlementbatch WHERE payout_date = %s AND status = ANY(%s)",
-                      [day, list(PAYOUT_STATUSES)])[0]
+        ours = list(_fetch("SELECT count(*), coalesce(sum(payout_minor), 0), coalesce(max(id), 0) "
+                           "FROM transactions_settlementbatch WHERE payout_date = %s AND status = ANY(%s)",
+                           [day, list(PAYOUT_STATUSES)])[0])
         per_file = _fetch("SELECT ingest_file_id, count(*), sum(amount_minor), max(id) "
                           "FROM transactions_bankstatementline WHERE value_date BETWEEN %s AND %s "
                           "GROUP BY ingest_file_id", [first, last])
-    # per file (one pass that may run in parallel, no sort of the file ids), then added up
-    theirs = [sum(row[1] for row in per_file), sum((row[2] for row in per_file), Decimal(0)),
-              max((row[3] for row in per_file), default=0)]
-    file_ids = [row[0] for row in per_file]
+        # per file (one pass, no sort of the file ids), then added up
+        theirs = [sum(row[1] for row in per_file), sum((row[2] for row in per_file), Decimal(0)),
+                  max((row[3] for row in per_file), default=0)]
+        file_ids = [row[0] for row in per_file]
     files = [{"file": f.pk, "name": f.original_name, "sha256": f.sha256}
              for f in IngestFile.objects.filter(pk__in=file_ids).order_by("sha256", "pk")]
-    return files, [list(ours), list(theirs)]
+    return files, [ours, theirs]
 
 
 def _input_hash(side: str, files: list[dict], fingerprint: list, tolerance: int, window: int) -> str:
@@ -270,11 +269,13 @@ def _supersede_others(run: ReconRun, actor) -> None:
 
 # --- one chunk ------------------------------------------------------------------------------------------------------
 
-# Each side as (ours, theirs): rows with the columns id, local_date (theirs only), merchant_id, k1, k2, k3 (the match
-# key), amount_minor, completion (ours only: the row is a completion), repeated (the row's key may not be alone on
-# its side: judged by aggregate). ``{chunk}`` is the chunk's condition. Only what judging needs goes through the
-# join; a break's currency is read afterwards by id (``CURRENCY_SQL``). The bank side is small (a row per merchant
-# and day) and marks nothing: every key of it is judged by aggregate.
+# Each side as (ours, theirs). What should clear: approved sales, completions and refunds (a pre-authorisation only
+# reserves; voids and reversals cancel an original, which is then no longer approved). Rows with the columns id,
+# local_date (theirs only), merchant_id, k1, k2, k3 (the match key), amount_minor, completion (ours only: the row
+# is a completion), repeated (the row's key may not be alone on its side: judged by aggregate). ``{chunk}`` is the
+# chunk's condition. Only what judging needs goes through the join; a break's currency is read afterwards by id
+# (``CURRENCY_SQL``). The bank side is small (a row per merchant and day) and marks nothing: every key of it is
+# judged by aggregate.
 SIDE_SQL = {
     ReconRun.Side.CLEARING: (
         """SELECT id, merchant_id, rrn AS k1, mid AS k2, tid AS k3, amount_minor, type = 'completion' AS completion,
