@@ -91,7 +91,54 @@ RECON_LABELS = {
 }
 RECON_FOR_MERCHANTS = set()
 
-ACTIONS = {**INGEST_ACTIONS, **SETTLEMENT_ACTIONS, **RECON_ACTIONS}
-LABELS = {**INGEST_LABELS, **SETTLEMENT_LABELS, **RECON_LABELS}
+# risk cases and settlement holds (issue #13, helper B) -----------------------------------------------------------
+RISK_CASE_ACTIONS = {
+    "risk_case.taken": _("%(actor)s took the risk case %(target)s"),
+    "risk_case.assigned": _("%(actor)s assigned the risk case %(target)s"),
+    "risk_case.note_added": _("%(actor)s added a note to the risk case %(target)s"),
+    "risk_case.file_attached": _("%(actor)s attached the file %(file)s to the risk case %(target)s"),
+    "risk_case.transaction_linked": _("%(actor)s linked the transaction %(transaction)s to the risk case %(target)s"),
+    "risk_case.decided": _("%(actor)s decided the risk case %(target)s: %(outcome)s"),
+    "risk_case.closed": _("%(actor)s closed the risk case %(target)s"),
+    "risk_case.reported": _("%(actor)s marked the report of the risk case %(target)s as filed"),
+    "risk_case.terminal_suspended": _("%(actor)s suspended the terminal %(terminal)s from the risk case %(target)s"),
+    "risk_case.merchant_suspended": _("%(actor)s suspended the merchant from the risk case %(target)s"),
+    "risk_case.reminded": _("The report of the risk case %(target)s is due on %(report_due)s: reminder sent"),
+    "risk_case.overdue": _("The report of the risk case %(target)s is overdue (due on %(report_due)s)"),
+    "risk_case.report_downloaded": _("%(actor)s downloaded the suspicious-transaction report of %(target)s"),
+    "settlement_hold.placed": _("%(actor)s held the settlement of %(target)s"),
+    "settlement_hold.release_requested": _("%(actor)s asked to release the settlement hold %(target)s"),
+    "settlement_hold.released": _("%(actor)s released the settlement hold %(target)s"),
+    "settlement_hold.release_rejected": _("%(actor)s rejected the release of the settlement hold %(target)s"),
+}
+RISK_CASE_LABELS = {
+    "merchant": _("merchant"),
+    "rule": _("rule"),
+    "severity": _("severity"),
+    "outcome": _("outcome"),
+    "major": _("major risk event"),
+    "report_due": _("report due"),
+    "reported_at": _("reported"),
+    "overdue": _("overdue"),
+    "working_days_left": _("working days left"),
+    "evidence": _("evidence"),
+    "transaction": _("transaction"),
+    "sha256": _("SHA-256"),
+    "terminal": _("terminal"),
+    "amount_minor": _("amount held (fen)"),
+    "held_minor": _("kept back (fen)"),
+    "released_minor": _("released (fen)"),
+    "to_pay_minor": _("to be paid back (fen)"),
+    "merchant_reason": _("reason the merchant sees"),
+    "review_date": _("review date"),
+    "case": _("case"),
+    "hold": _("hold"),
+    "requested_by": _("requested by"),
+    "release_reason": _("reason for the release"),
+}
+RISK_CASE_FOR_MERCHANTS = set()
+
+ACTIONS = {**INGEST_ACTIONS, **SETTLEMENT_ACTIONS, **RECON_ACTIONS, **RISK_CASE_ACTIONS}
+LABELS = {**INGEST_LABELS, **SETTLEMENT_LABELS, **RECON_LABELS, **RISK_CASE_LABELS}
 # What a merchant reads on its activity page.
-FOR_MERCHANTS = SETTLEMENT_FOR_MERCHANTS | RECON_FOR_MERCHANTS
+FOR_MERCHANTS = SETTLEMENT_FOR_MERCHANTS | RECON_FOR_MERCHANTS | RISK_CASE_FOR_MERCHANTS

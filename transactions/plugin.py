@@ -79,6 +79,15 @@ PLUGIN = Plugin(
             "description": _("Reconcile yesterday: the ledger with the network's clearing records, and the payouts "
                              "with the bank statement (a run with the same inputs is not done twice)."),
         },
+        # risk cases (issue #13, helper B)
+        "transactions.risk_deadlines": {
+            "title": _("Risk report deadlines"),
+            "task": "transactions.tasks.risk_deadlines",
+            "schedule": crontab(hour=8, minute=0),
+            "period": 24 * 3600,
+            "description": _("Remind whoever reports of each confirmed major risk event due to the regulator (once a "
+                             "day), and escalate the overdue ones to the operations managers."),
+        },
     },
     home_cards=[
         HomeCard("ops", _("Reconciliation breaks"), "ops:recon-exception-list", _("Open the break queue"),

@@ -62,3 +62,12 @@ def ingest_file(self, file_id: int):
     except OperationalError as error:  # the database went away: the file is still running, try again
         raise self.retry(exc=error) from error
     return {"file": file_id, "status": record.status if record else "missing"}
+
+
+# --- risk cases (issue #13, helper B) -----------------------------------------------------------------------------
+
+@shared_task(bind=True, **JOB_TASK)
+def risk_deadlines(self, triggered_by: int | None = None):
+    from transactions.services.risk_cases import risk_deadlines as job
+
+    return _run(self, "transactions.risk_deadlines", lambda: job(), triggered_by, atomic=False)

@@ -28,3 +28,30 @@ EXCEPTION_MOVES = {
 }
 # Breaks somebody still has to work on.
 UNRESOLVED = {E.OPEN, E.INVESTIGATING, E.PROPOSED}
+
+# --- risk cases and settlement holds (issue #13, helper B) ------------------------------------------------------
+from transactions.models import RiskCase, SettlementHold  # noqa: E402 - kept inside this block for the merge
+
+C = RiskCase.Status
+# open -> investigating (taken or assigned) -> decided: confirmed / false positive / escalated. An escalated case
+# is decided again (confirmed or false positive) by whoever it was escalated to; a decided case is closed.
+CASE_MOVES = {
+    C.OPEN: {C.INVESTIGATING},
+    C.INVESTIGATING: {C.CONFIRMED, C.FALSE_POSITIVE, C.ESCALATED},
+    C.ESCALATED: {C.CONFIRMED, C.FALSE_POSITIVE},
+    C.CONFIRMED: {C.CLOSED},
+    C.FALSE_POSITIVE: {C.CLOSED},
+    C.CLOSED: set(),
+}
+# Cases somebody still works on (evidence may be added).
+CASE_WORKING = {C.OPEN, C.INVESTIGATING, C.ESCALATED}
+
+H = SettlementHold.Status
+# A hold keeps money back while active or while its release waits for a second person; a rejected request makes it
+# active again; released is final (its kept-back money is paid with the merchant's next batch).
+HOLD_MOVES = {
+    H.ACTIVE: {H.RELEASE_REQUESTED},
+    H.RELEASE_REQUESTED: {H.RELEASED, H.ACTIVE},
+    H.RELEASED: set(),
+}
+HOLD_KEEPING = {H.ACTIVE, H.RELEASE_REQUESTED}

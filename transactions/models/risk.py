@@ -5,7 +5,7 @@ See ``docs/risk.md`` for the model and the reasons behind it."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -222,6 +222,8 @@ class SettlementHold(models.Model):
     amount_minor = models.BigIntegerField(_("amount held"), null=True, blank=True)  # NULL: everything
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     held_minor = models.BigIntegerField(_("kept back so far"), default=0)  # what settlement batches kept back
+    # of that, what later batches paid back after the release (0012): paid exactly once
+    paid_back_minor = models.BigIntegerField(_("paid back"), default=0)
     reason = models.TextField(_("reason (internal)"))
     merchant_reason = models.CharField(_("reason the merchant sees"), max_length=300)
     review_date = models.DateField(_("expected review date"))
@@ -250,6 +252,8 @@ class SettlementHold(models.Model):
             models.CheckConstraint(condition=Q(amount_minor__isnull=True) | Q(amount_minor__gt=0),
                                    name="hold_amount_positive"),
             models.CheckConstraint(condition=Q(held_minor__gte=0), name="hold_held_not_negative"),
+            models.CheckConstraint(condition=Q(paid_back_minor__gte=0, paid_back_minor__lte=F("held_minor")),
+                                   name="hold_paid_back_within_held"),
         ]
         indexes = [models.Index(fields=["merchant", "status"], name="hold_merchant_status")]
 

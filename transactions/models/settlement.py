@@ -32,7 +32,8 @@ class PayoutFile(models.Model):
 
 class SettlementBatch(models.Model):
     """One merchant's settlement for one transaction date and currency. ``payout_minor`` is what leaves: the net
-    less what a risk hold keeps back (``held_minor``, filled by the risk issue)."""
+    less what a risk hold keeps back (``held_minor``) plus what released holds had kept back before
+    (``released_minor``); with a negative net only the released money is paid (the net is carried)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("To be paid")
@@ -53,6 +54,8 @@ class SettlementBatch(models.Model):
     fees_minor = models.BigIntegerField(_("fees"), default=0)
     net_minor = models.BigIntegerField(_("net"), default=0)
     held_minor = models.BigIntegerField(_("held"), default=0)
+    # money a released risk hold had kept back in earlier batches, paid with this one (``risk_holds``)
+    released_minor = models.BigIntegerField(_("released from holds"), default=0)
     payout_minor = models.BigIntegerField(_("payout"), default=0)
     settlement_account = models.ForeignKey("merchants.SettlementAccount", null=True, blank=True,
                                            on_delete=models.PROTECT, related_name="+")
@@ -81,8 +84,11 @@ class SettlementBatch(models.Model):
             models.UniqueConstraint(fields=["merchant", "settlement_date", "currency"], name="batch_one_per_day"),
             models.CheckConstraint(condition=Q(status__in=BATCH_STATUSES), name="batch_status_valid"),
             models.CheckConstraint(condition=Q(held_minor__gte=0), name="batch_held_not_negative"),
-            models.CheckConstraint(condition=Q(payout_minor=F("net_minor") - F("held_minor")) | Q(net_minor__lt=0),
-                                   name="batch_payout_is_net_less_held"),
+            models.CheckConstraint(condition=Q(released_minor__gte=0), name="batch_released_not_negative"),
+            models.CheckConstraint(
+                condition=Q(payout_minor=F("net_minor") - F("held_minor") + F("released_minor"))
+                | Q(net_minor__lt=0, held_minor=0, payout_minor=F("released_minor")),
+                name="batch_payout_is_net_less_held_plus_released"),
         ]
 
     def __str__(self) -> str:

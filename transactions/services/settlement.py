@@ -29,7 +29,8 @@ PAYOUT_HEADER = ["reference", "merchant_id", "mid", "account_name", "bank_name",
 # One statement: the day's (and late) approved rows not yet in a batch, summed per merchant and currency, inserted
 # as batches (the contract in force on the day gives the cycle, the active settlement account the payout account),
 # then the rows of the batches just inserted stamped. A merchant that already has its batch for the day (a re-run)
-# conflicts, inserts nothing and stamps nothing.
+# conflicts, inserts nothing and stamps nothing. Risk holds keep money back and released holds pay theirs with the
+# next batch in the same statement (``charged`` and ``paid_back`` move only with a batch just inserted: once).
 BUILD_SQL = """
 WITH settled_days AS (
     SELECT DISTINCT settlement_date AS day FROM transactions_settlementbatch
@@ -46,6 +47,41 @@ WITH settled_days AS (
            coalesce(sum(amount_minor) FILTER (WHERE type = 'refund'), 0) AS refunds,
            sum(fee_minor) AS fees, sum(net_minor) AS net
     FROM rows GROUP BY merchant_id, currency
+), holds AS (
+    -- risk holds keeping money back (active, or waiting for a second person's release): of a positive net, a hold
+    -- of everything keeps all of it (the first such hold is charged); amount holds keep, in the order placed, what
+    -- each still has to keep (amount - held so far) until the net is used up
+    SELECT h.id, h.merchant_id, h.currency, h.amount_minor, h.merchant_reason, s.net,
+           h.amount_minor IS NULL AS everything,
+           greatest(coalesce(h.amount_minor - h.held_minor, 0), 0) AS remaining
+    FROM transactions_settlementhold h
+    JOIN sums s ON s.merchant_id = h.merchant_id AND s.currency = h.currency AND s.net > 0
+    WHERE h.status IN ('active', 'release_requested')
+), ordered AS (
+    SELECT h.*,
+           bool_or(h.everything) OVER w AS all_held,
+           row_number() OVER (PARTITION BY h.merchant_id, h.currency ORDER BY h.everything DESC, h.id) AS n,
+           coalesce(sum(h.remaining) OVER (w ORDER BY h.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               AS before
+    FROM holds h
+    WINDOW w AS (PARTITION BY h.merchant_id, h.currency)
+), kept AS (
+    SELECT id, merchant_id, currency, merchant_reason,
+           CASE WHEN all_held THEN CASE WHEN n = 1 THEN net ELSE 0 END
+                ELSE least(remaining, greatest(net - before, 0)) END AS keep
+    FROM ordered
+), held AS (
+    SELECT merchant_id, currency, sum(keep) AS held,
+           left(coalesce(string_agg(DISTINCT merchant_reason, '; ') FILTER (WHERE keep > 0), ''), 300) AS reason
+    FROM kept GROUP BY merchant_id, currency
+), released_holds AS (
+    -- released holds whose kept-back money is not paid back yet: paid with this batch, exactly once
+    SELECT h.id, h.merchant_id, h.currency, h.held_minor - h.paid_back_minor AS amount
+    FROM transactions_settlementhold h
+    JOIN sums s ON s.merchant_id = h.merchant_id AND s.currency = h.currency
+    WHERE h.status = 'released' AND h.held_minor > h.paid_back_minor
+), released AS (
+    SELECT merchant_id, currency, sum(amount) AS amount FROM released_holds GROUP BY merchant_id, currency
 ), contract AS (
     SELECT DISTINCT ON (c.merchant_id) c.merchant_id, c.settlement_cycle
     FROM merchants_contract c
@@ -58,19 +94,38 @@ WITH settled_days AS (
 ), inserted AS (
     INSERT INTO transactions_settlementbatch (
         id, merchant_id, settlement_date, payout_date, currency, cycle, transactions, sales_minor, refunds_minor,
-        fees_minor, net_minor, held_minor, payout_minor, settlement_account_id, account_masked, payout_reference,
-        hold_reason, status, status_changed_at, created_at)
+        fees_minor, net_minor, held_minor, released_minor, payout_minor, settlement_account_id, account_masked,
+        payout_reference, hold_reason, status, status_changed_at, created_at)
     SELECT n.batch_id, n.merchant_id, %(day)s,
            CASE WHEN c.settlement_cycle = 'D+0' THEN %(day)s::date ELSE %(next_working_day)s::date END,
-           n.currency, coalesce(c.settlement_cycle, 'T+1'), n.n, n.sales, n.refunds, n.fees, n.net, 0,
-           greatest(n.net, 0), a.id, coalesce(a.account_number_masked, ''),
+           n.currency, coalesce(c.settlement_cycle, 'T+1'), n.n, n.sales, n.refunds, n.fees, n.net,
+           coalesce(h.held, 0), coalesce(r.amount, 0),
+           CASE WHEN n.net < 0 THEN coalesce(r.amount, 0) ELSE n.net - coalesce(h.held, 0) + coalesce(r.amount, 0) END,
+           a.id, coalesce(a.account_number_masked, ''),
            'P' || to_char(%(day)s::date, 'YYMMDD') || lpad(n.batch_id::text, 9, '0'),
-           '', 'open', %(now)s, %(now)s
+           coalesce(h.reason, ''),
+           CASE WHEN coalesce(h.held, 0) > 0 AND n.net - h.held + coalesce(r.amount, 0) = 0 THEN 'held'
+                ELSE 'open' END,
+           %(now)s, %(now)s
     FROM numbered n
     LEFT JOIN contract c ON c.merchant_id = n.merchant_id
     LEFT JOIN merchants_settlementaccount a ON a.merchant_id = n.merchant_id AND a.status = 'active'
+    LEFT JOIN held h ON h.merchant_id = n.merchant_id AND h.currency = n.currency
+    LEFT JOIN released r ON r.merchant_id = n.merchant_id AND r.currency = n.currency
     ON CONFLICT (merchant_id, settlement_date, currency) DO NOTHING
-    RETURNING id, merchant_id, currency, transactions, net_minor, payout_minor, payout_date, payout_reference
+    RETURNING id, merchant_id, currency, transactions, net_minor, payout_minor, payout_date, payout_reference,
+              held_minor, released_minor
+), charged AS (
+    -- each hold's kept-back total grows by what the batch just inserted kept for it
+    UPDATE transactions_settlementhold h SET held_minor = h.held_minor + k.keep
+    FROM kept k JOIN inserted i ON i.merchant_id = k.merchant_id AND i.currency = k.currency
+    WHERE h.id = k.id AND k.keep > 0
+    RETURNING h.id
+), paid_back AS (
+    UPDATE transactions_settlementhold h SET paid_back_minor = h.paid_back_minor + rh.amount
+    FROM released_holds rh JOIN inserted i ON i.merchant_id = rh.merchant_id AND i.currency = rh.currency
+    WHERE h.id = rh.id
+    RETURNING h.id
 ), stamped AS (
     UPDATE transactions_transaction t SET settlement_batch_id = i.id, settlement_date = %(day)s
     FROM rows r JOIN inserted i ON i.merchant_id = r.merchant_id AND i.currency = r.currency
@@ -79,7 +134,8 @@ WITH settled_days AS (
     RETURNING t.id
 )
 SELECT i.id, i.merchant_id, i.currency, i.transactions, i.net_minor, i.payout_minor, i.payout_date,
-       i.payout_reference, (SELECT count(*) FROM stamped)
+       i.payout_reference, (SELECT count(*) FROM stamped), i.held_minor, i.released_minor,
+       (SELECT count(*) FROM charged) + (SELECT count(*) FROM paid_back)
 FROM inserted i ORDER BY i.id
 """
 
@@ -105,6 +161,12 @@ def _lock() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
 
 
+def settlement_lock() -> None:
+    """Wait for a running settlement build (held until the caller's transaction ends): a hold's release takes it, so
+    a build sees a hold either before or after its release, never in between."""
+    _lock()
+
+
 @transaction.atomic
 def settlement_build(*, day: date | None = None, actor=None) -> dict:
     """Build the settlement batches of transaction date ``day`` (default yesterday). Idempotent: a second run adds
@@ -126,11 +188,12 @@ def settlement_build(*, day: date | None = None, actor=None) -> dict:
     entries = [{"action": "settlement.batch_built", "actor": actor, "merchant_id": row[1],
                 "target": audit.Ref("transactions.settlementbatch", row[0], row[7], row[1]),
                 "data": {"settlement_date": day.isoformat(), "payout_date": row[6].isoformat(),
-                         "transactions": row[3], "net_minor": row[4], "payout_minor": row[5],
-                         "currency": row[2]}} for row in built]
+                         "transactions": row[3], "net_minor": row[4], "held_minor": row[9],
+                         "released_minor": row[10], "payout_minor": row[5], "currency": row[2]}} for row in built]
     audit.record_many(entries)
     counts = {"day": day.isoformat(), "batches": len(built), "transactions": stamped, "payout_minor": payout,
-              "negative": negative, "left_unsettled": left}
+              "negative": negative, "left_unsettled": left, "held_minor": sum(row[9] for row in built),
+              "released_minor": sum(row[10] for row in built)}
     audit.record("settlement.built", actor=actor, data=counts)
     return counts
 

@@ -18,13 +18,18 @@ from transactions.selectors.settlement import Statement, statement_get, statemen
 
 FONT = "STSong-Light"
 BATCH_HEADER = ["payout_reference", "transaction_date", "payout_date", "status", "transactions", "sales", "refunds",
-                "fees", "net", "held", "payout", "account", "hold_reason"]
+                "fees", "net", "held", "released", "payout", "account", "hold_reason"]
 
 
 def money(minor: int) -> str:
     """Minor units as yuan with two decimals: -1234 -> ``-12.34`` (no float anywhere)."""
     sign = "-" if minor < 0 else ""
     return f"{sign}{abs(minor) // 100:,}.{abs(minor) % 100:02d}"
+
+
+def released_total(statement: Statement) -> int:
+    """What released risk holds paid back with the period's batches (money kept back earlier)."""
+    return sum(batch.released_minor for batch in statement.batches)
 
 
 def _record(actor, statement: Statement, fmt: str) -> None:
@@ -68,11 +73,13 @@ def statement_csv(*, actor, merchant, first: date, last: date) -> tuple[Statemen
                              batch.status, batch.transactions, money(batch.sales_minor).replace(",", ""),
                              money(batch.refunds_minor).replace(",", ""), money(batch.fees_minor).replace(",", ""),
                              money(batch.net_minor).replace(",", ""), money(batch.held_minor).replace(",", ""),
+                             money(batch.released_minor).replace(",", ""),
                              money(batch.payout_minor).replace(",", ""), batch.account_masked,
                              exports.safe_cell(batch.hold_reason)])
         totals = statement.totals
         writer.writerow(["total", "", "", "", totals["transactions"]]
                         + [money(totals[key]).replace(",", "") for key in ("sales", "refunds", "fees", "net", "held")]
+                        + [money(released_total(statement)).replace(",", "")]
                         + [money(totals["paid"] + totals["to_pay"]).replace(",", ""), "", ""])
         yield buffer.getvalue().encode("utf-8")
 
@@ -120,6 +127,7 @@ def statement_pdf(*, actor, merchant, first: date, last: date) -> tuple[Statemen
         ["退款 Refunds", money(totals["refunds"])],
         ["手续费 Fees", money(totals["fees"])],
         ["暂缓 Held", money(totals["held"])],
+        ["解除暂缓付回 Released from holds", money(released_total(statement))],
         ["净额 Net", money(totals["net"])],
         ["已付/付款中 Paid or in payment", money(totals["paid"])],
         ["待付 To be paid", money(totals["to_pay"])],
@@ -133,16 +141,16 @@ def statement_pdf(*, actor, merchant, first: date, last: date) -> tuple[Statemen
         story.append(Spacer(1, 6))
         story.append(Paragraph(escape("暂缓原因 Hold reasons: " + "; ".join(statement.hold_reasons)), body))
     story.append(Spacer(1, 8))
-    rows = [["付款参考 Reference", "交易日 Date", "付款日 Payout", "净额 Net", "暂缓 Held", "付款 Payout",
-             "状态 Status"]]
+    rows = [["付款参考 Reference", "交易日 Date", "付款日 Payout", "净额 Net", "暂缓 Held", "付回 Released",
+             "付款 Payout", "状态 Status"]]
     for batch in statement.batches:
         rows.append([batch.payout_reference, f"{batch.settlement_date:%Y-%m-%d}", f"{batch.payout_date:%Y-%m-%d}",
-                     money(batch.net_minor), money(batch.held_minor), money(batch.payout_minor),
-                     str(batch.get_status_display())])
+                     money(batch.net_minor), money(batch.held_minor), money(batch.released_minor),
+                     money(batch.payout_minor), str(batch.get_status_display())])
     if len(rows) == 1:
-        rows.append([_("No settlement in this period."), "", "", "", "", "", ""])
+        rows.append([_("No settlement in this period."), "", "", "", "", "", "", ""])
     story.append(Table(rows, repeatRows=1, style=TableStyle([
-        ("FONT", (0, 0), (-1, -1), font, 7.5), ("ALIGN", (3, 1), (5, -1), "RIGHT"),
+        ("FONT", (0, 0), (-1, -1), font, 7.5), ("ALIGN", (3, 1), (6, -1), "RIGHT"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)])))
     document.build(story)
     _record(actor, statement, "pdf")
