@@ -31,10 +31,19 @@ def _open_breaks(actor):
     return recon_open_count(actor=actor)
 
 
+def _open_risk_cases(actor):
+    """Risk cases still to work on, counted up to a limit (issue #13, helper C)."""
+    from transactions.selectors.risk import risk_open_case_count
+
+    return risk_open_case_count(actor=actor)
+
+
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=[
         MenuSection("ops", "money", _("Transactions"), order=40, permission=roles.VIEW_TRANSACTION),
+        # risk monitoring (issue #13, helper C)
+        MenuSection("ops", "risk", _("Risk"), order=45, permission=roles.VIEW_RISK),
     ],
     menu=[
         # ledger and settlement
@@ -54,6 +63,15 @@ PLUGIN = Plugin(
         MenuEntry("audit", "records", _("Reconciliation breaks"), "audit:recon-exception-list", order=61),
         MenuEntry("ops", "money", _("File ingest"), "ops:ingest-list", roles.VIEW_INGEST, order=20),
         MenuEntry("audit", "records", _("Ingested files"), "audit:ingest-list", order=63),
+        # risk monitoring (issue #13, helper C)
+        MenuEntry("ops", "risk", _("Risk cases"), "ops:risk-case-list", roles.VIEW_RISK, order=10),
+        MenuEntry("ops", "risk", _("Risk rules"), "ops:risk-rule-list", roles.VIEW_RISK, order=20),
+        MenuEntry("ops", "risk", _("Settlement holds"), "ops:risk-hold-list", roles.VIEW_HOLD, order=30),
+        MenuEntry("ops", "risk", _("Alerts and outcomes"), "ops:risk-charts", roles.VIEW_RISK, order=40),
+        MenuEntry("portal", "", _("Holds"), "portal:hold-list", order=53),
+        MenuEntry("audit", "records", _("Risk rules"), "audit:risk-rule-list", order=70),
+        MenuEntry("audit", "records", _("Risk cases"), "audit:risk-case-list", order=71),
+        MenuEntry("audit", "records", _("Settlement holds"), "audit:risk-hold-list", order=72),
     ],
     jobs={
         "transactions.partitions": {
@@ -94,10 +112,14 @@ PLUGIN = Plugin(
                  permission=roles.VIEW_EXCEPTION, count=_open_breaks, order=40),
         HomeCard("ops", _("Payouts due"), "ops:settlement-batch-list", _("Open settlement"),
                  permission=roles.VIEW_SETTLEMENT, count=_payouts_due, order=45),
+        # risk monitoring (issue #13, helper C)
+        HomeCard("ops", _("Open risk cases"), "ops:risk-case-list", _("Open the case queue"),
+                 permission=roles.VIEW_RISK, count=_open_risk_cases, order=50),
     ],
     exports=[LEDGER, BREAKS],
     roles=roles,
     demo=_seed_demo,
     gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement",
-                  "tests.transactions.gate_samples_recon", "tests.transactions.gate_samples_ingest"],
+                  "tests.transactions.gate_samples_recon", "tests.transactions.gate_samples_ingest",
+                  "tests.transactions.gate_samples_risk"],  # risk monitoring (issue #13, helper C)
 )

@@ -3,11 +3,13 @@ action calling one service of ``transactions/services/risk_cases.py`` (or ``risk
 report downloads (PDF, XLSX) of a confirmed case for staff who report and for auditors."""
 
 from django.http import Http404
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from acquirer.access import AuditorView, OpsView
+from acquirer.exceptions import DomainError
 from acquirer.policy import available_actions
 from acquirer.views.actions import ActionView
 from transactions import roles
@@ -174,25 +176,29 @@ class OpsRiskCaseHoldView(_CaseActionView, OpsView):
         return _("Settlement held: a second person releases it.")
 
 
-def _reportable(request, pk, fmt):
-    """The case whose report is asked for; an unknown format is a 404 like a missing case."""
+def _report(request, pk, fmt, area: str):
+    """The report of a case as a download; an unknown format is a 404 like a missing case, a case with nothing to
+    report goes back to its page with the reason."""
     if fmt not in ("pdf", "xlsx"):
         raise Http404
-    return risk_case_get(actor=request.user, pk=pk)
+    case = risk_case_get(actor=request.user, pk=pk)
+    try:
+        return report_download(actor=request.user, case=case, fmt=fmt)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(f"{area}:risk-case-detail", pk=case.pk)
 
 
 class OpsRiskCaseReportView(OpsView):
     permission_required = (roles.REPORT_CASE,)
 
     def get(self, request, pk, fmt):
-        case = _reportable(request, pk, fmt)
-        return report_download(actor=request.user, case=case, fmt=fmt)
+        return _report(request, pk, fmt, "ops")
 
 
 class AuditRiskCaseReportView(AuditorView):
     def get(self, request, pk, fmt):
-        case = _reportable(request, pk, fmt)
-        return report_download(actor=request.user, case=case, fmt=fmt)
+        return _report(request, pk, fmt, "audit")
 
 
 def _action(name, view):
