@@ -79,6 +79,16 @@ PLUGIN = Plugin(
             "description": _("Reconcile yesterday: the ledger with the network's clearing records, and the payouts "
                              "with the bank statement (a run with the same inputs is not done twice)."),
         },
+        # risk rules engine (issue #13) ---------------------------------------------------------------------------
+        "transactions.risk_nightly": {
+            "title": _("Nightly risk rules"),
+            "task": "transactions.tasks.risk_nightly",
+            "schedule": crontab(hour=2, minute=30),
+            "period": 24 * 3600,
+            "description": _("Run every enabled risk rule over yesterday's transactions (alerts already raised are "
+                             "not raised twice) and group new alerts into cases."),
+        },
+        # end of the risk rules engine block -----------------------------------------------------------------------
     },
     home_cards=[
         HomeCard("ops", _("Reconciliation breaks"), "ops:recon-exception-list", _("Open the break queue"),
