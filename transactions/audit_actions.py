@@ -138,7 +138,29 @@ RISK_CASE_LABELS = {
 }
 RISK_CASE_FOR_MERCHANTS = set()
 
-ACTIONS = {**INGEST_ACTIONS, **SETTLEMENT_ACTIONS, **RECON_ACTIONS, **RISK_CASE_ACTIONS}
-LABELS = {**INGEST_LABELS, **SETTLEMENT_LABELS, **RECON_LABELS, **RISK_CASE_LABELS}
+# risk rules engine (issue #13, helper A) --------------------------------------------------------------------------
+RISK_RULE_ACTIONS = {
+    "risk_rule.created": _("%(actor)s created the risk rule %(target)s"),
+    "risk_rule.changed": _("%(actor)s changed the risk rule %(target)s (a new version)"),
+    "risk_rule.enabled": _("%(actor)s enabled the risk rule %(target)s"),
+    "risk_rule.disabled": _("%(actor)s disabled the risk rule %(target)s"),
+    "risk_case.opened": _("Risk case %(target)s was opened by the rule %(rule)s for %(merchant)s"),
+}
+RISK_RULE_LABELS = {
+    "version": _("version"),
+    "enabled": _("enabled"),
+    "severity": _("severity"),
+    "params": _("parameters"),
+    "scope_mccs": _("MCCs"),
+    "scope_risk_levels": _("risk ratings"),
+    "scope_merchant": _("only this merchant"),
+    "rule": _("rule"),
+    "merchant": _("merchant"),
+    "alerts": _("alerts"),
+}
+# end of the risk rules engine block -------------------------------------------------------------------------------
+
+ACTIONS = {**INGEST_ACTIONS, **SETTLEMENT_ACTIONS, **RECON_ACTIONS, **RISK_CASE_ACTIONS, **RISK_RULE_ACTIONS}
+LABELS = {**INGEST_LABELS, **SETTLEMENT_LABELS, **RECON_LABELS, **RISK_CASE_LABELS, **RISK_RULE_LABELS}
 # What a merchant reads on its activity page.
 FOR_MERCHANTS = SETTLEMENT_FOR_MERCHANTS | RECON_FOR_MERCHANTS | RISK_CASE_FOR_MERCHANTS

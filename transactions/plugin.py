@@ -106,6 +106,16 @@ PLUGIN = Plugin(
             "description": _("Remind whoever reports of each confirmed major risk event due to the regulator (once a "
                              "day), and escalate the overdue ones to the operations managers."),
         },
+        # risk rules engine (issue #13) ---------------------------------------------------------------------------
+        "transactions.risk_nightly": {
+            "title": _("Nightly risk rules"),
+            "task": "transactions.tasks.risk_nightly",
+            "schedule": crontab(hour=2, minute=30),
+            "period": 24 * 3600,
+            "description": _("Run every enabled risk rule over yesterday's transactions (alerts already raised are "
+                             "not raised twice) and group new alerts into cases."),
+        },
+        # end of the risk rules engine block -----------------------------------------------------------------------
     },
     home_cards=[
         HomeCard("ops", _("Reconciliation breaks"), "ops:recon-exception-list", _("Open the break queue"),

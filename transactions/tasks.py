@@ -71,3 +71,28 @@ def risk_deadlines(self, triggered_by: int | None = None):
     from transactions.services.risk_cases import risk_deadlines as job
 
     return _run(self, "transactions.risk_deadlines", lambda: job(), triggered_by, atomic=False)
+# --- risk rules engine (issue #13) ------------------------------------------------------------------------------
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=60, soft_time_limit=3600, time_limit=3900)
+def risk_evaluate_file(self, ingest_file_id: int):
+    """Run every enabled risk rule over the rows one ingested file brought. Safe to run twice (alerts are keyed)."""
+    from django.db import OperationalError
+
+    from acquirer import audit
+    from acquirer.tasks import _origin
+    from transactions.services.risk_rules import evaluate_file
+
+    token = audit.set_origin(_origin(self))
+    try:
+        return evaluate_file(ingest_file_id=ingest_file_id)
+    except OperationalError as error:
+        raise self.retry(exc=error) from error
+    finally:
+        audit.reset_origin(token)
+
+
+@shared_task(bind=True, **JOB_TASK)
+def risk_nightly(self, triggered_by: int | None = None):
+    from transactions.services.risk_rules import risk_nightly as job
+
+    return _run(self, "transactions.risk_nightly", lambda: job(), triggered_by, atomic=False)

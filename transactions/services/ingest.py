@@ -60,6 +60,7 @@ EXTENSIONS = {K.JOURNAL: ".iso", K.JOURNAL_CSV: ".csv", K.CLEARING: ".csv", K.BA
 STORE_FOLDER = "ingest"
 REPORT_FOLDER = "ingest-reports"
 TASK = "transactions.tasks.ingest_file"
+RISK_TASK = "transactions.tasks.risk_evaluate_file"  # risk rules engine (issue #13)
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
 _READ = 1024 * 1024
 
@@ -754,6 +755,9 @@ def _finish(record: IngestFile, counts: _Counts) -> None:
         record.status_changed_at = record.finished_at = timezone.now()
         record.save()
         audit.record("ingest.completed", actor=record.uploaded_by, target=record, data=_audit_data(record))
+        # risk rules engine (issue #13): the new rows of a journal go through the risk rules after the commit
+        if record.kind in JOURNAL_KINDS and record.new:
+            outbox.enqueue(RISK_TASK, {"ingest_file_id": record.pk})
 
 
 def _refuse(record: IngestFile, reason: str) -> IngestFile:
