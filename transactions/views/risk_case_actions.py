@@ -2,8 +2,8 @@
 action calling one service of ``transactions/services/risk_cases.py`` (or ``risk_holds.hold_place``), and the
 report downloads (PDF, XLSX) of a confirmed case for staff who report and for auditors."""
 
-from django.http import Http404
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
