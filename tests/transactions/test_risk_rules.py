@@ -122,12 +122,12 @@ def test_round_amounts_on_credit_cards(shop):
 def test_refund_ratio(shop):
     for n in range(10):
         txn(shop, at(DAY - timedelta(days=n % 5), 10))
-    for n in range(3):
+    for _n in range(3):
         txn(shop, at(DAY, 11), -10000, type="refund")
     other = live_merchant_with_terminal(make_merchant("退款商户"))
     for n in range(10):
         txn(other, at(DAY - timedelta(days=n % 5), 10))
-    for n in range(2):
+    for _n in range(2):
         txn(other, at(DAY, 11), -10000, type="refund")  # 0.2
     result = found(K.REFUND_RATIO)
     assert [f.merchant_id for f in result] == [shop[0].pk]

@@ -36,6 +36,12 @@ def report_days() -> int:
         return DEFAULT_REPORT_DAYS
 
 
+def report_due_for(decided_on: date) -> date:
+    """The day a major risk event decided on ``decided_on`` is due to the regulator: :func:`report_days` working
+    days later on the core calendar (holidays and make-up working days included)."""
+    return calendar.add_working_days(decided_on, report_days())
+
+
 def _lock(case: RiskCase) -> RiskCase:
     return RiskCase.objects.select_for_update(of=("self",)).select_related("merchant", "rule").get(pk=case.pk)
 
@@ -153,7 +159,7 @@ def case_decide(*, actor, case: RiskCase, outcome: str, reason: str, major: bool
     now = timezone.now()
     case.outcome_reason, case.decided_by, case.decided_at = reason, actor, now
     case.major = bool(major) and outcome == C.CONFIRMED
-    case.report_due = calendar.add_working_days(timezone.localdate(now), report_days()) if case.major else None
+    case.report_due = report_due_for(timezone.localdate(now)) if case.major else None
     advance(case, to=outcome, moves=CASE_MOVES, actor=actor, action="risk_case.decided",
             data=_data(case, outcome=outcome, reason=reason, major=case.major,
                        report_due=case.report_due.isoformat() if case.report_due else None),

@@ -25,9 +25,9 @@ def _lock(hold: SettlementHold) -> SettlementHold:
     return SettlementHold.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=hold.pk)
 
 
-def _data(hold: SettlementHold, **extra) -> dict:
-    return {"amount_minor": hold.amount_minor, "currency": hold.currency, "held_minor": hold.held_minor,
-            "case": hold.case_id, **extra}
+def _data(item: SettlementHold, **extra) -> dict:
+    return {"amount_minor": item.amount_minor, "currency": item.currency, "held_minor": item.held_minor,
+            "case": item.case_id, **extra}
 
 
 def _reason(text: str, message: str) -> str:
