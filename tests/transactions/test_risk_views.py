@@ -191,11 +191,6 @@ def test_a_case_is_worked_through_its_buttons(clients, users, worked_case):
     client.post(reverse("ops:risk-case-link", args=[case.pk]), {"local_date": row["local_date"],
                                                                  "transaction_id": row["id"]})
     assert case.evidence.count() == 3
-    client.post(reverse("ops:risk-case-hold", args=[case.pk]), {
-        "amount": "500.00", "reason": "card testing suspected", "merchant_reason": "Routine review",
-        "review_date": (date.today() + timedelta(days=10)).isoformat()})
-    hold = SettlementHold.objects.get(case=case)
-    assert hold.amount_minor == 50000 and hold.placed_by == users[ANALYST]
     client.post(reverse("ops:risk-case-decide", args=[case.pk]), {"outcome": "confirmed",
                                                                    "reason": "cards were stolen", "major": "on"})
     case.refresh_from_db()
@@ -225,6 +220,21 @@ def test_suspending_a_terminal_offers_only_the_merchants_terminals(clients, user
                                                                              "reason": "fraud on this terminal"})
     terminal.refresh_from_db()
     assert terminal.status == "suspended"
+
+
+@pytest.mark.django_db
+def test_settlement_is_held_from_the_case_page(clients, users, worked_case):
+    case, _row, _terminal = worked_case
+    client = clients[ANALYST]
+    client.post(reverse("ops:risk-case-hold", args=[case.pk]), {
+        "amount": "500.00", "reason": "card testing suspected", "merchant_reason": "Routine review",
+        "review_date": (date.today() + timedelta(days=10)).isoformat()})
+    hold = SettlementHold.objects.get(case=case)
+    assert hold.amount_minor == 50000 and hold.placed_by == users[ANALYST] and hold.merchant_reason == "Routine review"
+    everything = client.post(reverse("ops:risk-case-hold", args=[case.pk]), {
+        "reason": "card testing suspected", "merchant_reason": "Routine review",
+        "review_date": (date.today() + timedelta(days=10)).isoformat()}, follow=True)
+    assert "Give an amount, or hold all payouts." in everything.content.decode()
 
 
 # --- holds ------------------------------------------------------------------------------------------------------
