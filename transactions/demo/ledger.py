@@ -43,9 +43,14 @@ class Day:
     clearing: list = field(default_factory=list)
 
 
-def _rows_for_day(rng: random.Random, day: date, terminals: list, cards: list, plant: bool) -> Day:
+def _rows_for_day(rng: random.Random, day: date, terminals: list, cards: list, plant: bool, ago: int = 0) -> Day:
+    from transactions.demo import risk
+
     result = Day(day)
+    idle = risk.dormant(terminals) if risk.DORMANT_BACK < ago <= risk.DORMANT_FROM else None
     for terminal in terminals:
+        if terminal == idle:
+            continue
         low, high = TICKETS.get(terminal.mid, (1000, 9000))
         stan = rng.randint(1, 5000)
         batch = f"{(day - date(2020, 1, 1)).days % 1000000:06d}"
@@ -82,6 +87,7 @@ def _rows_for_day(rng: random.Random, day: date, terminals: list, cards: list, p
                 if kind == "refund":  # a refund is a transaction of its own; a void or reversal names the original
                     reversal["rrn"] = f"{day:%y%m%d}{terminal.tid[-2:]}{stan:04d}"[-12:]
                 result.journal.append(reversal)
+    risk.plant(rng, result, ago, terminals, cards)  # rows that make each shipped risk rule fire once
     result.journal.sort(key=lambda r: r["local_time"])
     cancelled = {(r["terminal_id"], r["rrn"]) for r in result.journal if r["type"] in ("void", "reversal")}
     for row in result.journal:
@@ -133,14 +139,21 @@ def seed(*, staff: dict, merchants: list) -> None:
     work = folder / "history"
     work.mkdir(parents=True, exist_ok=True)
     actor = staff["ops"]
-    days = [_rows_for_day(rng, today - timedelta(days=n), terminals, cards, plant=n in (1, 2, 9, 23))
+    days = [_rows_for_day(rng, today - timedelta(days=n), terminals, cards, plant=n in (1, 2, 9, 23), ago=n)
             for n in range(DAYS, -1, -1)]
     past, current = days[:-1], days[-1]
 
     journal = work / "journal-history.csv"
-    files.write_journal_csv(journal, [row for day in past for row in day.journal])
+    files.write_journal_csv(journal, [row for day in past for row in day.journal if "latitude" not in row])
     ingest_path(kind=IngestFile.Kind.JOURNAL_CSV, path=journal, actor=actor, source="demo")
     journal.unlink()
+    # rows that report where the terminal was come as ISO 8583 (the CSV journal has no location)
+    located = [row for day in past for row in day.journal if "latitude" in row]
+    if located:
+        journal = work / "journal-located.iso8583"
+        files.write_journal_iso(journal, located)
+        ingest_path(kind=IngestFile.Kind.JOURNAL, path=journal, actor=actor, source="demo")
+        journal.unlink()
     for day in past:
         clearing = work / f"clearing-{day.day:%Y%m%d}.csv"
         files.write_clearing(clearing, day.clearing, clearing_date=day.day + timedelta(days=1))
@@ -158,6 +171,9 @@ def seed(*, staff: dict, merchants: list) -> None:
         recon_start(side="bank", business_date=payout_date, actor=actor, wait=True)
 
     _work_breaks(staff)
+    from transactions.demo import risk
+
+    risk.seed(staff=staff, merchants=merchants, first=today - timedelta(days=DAYS), last=today - timedelta(days=1))
 
     # Today's files, for a person to upload: the journal (CSV and ISO 8583), the clearing file, and the bank's
     # statement of today's payouts.
