@@ -132,7 +132,7 @@ def _work_cases(staff: dict) -> None:
             for local_date, transaction_id in alert.linked[:2]:
                 cases.case_link_transaction(actor=risk, case=confirmed, local_date=local_date,
                                             transaction_id=transaction_id)
-        hold = holds.hold_place(
+        holds.hold_place(
             actor=risk, merchant=confirmed.merchant, amount_minor=9_585_000, case=confirmed,
             reason="疑似拆单套现，待调查结束。Suspected split sales for cash-out; until the case ends.",
             merchant_reason="风险核查中，部分结算款暂缓支付。Part of your settlement is held while we review recent "
@@ -140,7 +140,6 @@ def _work_cases(staff: dict) -> None:
             review_date=today + timedelta(days=14))
         cases.case_decide(actor=risk, case=confirmed, outcome=RiskCase.Status.CONFIRMED, major=True,
                           reason="拆单规避限额，已确认。Splitting to stay under the limit, confirmed.")
-        assert hold.pk
     investigating = pick(RuleKind.ROUND_AMOUNTS, RuleKind.CARD_VELOCITY)
     if investigating:
         cases.case_take(actor=risk, case=investigating)
