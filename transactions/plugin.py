@@ -42,8 +42,6 @@ PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=[
         MenuSection("ops", "money", _("Transactions"), order=40, permission=roles.VIEW_TRANSACTION),
-        # risk monitoring (issue #13, helper C)
-        MenuSection("ops", "risk", _("Risk"), order=45, permission=roles.VIEW_RISK),
     ],
     menu=[
         # ledger and settlement
@@ -64,10 +62,10 @@ PLUGIN = Plugin(
         MenuEntry("ops", "money", _("File ingest"), "ops:ingest-list", roles.VIEW_INGEST, order=20),
         MenuEntry("audit", "records", _("Ingested files"), "audit:ingest-list", order=63),
         # risk monitoring (issue #13, helper C)
-        MenuEntry("ops", "risk", _("Risk cases"), "ops:risk-case-list", roles.VIEW_RISK, order=10),
-        MenuEntry("ops", "risk", _("Risk rules"), "ops:risk-rule-list", roles.VIEW_RISK, order=20),
-        MenuEntry("ops", "risk", _("Settlement holds"), "ops:risk-hold-list", roles.VIEW_HOLD, order=30),
-        MenuEntry("ops", "risk", _("Alerts and outcomes"), "ops:risk-charts", roles.VIEW_RISK, order=40),
+        MenuEntry("ops", "money", _("Risk cases"), "ops:risk-case-list", roles.VIEW_RISK, order=70),
+        MenuEntry("ops", "money", _("Risk rules"), "ops:risk-rule-list", roles.VIEW_RISK, order=71),
+        MenuEntry("ops", "money", _("Settlement holds"), "ops:risk-hold-list", roles.VIEW_HOLD, order=72),
+        MenuEntry("ops", "money", _("Risk alerts and outcomes"), "ops:risk-charts", roles.VIEW_RISK, order=73),
         MenuEntry("portal", "", _("Holds"), "portal:hold-list", order=53),
         MenuEntry("audit", "records", _("Risk rules"), "audit:risk-rule-list", order=70),
         MenuEntry("audit", "records", _("Risk cases"), "audit:risk-case-list", order=71),

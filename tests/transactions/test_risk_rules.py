@@ -266,3 +266,22 @@ def test_disabled_rules_do_not_run(shop):
         txn(shop, at(DAY, hour))
     RiskRule.objects.filter(kind=K.OFF_HOURS).update(current=None)
     assert "Off-hours activity" not in evaluate_window(first=DAY, last=DAY)["by_rule"]
+
+
+def test_a_journal_with_new_rows_queues_its_risk_evaluation_and_the_task_raises_alerts(shop, tmp_path):
+    from acquirer.models import OutboxMessage
+    from tests.transactions.ingest_support import journal_row
+    from transactions.demo.files import write_journal_csv
+    from transactions.services.ingest import ingest_path
+    from transactions.tasks import risk_evaluate_file
+
+    merchant, terminal = shop
+    path = tmp_path / "night.csv"
+    write_journal_csv(path, [journal_row(merchant, terminal, when=at(DAY, hour)) for hour in (1, 2, 3)])
+    record = ingest_path(kind="journal-csv", path=path)
+    message = OutboxMessage.objects.get(task_name="transactions.tasks.risk_evaluate_file")
+    assert message.kwargs == {"ingest_file_id": record.pk}
+    assert risk_evaluate_file.apply(kwargs=message.kwargs).get()["by_rule"]["Off-hours activity"] == 1
+    again = ingest_path(kind="journal-csv", path=path)  # nothing new: nothing queued
+    assert again.new == 0
+    assert OutboxMessage.objects.filter(task_name="transactions.tasks.risk_evaluate_file").count() == 1

@@ -290,3 +290,14 @@ def test_charts_draw_alerts_and_outcomes_with_their_tables(clients, merchant_a):
     assert "Charted" in page and '<td class="text-end mono">5</td>' in page
     assert f"?rule={rule.pk}" in page
     assert RiskCase.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_portal_holds_keep_their_queries(clients, merchant_a):
+    client = clients["merchant_a"]
+    url = reverse("portal:hold-list")
+    make_hold(merchant=merchant_a)
+    few = _queries(client, url)
+    for _ in range(8):
+        make_hold(merchant=merchant_a, amount_minor=10000)
+    assert _queries(client, url) == few

@@ -557,10 +557,12 @@ def dry_run(*, actor, rule: RiskRule, params: dict, severity: str, scope_mccs, s
             "truncated_lists": truncated}
 
 
+# The ledger keeps no foreign keys: a terminal the alert cannot point at is left out of it.
 INSERT = """
 INSERT INTO transactions_riskalert (rule_id, version_id, merchant_id, terminal_id, key, window_start, window_end,
     facts, linked, transactions, amount_minor, source, ingest_file_id, created_at)
-SELECT %(rule_id)s, %(version_id)s, f.merchant_id, f.terminal_id, f.key, f.window_start, f.window_end, f.facts,
+SELECT %(rule_id)s, %(version_id)s, f.merchant_id, (SELECT k.id FROM terminals_terminal k WHERE k.id = f.terminal_id),
+       f.key, f.window_start, f.window_end, f.facts,
        coalesce(f.linked, '[]'::jsonb), f.transactions, coalesce(f.amount_minor, 0), %(source)s, %(file)s, now()
 FROM ({sql}) f
 ON CONFLICT (rule_id, merchant_id, key) DO NOTHING
