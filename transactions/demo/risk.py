@@ -6,7 +6,7 @@ The planted rows go into the day's journal before its clearing rows are made fro
 them cleared like any other row (its planted breaks stay the only ones)."""
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -130,7 +130,7 @@ def _work_cases(staff: dict) -> None:
             "show what was sold."))
         for alert in confirmed.alerts.all()[:1]:
             for local_date, transaction_id in alert.linked[:2]:
-                cases.case_link_transaction(actor=risk, case=confirmed, local_date=local_date,
+                cases.case_link_transaction(actor=risk, case=confirmed, local_date=date.fromisoformat(local_date),
                                             transaction_id=transaction_id)
         holds.hold_place(
             actor=risk, merchant=confirmed.merchant, amount_minor=9_585_000, case=confirmed,
