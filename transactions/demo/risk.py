@@ -33,8 +33,9 @@ def _row(terminal, at: datetime, amount: Decimal, *, stan: int, pan: str = "", c
 def plant(rng: random.Random, day, ago: int, terminals: list, cards: list) -> None:
     """Add the day's planted rows to ``day.journal`` (a ``transactions.demo.ledger.Day``). Each row gets an RRN of
     its own (prefix 9) so nothing collides with the day's trading."""
-    first = [t for t in terminals if t.merchant_id == terminals[0].merchant_id]
-    second = [t for t in terminals if t.merchant_id != terminals[0].merchant_id] or first
+    idle = dormant(terminals)
+    first = [t for t in terminals if t.merchant_id == terminals[0].merchant_id and t != idle]
+    second = [t for t in terminals if t.merchant_id != terminals[0].merchant_id and t != idle] or first
     credit = [pan for pan in cards if pan.startswith(("625", "628"))]
     debit = [pan for pan in cards if pan.startswith("62") and not pan.startswith(("625", "628"))]
     rows: list[dict] = []
