@@ -298,9 +298,8 @@ WITH {SCOPE},
 parts AS (SELECT DISTINCT {partition} AS p FROM scope t WHERE {where}),
 hist AS (
     SELECT t.local_date, t.id, t.at, t.merchant_id, t.terminal_id, t.amount_minor, {partition} AS p,
-           t.id IN (SELECT id FROM scope) AS in_scope,
-           count(*) OVER w AS n, min(t.at) OVER w AS started
-    FROM transactions_transaction t
+           s.id IS NOT NULL AS in_scope, count(*) OVER w AS n, min(t.at) OVER w AS started
+    FROM transactions_transaction t LEFT JOIN (SELECT id FROM scope) s ON s.id = t.id
     WHERE t.local_date BETWEEN %(first)s::date - 1 AND %(last)s AND {partition} IN (SELECT p FROM parts) AND {where}
     WINDOW w AS (PARTITION BY {partition} ORDER BY t.at
                  RANGE BETWEEN make_interval(mins => %(minutes)s) PRECEDING AND CURRENT ROW)
