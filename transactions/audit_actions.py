@@ -106,6 +106,7 @@ RISK_CASE_ACTIONS = {
     "risk_case.reminded": _("The report of the risk case %(target)s is due on %(report_due)s: reminder sent"),
     "risk_case.overdue": _("The report of the risk case %(target)s is overdue (due on %(report_due)s)"),
     "risk_case.report_downloaded": _("%(actor)s downloaded the suspicious-transaction report of %(target)s"),
+    "risk_case.evidence_downloaded": _("%(actor)s downloaded the evidence file %(file)s of the risk case %(target)s"),
     "settlement_hold.placed": _("%(actor)s held the settlement of %(target)s"),
     "settlement_hold.release_requested": _("%(actor)s asked to release the settlement hold %(target)s"),
     "settlement_hold.released": _("%(actor)s released the settlement hold %(target)s"),

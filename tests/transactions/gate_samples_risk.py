@@ -12,6 +12,25 @@ def build(ctx) -> None:
     ctx["risk_case_a"] = make_case(rule=rule, merchant=ctx["merchant_a"], status="confirmed",
                                    decided_at=timezone.now())
     ctx["risk_hold_a"] = make_hold(merchant=ctx["merchant_a"], case=ctx["risk_case_a"])
+    ctx["risk_evidence_a"] = _evidence_file(ctx["risk_case_a"])
+
+
+def _evidence_file(case):
+    """A stored evidence file of the case (through the core upload service, as an attachment is kept)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from acquirer import files
+    from transactions.models import RiskEvidence
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 10, 200)).save(buffer, format="PNG")
+    upload = SimpleUploadedFile("gate.png", buffer.getvalue(), content_type="image/png")
+    stored = files.store_upload(upload, folder="risk-evidence")
+    return RiskEvidence.objects.create(case=case, kind="file", stored_name=stored, original_name="gate.png",
+                                       content_type="image/png", size=len(buffer.getvalue()))
 
 
 def samples(ctx) -> dict:
@@ -27,6 +46,8 @@ def samples(ctx) -> dict:
                                    "ops:risk-case-suspend-terminal", "ops:risk-case-suspend-merchant",
                                    "ops:risk-case-hold", "audit:risk-case-detail")},
         **{name: {**case, "fmt": "pdf"} for name in ("ops:risk-case-report", "audit:risk-case-report")},
+        **{name: {**case, "evidence_pk": ctx["risk_evidence_a"].pk}
+           for name in ("ops:risk-case-evidence", "audit:risk-case-evidence")},
         **{name: hold for name in ("ops:risk-hold-request-release", "ops:risk-hold-approve-release",
                                    "ops:risk-hold-reject-release")},
     }

@@ -341,3 +341,31 @@ def test_a_second_analyst_can_be_assigned(case, users):
     second = make_user(roles=[ANALYST])
     svc.case_assign(actor=users[MANAGER], case=case, assignee=second)
     assert RiskCase.objects.get(pk=case.pk).assigned_to == second
+
+
+@pytest.mark.django_db
+def test_evidence_file_downloads_audited_for_staff_who_read_cases_and_auditors(case, clients, users):
+    """The file comes back as stored (decrypted), each download is audited; a merchant, another case's number and
+    a note are refused."""
+    from django.urls import reverse
+
+    item = svc.case_attach_file(actor=users[ANALYST], case=case, uploaded_file=_png())
+    note = svc.case_add_note(actor=users[ANALYST], case=case, text="Called the merchant.")
+    original = _png().read()
+    for who, area in ((ANALYST, "ops"), (COMPLIANCE, "ops"), ("auditor", "audit")):
+        url = reverse(f"{area}:risk-case-evidence", kwargs={"pk": case.pk, "evidence_pk": item.pk})
+        response = clients[who].get(url)
+        assert response.status_code == 200, who
+        assert b"".join(response.streaming_content) == original
+        assert response["Content-Disposition"].startswith("attachment")
+    assert AuditEvent.objects.filter(action="risk_case.evidence_downloaded", target_id=str(case.pk)).count() == 3
+    url = reverse("ops:risk-case-evidence", kwargs={"pk": case.pk, "evidence_pk": item.pk})
+    assert clients["merchant_a"].get(url).status_code in {403, 404}
+    assert clients[roles.FIELD_ENGINEER].get(url).status_code == 403
+    other = make_case(merchant=case.merchant, terminal=None)
+    assert clients[ANALYST].get(reverse("ops:risk-case-evidence",
+                                        kwargs={"pk": other.pk, "evidence_pk": item.pk})).status_code == 404
+    assert clients[ANALYST].get(reverse("ops:risk-case-evidence",
+                                        kwargs={"pk": case.pk, "evidence_pk": note.pk})).status_code == 404
+    page = clients[ANALYST].get(reverse("ops:risk-case-detail", kwargs={"pk": case.pk})).content.decode()
+    assert url in page

@@ -94,6 +94,11 @@ def risk_case_evidence(*, actor, case: RiskCase):
                 .order_by("created_at", "id"))
 
 
+def risk_evidence_file_get(*, actor, case_pk: int, pk: int) -> RiskEvidence:
+    """One evidence file of a case (404 when missing, not a file, or another case's)."""
+    return get_scoped(RiskEvidence.objects.select_related("case").filter(case_id=case_pk, kind="file"), actor, pk=pk)
+
+
 def risk_case_transactions(*, actor, case: RiskCase, alerts: list, evidence: list) -> list:
     """The ledger rows behind the case's alerts and the rows linked as evidence (at most ``MAX_LINKED_SHOWN``),
     read by their (local date, id) key in one query."""

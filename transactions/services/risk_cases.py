@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acquirer import audit, calendar, files, policy
-from acquirer.exceptions import DomainError
+from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.workflow import advance
-from transactions.case_policy import CASE_ACTIONS, HANDLES_CASES
+from transactions import roles
+from transactions.case_policy import CASE_ACTIONS, HANDLES_CASES, REPORT_READ
 from transactions.models import RiskCase, RiskEvidence
 from transactions.workflow import CASE_MOVES
 
@@ -295,3 +296,16 @@ def risk_deadlines(*, today: date | None = None) -> dict:
             audit.record_many(entries)
         RiskCase.objects.filter(pk__in=[case.pk for case in cases]).update(reminded_on=today)
     return {"day": today.isoformat(), "reminded": reminded, "overdue": overdue}
+
+
+def evidence_download(*, actor, evidence: RiskEvidence):
+    """A case's evidence file as an audited download (decrypted from private storage): staff who read risk cases,
+    and auditors. Merchants never reach it (the selectors give them no case)."""
+    if not (actor.has_perm(roles.VIEW_RISK) or policy.permitted(actor, REPORT_READ)):
+        raise NotPermitted(_("Your role does not allow this action."))
+    if evidence.kind != RiskEvidence.Kind.FILE or not evidence.stored_name:
+        raise DomainError(_("This evidence has no file."))
+    return files.audited_download(
+        actor=actor, stored_name=evidence.stored_name, filename=evidence.original_name,
+        content_type=evidence.content_type or "application/octet-stream", action="risk_case.evidence_downloaded",
+        target=evidence.case, data={"file": evidence.original_name, "sha256": evidence.sha256})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
+from acquirer.files import StoredFileMissing
 from acquirer.policy import available_actions
 from acquirer.views.actions import ActionView
 from transactions import roles
@@ -25,7 +26,12 @@ from transactions.forms.risk import (
     RiskCaseSuspendTerminalForm,
 )
 from transactions.risk_report import report_download
-from transactions.selectors.risk import risk_case_assignee_choices, risk_case_get, risk_case_terminals
+from transactions.selectors.risk import (
+    risk_case_assignee_choices,
+    risk_case_get,
+    risk_case_terminals,
+    risk_evidence_file_get,
+)
 from transactions.services import risk_cases as svc
 from transactions.services import risk_holds
 from transactions.views.risk_cases import case_context
@@ -201,6 +207,28 @@ class AuditRiskCaseReportView(AuditorView):
         return _report(request, pk, fmt, "audit")
 
 
+def _evidence(request, pk, evidence_pk, area: str):
+    """An evidence file as an audited download; a file missing from storage goes back to the case with the reason."""
+    evidence = risk_evidence_file_get(actor=request.user, case_pk=pk, pk=evidence_pk)
+    try:
+        return svc.evidence_download(actor=request.user, evidence=evidence)
+    except (DomainError, StoredFileMissing) as error:
+        messages.error(request, str(error))
+        return redirect(f"{area}:risk-case-detail", pk=pk)
+
+
+class OpsRiskEvidenceView(OpsView):
+    permission_required = (roles.VIEW_RISK,)
+
+    def get(self, request, pk, evidence_pk):
+        return _evidence(request, pk, evidence_pk, "ops")
+
+
+class AuditRiskEvidenceView(AuditorView):
+    def get(self, request, pk, evidence_pk):
+        return _evidence(request, pk, evidence_pk, "audit")
+
+
 def _action(name, view):
     return path(f"risk/cases/<int:pk>/{name.replace('_', '-')}/", view.as_view(),
                 name=f"risk-case-{name.replace('_', '-')}")
@@ -220,8 +248,12 @@ ops_patterns = [
     _action("suspend_merchant", OpsRiskCaseSuspendMerchantView),
     _action("hold", OpsRiskCaseHoldView),
     path("risk/cases/<int:pk>/report.<str:fmt>", OpsRiskCaseReportView.as_view(), name="risk-case-report"),
+    path("risk/cases/<int:pk>/evidence/<int:evidence_pk>/", OpsRiskEvidenceView.as_view(),
+         name="risk-case-evidence"),
 ]
 portal_patterns = []
 audit_patterns = [
     path("risk/cases/<int:pk>/report.<str:fmt>", AuditRiskCaseReportView.as_view(), name="risk-case-report"),
+    path("risk/cases/<int:pk>/evidence/<int:evidence_pk>/", AuditRiskEvidenceView.as_view(),
+         name="risk-case-evidence"),
 ]
