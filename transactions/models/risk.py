@@ -132,7 +132,7 @@ class RiskCase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.merchant_id}"
+        return f"#{self.pk}"
 
 
 class RiskAlert(models.Model):
@@ -258,4 +258,4 @@ class SettlementHold(models.Model):
         indexes = [models.Index(fields=["merchant", "status"], name="hold_merchant_status")]
 
     def __str__(self) -> str:
-        return f"{self.merchant_id} {self.status}"
+        return f"#{self.pk}"

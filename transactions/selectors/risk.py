@@ -126,8 +126,9 @@ def risk_case_history(*, actor, case: RiskCase, evidence: list, limit: int = 100
 
 
 def risk_case_terminals(*, actor, case: RiskCase):
-    """The case merchant's terminals (the choices for suspending one)."""
-    return scope(Terminal.objects.filter(merchant_id=case.merchant_id), actor).order_by("tid", "id")
+    """The case merchant's active terminals (the ones that can be suspended)."""
+    return scope(Terminal.objects.filter(merchant_id=case.merchant_id, status=Terminal.Status.ACTIVE), actor
+                 ).order_by("tid", "id")
 
 
 def risk_case_assignee_choices(*, actor):
