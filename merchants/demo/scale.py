@@ -49,7 +49,7 @@ def seed(plan: dict, log=print) -> None:
         log(f"contracts: {min(len(ids), start + CHUNK)}/{len(ids)}")
     if ids and not User.objects.filter(username="scale-owner").exists():
         with transaction.atomic():
-            owner = user_create(actor=None, username="scale-owner", password=secrets.token_urlsafe(24),
+            owner = user_create(actor=None, username="scale-owner", password=secrets.token_urlsafe(24) + "7a",
                                 kind=User.Kind.MERCHANT, email="scale-owner@example.test")
             merchant_user_link(actor=None, merchant=Merchant.objects.get(pk=ids[0]), user=owner,
                                role=MerchantMembership.Role.OWNER)

@@ -78,7 +78,7 @@ def _seed_service(plan: dict, first_terminal: int, log) -> None:
     if not live:
         return
     raiser = User.objects.filter(kind=User.Kind.STAFF).order_by("id").first() or user_create(
-        actor=None, username="scale-desk", password=secrets.token_urlsafe(24), kind=User.Kind.STAFF,
+        actor=None, username="scale-desk", password=secrets.token_urlsafe(24) + "7a", kind=User.Kind.STAFF,
         email="scale-desk@example.test")
     rng = random.Random(11)
     now = timezone.now()
