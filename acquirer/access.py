@@ -1,8 +1,9 @@
 """The one door: who may see which rows (``scope``) and which URLs (gates).
 
 Rows: staff and auditors see every row; a merchant user sees the rows of its own merchant (the
-model's ``TENANT_FIELD`` path to a merchant id); models with an ``OWNER_FIELD`` (notifications)
-are visible only to their owner, whatever the role; anyone else sees nothing.
+model's ``TENANT_FIELD`` path to a merchant id) and, of content shared with every merchant (help
+articles, training sessions), the rows its ``SHARED_WITH_MERCHANTS`` lookups select; models with an
+``OWNER_FIELD`` (notifications) are visible only to their owner, whatever the role; anyone else sees nothing.
 
 URLs: every view declares a ``gate``. The base views below enforce them:
 
@@ -85,6 +86,9 @@ def scope(queryset, actor):
         merchant_id = actor.merchant_id
         if tenant_field and merchant_id is not None:
             return queryset.filter(**{tenant_field: merchant_id})
+        shared = getattr(model, "SHARED_WITH_MERCHANTS", None)
+        if shared is not None and merchant_id is not None:
+            return queryset.filter(**shared)
     return queryset.none()
 
 

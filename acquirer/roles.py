@@ -7,6 +7,7 @@ ONBOARDING_REVIEWER = "onboarding_reviewer"
 FIELD_ENGINEER = "field_engineer"
 RISK_ANALYST = "risk_analyst"
 CUSTOMER_SERVICE = "customer_service"
+CUSTOMER_SERVICE_LEAD = "customer_service_lead"
 COMPLIANCE_OFFICER = "compliance_officer"
 OPERATIONS_MANAGER = "operations_manager"
 
@@ -15,6 +16,7 @@ ROLES = {
     FIELD_ENGINEER: _("Field engineer"),
     RISK_ANALYST: _("Risk analyst"),
     CUSTOMER_SERVICE: _("Customer service"),
+    CUSTOMER_SERVICE_LEAD: _("Customer service team lead"),
     COMPLIANCE_OFFICER: _("Compliance officer"),
     OPERATIONS_MANAGER: _("Operations manager"),
 }
@@ -30,6 +32,7 @@ CORE_GRANTS = {
     ONBOARDING_REVIEWER: ["view_workingdayoverride"],
     FIELD_ENGINEER: ["view_workingdayoverride"],
     CUSTOMER_SERVICE: ["view_workingdayoverride"],
+    CUSTOMER_SERVICE_LEAD: ["view_workingdayoverride"],
 }
 
 

@@ -59,7 +59,8 @@ def fake_app():
 
 def test_registry_finds_each_app_by_its_plugin_module():
     found = discover()
-    assert list(found.plugins) == ["acquirer", "merchants", "terminals", "transactions"]  # INSTALLED_APPS order
+    # INSTALLED_APPS order
+    assert list(found.plugins) == ["acquirer", "merchants", "terminals", "transactions", "complaints"]
     assert list(registry().plugins) == list(found.plugins)
 
 

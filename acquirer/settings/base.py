@@ -331,3 +331,12 @@ LOGGING = {
                             "filters": ["mask_query_strings"]},
     },
 }
+
+# --- Complaints and help centre (docs/complaints.md) ----------------------------------------------
+# A resolved or closed complaint may be reopened (by the complainant or staff) within this many days.
+ACQUIRER_COMPLAINT_REOPEN_DAYS = int(os.environ.get("ACQUIRER_COMPLAINT_REOPEN_DAYS", "14"))
+# The assignee is warned this many working hours before an SLA clock runs out.
+ACQUIRER_COMPLAINT_WARN_HOURS = int(os.environ.get("ACQUIRER_COMPLAINT_WARN_HOURS", "2"))
+# A breach goes to the team lead at once, and to the operations managers when it is still open this many
+# working hours later.
+ACQUIRER_COMPLAINT_MANAGER_AFTER_HOURS = int(os.environ.get("ACQUIRER_COMPLAINT_MANAGER_AFTER_HOURS", "8"))

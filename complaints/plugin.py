@@ -1,0 +1,45 @@
+"""What the core discovers of the complaints app (see ``acquirer.registry``): URLs per area, menu, jobs, home
+cards, role grants, demo data and the gate-matrix samples. Each subdomain keeps its own block."""
+
+from django.utils.translation import gettext_lazy as _
+
+from acquirer.registry import MenuSection, Plugin
+from complaints import roles, urls
+
+
+def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
+    from complaints import demo
+
+    return demo.seed(password=password, force_password=force_password)
+
+
+MENU_SECTIONS = [MenuSection("ops", "service", _("Customer service"), order=50, permission=roles.VIEW_COMPLAINT)]
+
+# complaints (intake, workflow, SLA) -------------------------------------------------------------------------------
+COMPLAINT_MENU: list = []
+COMPLAINT_JOBS: dict = {}
+COMPLAINT_CARDS: list = []
+COMPLAINT_GATES: list = []
+# help centre and training ----------------------------------------------------------------------------------------
+HELP_MENU: list = []
+HELP_JOBS: dict = {}
+HELP_CARDS: list = []
+HELP_GATES: list = []
+HELP_PANELS: list = []
+# reports, regulator statistics and settings ----------------------------------------------------------------------
+REPORT_MENU: list = []
+REPORT_JOBS: dict = {}
+REPORT_CARDS: list = []
+REPORT_GATES: list = []
+# -------------------------------------------------------------------------------------------------------------------
+
+PLUGIN = Plugin(
+    urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
+    menu_sections=MENU_SECTIONS,
+    menu=[*COMPLAINT_MENU, *HELP_MENU, *REPORT_MENU],
+    jobs={**COMPLAINT_JOBS, **HELP_JOBS, **REPORT_JOBS},
+    home_cards=[*COMPLAINT_CARDS, *HELP_CARDS, *REPORT_CARDS],
+    roles=roles,
+    demo=_seed_demo,
+    gate_samples=[*COMPLAINT_GATES, *HELP_GATES, *REPORT_GATES],
+)

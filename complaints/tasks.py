@@ -1,0 +1,1 @@
+"""Celery tasks of the complaints app (they take ids, load, call a service)."""
