@@ -104,7 +104,7 @@ def test_seed_demo_is_idempotent_and_creates_every_role(capsys):
     assert (User.objects.count(), AuditEvent.objects.filter(action="user.created").count()) == counts
     expected = {"ops": roles.OPERATIONS_MANAGER, "reviewer": roles.ONBOARDING_REVIEWER,
                 "engineer": roles.FIELD_ENGINEER, "risk": roles.RISK_ANALYST, "service": roles.CUSTOMER_SERVICE,
-                "compliance": roles.COMPLIANCE_OFFICER}
+                "servicelead": roles.CUSTOMER_SERVICE_LEAD, "compliance": roles.COMPLIANCE_OFFICER}
     for username, role in expected.items():
         assert User.objects.get(username=username).groups.filter(name=role).exists()
     merchant, merchant2 = User.objects.get(username="merchant"), User.objects.get(username="merchant2")

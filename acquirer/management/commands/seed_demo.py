@@ -23,6 +23,7 @@ STAFF = [
     ("engineer", roles.FIELD_ENGINEER, "Zhang", "Wei"),
     ("risk", roles.RISK_ANALYST, "Liu", "Yang"),
     ("service", roles.CUSTOMER_SERVICE, "Chen", "Jing"),
+    ("servicelead", roles.CUSTOMER_SERVICE_LEAD, "Zhou", "Fang"),
     ("compliance", roles.COMPLIANCE_OFFICER, "Zhao", "Lei"),
 ]
 
