@@ -134,11 +134,14 @@ def _an_allowed_status(name):
     return sorted(action.from_statuses)[0]
 
 
-@pytest.mark.parametrize("name", STAFF_ACTIONS)
-@pytest.mark.parametrize("role", ["auditor", "compliance_officer", "merchant_a", "field_engineer"])
+# complaint_reopen by a merchant user is its portal reopening (tested with the portal actions)
+REFUSED = [(name, role) for name in STAFF_ACTIONS
+           for role in ("auditor", "compliance_officer", "merchant_a", "field_engineer")
+           if (name, role) != ("reopen", "merchant_a")]
+
+
+@pytest.mark.parametrize(("name", "role"), REFUSED)
 def test_roles_without_complaint_handling_are_refused_every_staff_action(name, role, ctx):
-    if name == "reopen" and role == "merchant_a":
-        pytest.skip("complaint_reopen by a merchant user is its portal reopening (tested with the portal actions)")
     complaint = _complaint_in(_an_allowed_status(name), ctx)
     before = complaint.status
     with pytest.raises(NotPermitted):
