@@ -343,3 +343,32 @@ def test_demo_complaints_cover_every_status_and_channel_and_a_second_run_adds_no
     assert Complaint.objects.filter(merchant=merchant_b, resolution_breached_at__isnull=False).exists()
     assert seed_complaints(merchants=[merchant_a, merchant_b], staff=staff) == 0
     assert Complaint.objects.count() == made
+
+
+# --- selectors --------------------------------------------------------------------------------------------------------
+
+def test_the_queue_filters_by_sla_assignee_and_number_in_one_query(ctx, django_assert_max_num_queries):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from complaints.selectors.complaints import complaint_attention_count, complaint_order
+    from complaints.services.sla import complaints_check_sla
+    from tests.complaints.factories import hotline_complaint
+
+    staff, lead = ctx["users"]["customer_service"], ctx["users"]["customer_service_lead"]
+    old = hotline_complaint(staff, received_at=datetime(2025, 10, 13, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    complaints_check_sla()
+    waiting = move_to(portal_complaint(ctx["users"]["merchant_a"]), S.WAITING, staff=lead)
+    fresh = portal_complaint(ctx["users"]["merchant_a"])
+    with django_assert_max_num_queries(1):
+        rows = list(complaint_list(actor=staff, filters={"sla": "breached"}))
+        assert [row.category.code for row in rows] == ["service"]
+    assert rows == [old]
+    assert list(complaint_list(actor=staff, filters={"sla": "paused"})) == [waiting]
+    assert list(complaint_list(actor=lead, filters={"assignee": "me"})) == [waiting]
+    assert list(complaint_list(actor=staff, filters={"q": fresh.number.lower()})) == [fresh]
+    assert list(complaint_list(actor=staff, filters={"status": "open"}))[0] == fresh  # newest first
+    assert complaint_order({"sla": "breached"}) == ("resolution_due", "id")
+    with django_assert_max_num_queries(1):
+        count = complaint_attention_count(actor=staff)
+    assert (count.value, count.exact) == (1, True)  # the breached one; the paused one and the fresh one are not
