@@ -3,7 +3,7 @@ cards, role grants, demo data and the gate-matrix samples. Each subdomain keeps 
 
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import MenuSection, Plugin
+from acquirer.registry import MenuEntry, MenuSection, Plugin
 from complaints import roles, urls
 
 
@@ -16,10 +16,14 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
 MENU_SECTIONS = [MenuSection("ops", "service", _("Customer service"), order=50, permission=roles.VIEW_COMPLAINT)]
 
 # complaints (intake, workflow, SLA) -------------------------------------------------------------------------------
-COMPLAINT_MENU: list = []
+COMPLAINT_MENU: list = [
+    MenuEntry("ops", "service", _("Complaints"), "ops:complaint-list", roles.VIEW_COMPLAINT, order=10),
+    MenuEntry("portal", "", _("Complaints"), "portal:complaint-list", order=55),
+    MenuEntry("audit", "records", _("Complaints"), "audit:complaint-list", order=60),
+]
 COMPLAINT_JOBS: dict = {}
 COMPLAINT_CARDS: list = []
-COMPLAINT_GATES: list = []
+COMPLAINT_GATES: list = ["tests.complaints.gate_samples_complaints"]
 # help centre and training ----------------------------------------------------------------------------------------
 HELP_MENU: list = []
 HELP_JOBS: dict = {}
