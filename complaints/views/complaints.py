@@ -223,8 +223,10 @@ class PortalComplaintCreateView(ActionView, PortalView):
         return {"categories": category_choices(actor=actor), "terminals": ticket_terminal_choices(actor=actor)}
 
     def render_form(self, form):
+        # a refused second step stays the second step (its file input shown), without asking for articles again
+        preview = self.preview or (form.is_bound and form.data.get("confirm") == "True")
         return render(self.request, self.template_name, {
-            "area": "portal", "form": form, "preview": self.preview, "articles": self.articles,
+            "area": "portal", "form": form, "preview": preview, "articles": self.articles,
             "duplicates": self.duplicates})
 
     def form_valid(self, form):
