@@ -2,10 +2,60 @@
 
 Each subdomain keeps its own block; ``ACTIONS``, ``FOR_MERCHANTS`` and ``LABELS`` merge them."""
 
+from django.utils.translation import gettext_lazy as _
+
 # complaints (intake, workflow, conversation, SLA) ----------------------------------------------------------------
-COMPLAINT_ACTIONS: dict = {}
-COMPLAINT_FOR_MERCHANTS: set = set()
-COMPLAINT_LABELS: dict = {}
+COMPLAINT_ACTIONS: dict = {
+    "complaint.filed": _("%(actor)s filed the complaint %(target)s"),
+    "complaint.assigned": _("%(actor)s gave the complaint %(target)s to %(assignee_name)s"),
+    "complaint.acknowledged": _("%(actor)s acknowledged the complaint %(target)s"),
+    "complaint.investigation_started": _("%(actor)s started investigating the complaint %(target)s"),
+    "complaint.information_requested": _("%(actor)s asked the complainant for information on the complaint "
+                                         "%(target)s"),
+    "complaint.resumed": _("%(actor)s resumed the complaint %(target)s"),
+    "complaint.replied": _("%(actor)s replied on the complaint %(target)s"),
+    "complaint.complainant_replied": _("%(actor)s answered on the complaint %(target)s"),
+    "complaint.note_added": _("%(actor)s added an internal note to the complaint %(target)s"),
+    "complaint.file_attached": _("%(actor)s attached files to the complaint %(target)s"),
+    "complaint.file_downloaded": _("%(actor)s downloaded a file of the complaint %(target)s"),
+    "complaint.linked": _("%(actor)s linked the complaint %(target)s to a merchant, terminal, contract or "
+                          "transaction"),
+    "complaint.ticket_opened": _("%(actor)s opened the fault ticket %(ticket)s for the complaint %(target)s"),
+    "complaint.ticket_linked": _("%(actor)s linked the fault ticket %(ticket)s to the complaint %(target)s"),
+    "complaint.resolved": _("%(actor)s resolved the complaint %(target)s"),
+    "complaint.rejected": _("%(actor)s rejected the complaint %(target)s as out of scope"),
+    "complaint.closed": _("%(actor)s closed the complaint %(target)s"),
+    "complaint.reopened": _("%(actor)s reopened the complaint %(target)s"),
+    "complaint.rated": _("%(actor)s rated the resolution of the complaint %(target)s %(rating)s out of 5"),
+    "complaint.sla_breached": _("The complaint %(target)s passed its service-level target"),
+    "complaint.escalated": _("The complaint %(target)s was escalated (level %(level)s)"),
+}
+COMPLAINT_FOR_MERCHANTS: set = {
+    "complaint.filed", "complaint.acknowledged", "complaint.replied", "complaint.information_requested",
+    "complaint.resumed", "complaint.resolved", "complaint.rejected", "complaint.closed", "complaint.reopened",
+    "complaint.rated", "complaint.complainant_replied",
+}
+COMPLAINT_LABELS: dict = {
+    "assignee_name": _("assigned to"),
+    "complainant_kind": _("complainant"),
+    "files": _("files"),
+    "filenames": _("file names"),
+    "file": _("file"),
+    "attachment": _("file"),
+    "message": _("message"),
+    "note": _("internal note"),
+    "ticket": _("fault ticket"),
+    "reason": _("reason"),
+    "level": _("escalation level"),
+    "clock": _("clock"),
+    "due": _("due"),
+    "to": _("escalated to"),
+    "detected_at": _("detected"),
+    "resolution_due_before": _("resolution was due"),
+    "merchant_id": _("merchant"),
+    "terminal_id": _("terminal"),
+    "contract_id": _("contract"),
+}
 # end of the complaints block -------------------------------------------------------------------------------------
 
 # help centre and training ----------------------------------------------------------------------------------------

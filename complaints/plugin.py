@@ -1,9 +1,10 @@
 """What the core discovers of the complaints app (see ``acquirer.registry``): URLs per area, menu, jobs, home
 cards, role grants, demo data and the gate-matrix samples. Each subdomain keeps its own block."""
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
 from complaints import roles, urls
 
 
@@ -21,8 +22,30 @@ COMPLAINT_MENU: list = [
     MenuEntry("portal", "", _("Complaints"), "portal:complaint-list", order=55),
     MenuEntry("audit", "records", _("Complaints"), "audit:complaint-list", order=60),
 ]
-COMPLAINT_JOBS: dict = {}
-COMPLAINT_CARDS: list = []
+
+
+def _complaints_near_breach(actor):
+    """Open complaints due within the warning time or past due, counted up to a limit."""
+    from complaints.selectors.complaints import complaint_attention_count
+
+    return complaint_attention_count(actor=actor)
+
+
+COMPLAINT_JOBS: dict = {
+    "complaints.check_sla": {
+        "title": _("Complaint deadlines"),
+        "task": "complaints.tasks.complaints_check_sla",
+        "schedule": crontab(minute="*/15"),
+        "period": 15 * 60,
+        "description": _("Warn whoever handles an open complaint before its first-response or resolution target "
+                         "(in working hours; paused while waiting on the complainant), and escalate a breach once "
+                         "to the team leads, then once to the operations managers if it stays open."),
+    },
+}
+COMPLAINT_CARDS: list = [
+    HomeCard("ops", _("Complaints near or past breach"), "ops:complaint-list", _("Open the complaint queue"),
+             permission=roles.HANDLE_COMPLAINT, count=_complaints_near_breach, order=55),
+]
 COMPLAINT_GATES: list = ["tests.complaints.gate_samples_complaints"]
 # help centre and training ----------------------------------------------------------------------------------------
 HELP_MENU: list = []
