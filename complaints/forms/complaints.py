@@ -47,14 +47,6 @@ class NamedChoiceField(forms.ModelChoiceField):
         return getattr(obj, "name", None) or str(obj)
 
 
-def _top_level(categories):
-    return categories.filter(parent__isnull=True)
-
-
-def _subcategories(categories):
-    return categories.filter(parent__isnull=False).select_related("parent")
-
-
 class FilesField(MultipleFileField):
     """Up to ``MAX_FILES`` PDF, JPEG or PNG files (checked by content by ``acquirer.files``)."""
 
@@ -94,7 +86,7 @@ class ComplaintFilterForm(forms.Form):
 
     def __init__(self, *args, categories, staff=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [*BLANK, *((c.pk, c.name) for c in _top_level(categories))]
+        self.fields["category"].choices = [*BLANK, *((c.pk, c.name) for c in categories)]
         if not staff:
             for name in ("channel", "priority", "assignee", "sla"):
                 del self.fields[name]
@@ -118,11 +110,11 @@ class _AboutFields(forms.Form):
     description = forms.CharField(label=_("Description"), min_length=10, max_length=8000,
                                   widget=forms.Textarea(attrs={"rows": 6}))
 
-    def _add_categories(self, categories):
-        self.fields["category"] = CategoryChoiceField(label=_("Category"), queryset=_top_level(categories),
+    def _add_categories(self, categories, subcategories):
+        self.fields["category"] = CategoryChoiceField(label=_("Category"), queryset=categories,
                                                       empty_label=_("Choose the category"))
         self.fields["subcategory"] = SubcategoryChoiceField(
-            label=_("Subcategory"), queryset=_subcategories(categories), required=False,
+            label=_("Subcategory"), queryset=subcategories.select_related("parent"), required=False,
             empty_label=_("None / not sure"))
 
     def clean(self):
@@ -150,9 +142,9 @@ class PortalComplaintForm(_AboutFields):
     files = FilesField()
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, categories, terminals, **kwargs):
+    def __init__(self, *args, categories, subcategories, terminals, **kwargs):
         super().__init__(*args, **kwargs)
-        self._add_categories(categories)
+        self._add_categories(categories, subcategories)
         self.fields["terminal"] = forms.ModelChoiceField(label=_("Terminal"), queryset=terminals, required=False,
                                                          empty_label=_("Not about a terminal"))
         self.fields["files"].help_text = _files_help()
@@ -193,9 +185,9 @@ class OpsComplaintForm(_AboutFields):
     separate_matter = forms.BooleanField(
         label=_("This is a separate matter, not one of the open complaints above"), required=False)
 
-    def __init__(self, *args, categories, **kwargs):
+    def __init__(self, *args, categories, subcategories, **kwargs):
         super().__init__(*args, **kwargs)
-        self._add_categories(categories)
+        self._add_categories(categories, subcategories)
         self.fields["files"].help_text = _files_help()
         self.order_fields(self.field_order)
 
@@ -212,9 +204,13 @@ class OpsComplaintForm(_AboutFields):
                 self.add_error("external_reference", _("Give the forwarding body's reference."))
             if not data.get("external_deadline"):
                 self.add_error("external_deadline", _("Give the deadline the forwarding body set."))
-        if not data.get("complainant_phone") and not data.get("complainant_email") and not data.get("merchant"):
+        kind = data.get("complainant_kind")
+        if kind == Complaint.ComplainantKind.MERCHANT and not (data.get("merchant") or data.get("terminal")):
+            self.add_error("merchant", _("Give the merchant who complains."))
+        elif kind and kind != Complaint.ComplainantKind.MERCHANT and not (
+                data.get("complainant_phone") or data.get("complainant_email")):
             self.add_error("complainant_phone", _("Give a phone number or an e-mail address to answer the "
-                                                  "complainant, or the merchant the complaint comes from."))
+                                                  "complainant."))
         if data.get("contract_version") and not data.get("merchant"):
             self.add_error("merchant", _("Give the merchant whose contract it is."))
         return data

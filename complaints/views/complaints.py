@@ -35,6 +35,7 @@ from complaints.selectors.complaints import (
     complaint_order,
     complaint_possible_duplicates,
     root_cause_choices,
+    subcategory_choices,
 )
 from complaints.selectors.help import article_suggest
 from complaints.services import complaints as svc
@@ -175,7 +176,9 @@ class OpsComplaintCreateView(ActionView, OpsView):
 
     def get_form_kwargs(self):
         initial = {key: self.request.GET[key] for key in ("merchant", "terminal") if self.request.GET.get(key)}
-        return {"categories": category_choices(actor=self.request.user), "initial": initial}
+        actor = self.request.user
+        return {"categories": category_choices(actor=actor), "subcategories": subcategory_choices(actor=actor),
+                "initial": initial}
 
     def render_form(self, form):
         return render(self.request, self.template_name, {"area": "ops", "form": form,
@@ -220,7 +223,8 @@ class PortalComplaintCreateView(ActionView, PortalView):
 
     def get_form_kwargs(self):
         actor = self.request.user
-        return {"categories": category_choices(actor=actor), "terminals": ticket_terminal_choices(actor=actor)}
+        return {"categories": category_choices(actor=actor), "subcategories": subcategory_choices(actor=actor),
+                "terminals": ticket_terminal_choices(actor=actor)}
 
     def render_form(self, form):
         # a refused second step stays the second step (its file input shown), without asking for articles again
