@@ -254,3 +254,22 @@ def test_portal_help_suggest_returns_a_fragment_of_at_most_three_published_artic
 
 def test_ops_users_without_view_article_are_refused(clients):
     assert clients["risk_analyst"].get(reverse("ops:article-list")).status_code == 403
+
+
+def test_seed_help_is_idempotent_and_covers_every_topic_in_both_languages(users, merchant_a, merchant_b):
+    from complaints.demo.help import seed_help
+    from complaints.models import TrainingSession, TrainingSignup
+    from complaints.models.help import Topic
+
+    seed_help(staff=users["customer_service"], merchants=[merchant_a, merchant_b])
+    seed_help(staff=users["customer_service"], merchants=[merchant_a, merchant_b])
+    published = Article.objects.filter(published=True)
+    assert published.count() == 12 and Article.objects.filter(published=False).count() == 1
+    assert set(published.values_list("topic", flat=True)) == set(Topic.values)
+    assert not published.filter(title_zh="").exists() and not published.filter(body_en="").exists()
+    assert TrainingSession.objects.count() == 2
+    held = TrainingSession.objects.get(status="held")
+    assert set(TrainingSignup.objects.filter(session=held).values_list("attended", flat=True)) == {True, False}
+    upcoming = TrainingSession.objects.get(status="scheduled")
+    assert TrainingSignup.objects.filter(session=upcoming, cancelled_at__isnull=True).count() == 2
+    assert help_selectors.article_suggest(actor=users["merchant_a"], text="小票打印不出来")[0].slug == "printer-paper"
