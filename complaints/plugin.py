@@ -4,7 +4,7 @@ cards, role grants, demo data and the gate-matrix samples. Each subdomain keeps 
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, MerchantPanel, Plugin
 from complaints import roles, urls
 
 
@@ -48,11 +48,27 @@ COMPLAINT_CARDS: list = [
 ]
 COMPLAINT_GATES: list = ["tests.complaints.gate_samples_complaints"]
 # help centre and training ----------------------------------------------------------------------------------------
-HELP_MENU: list = []
+def _training_panel(actor, merchant) -> dict:
+    from complaints.selectors.training import merchant_training_history
+
+    return {"signups": merchant_training_history(actor=actor, merchant=merchant),
+            "area": "audit" if actor.kind == "auditor" else "ops"}
+
+
+HELP_MENU: list = [
+    MenuEntry("ops", "service", _("Help articles"), "ops:article-list", roles.VIEW_ARTICLE, order=60),
+    MenuEntry("ops", "service", _("Training sessions"), "ops:training-list", roles.VIEW_TRAINING, order=61),
+    MenuEntry("portal", "", _("Help"), "portal:help-home", order=80),
+    MenuEntry("portal", "", _("Training"), "portal:training-list", order=81),
+    MenuEntry("audit", "records", _("Help articles"), "audit:article-list", order=80),
+]
 HELP_JOBS: dict = {}
 HELP_CARDS: list = []
-HELP_GATES: list = []
-HELP_PANELS: list = []
+HELP_GATES: list = ["tests.complaints.gate_samples_help"]
+HELP_PANELS: list = [
+    MerchantPanel(title=_("Training"), template="complaints/shared/training_merchant_panel.html",
+                  context=_training_panel, permission=roles.VIEW_TRAINING, order=100),
+]
 # reports, regulator statistics and settings ----------------------------------------------------------------------
 REPORT_MENU: list = []
 REPORT_JOBS: dict = {}
@@ -69,4 +85,5 @@ PLUGIN = Plugin(
     roles=roles,
     demo=_seed_demo,
     gate_samples=[*COMPLAINT_GATES, *HELP_GATES, *REPORT_GATES],
+    merchant_panels=[*HELP_PANELS],
 )

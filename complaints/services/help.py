@@ -28,6 +28,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
+RESERVED_SLUGS = {"suggest"}  # portal:help-suggest lives at help/suggest/
 EDITABLE = ("slug", "topic", "title_zh", "title_en", "body_zh", "body_en")
 
 
@@ -62,6 +63,8 @@ def _clean_fields(fields: dict, *, exclude_pk=None) -> dict:
         raise DomainError(_("Every field of an article is required (title and text in both languages)."))
     if "topic" in values and values["topic"] not in Topic.values:
         raise DomainError(_("Choose a topic from the list."))
+    if values.get("slug") in RESERVED_SLUGS:
+        raise DomainError(_("This address is reserved; choose another."))
     if "slug" in values:
         taken = Article.objects.filter(slug=values["slug"])
         if exclude_pk is not None:

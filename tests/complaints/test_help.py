@@ -3,10 +3,11 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.urls import reverse
 
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import AuditEvent
-from complaints.models import ArticleVote
+from complaints.models import Article, ArticleVote
 from complaints.selectors import help as help_selectors
 from complaints.services import help as help_services
 
@@ -165,3 +166,110 @@ def test_article_vote_refuses_an_unpublished_article(users, staff):
     draft = make_article(staff, "draft", published=False)
     with pytest.raises(DomainError):
         help_services.article_vote(actor=users["merchant_a"], article=draft, helpful=True)
+
+
+# pages -------------------------------------------------------------------------------------------------------------
+
+def test_ops_article_list_runs_a_constant_number_of_queries(clients, staff, django_assert_max_num_queries):
+    for n in range(3):
+        make_article(staff, f"few-{n}", title_en=f"Few {n}")
+    client = clients["customer_service"]
+    client.get(reverse("ops:article-list"))  # warm the session and permission caches
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("ops:article-list"))
+    for n in range(12):
+        make_article(staff, f"more-{n}", title_en=f"More {n}", published=n % 2 == 0)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("ops:article-list"))
+    assert "more-11" in response.content.decode()
+
+
+def test_ops_article_list_filters_by_search_and_published(clients, staff, printer_article):
+    draft = make_article(staff, "draft", title_en="A draft about settlement", published=False)
+    page = clients["customer_service"].get(reverse("ops:article-list"), {"q": "settlement", "published": "no"})
+    body = page.content.decode()
+    assert f'data-article="{draft.pk}"' in body and f'data-article="{printer_article.pk}"' not in body
+
+
+def test_ops_article_editor_preview_renders_both_languages_and_saves_nothing(clients):
+    data = {"slug": "preview-me", "topic": "security", "title_zh": "钓鱼电话", "title_en": "Phishing calls",
+            "body_zh": "**不要**透露密码", "body_en": "Never <script>alert(1)</script> tell **anyone**",
+            "preview": "1"}
+    response = clients["customer_service"].post(reverse("ops:article-create"), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>不要</strong>" in body and "<strong>anyone</strong>" in body
+    assert "<script>alert" not in body
+    assert not Article.objects.filter(slug="preview-me").exists()
+
+
+def test_ops_article_create_page_saves_a_draft_and_publish_makes_it_readable(clients, users):
+    data = {"slug": "key-safety", "topic": "security", "title_zh": "密钥安全", "title_en": "Key safety",
+            "body_zh": "不要外借终端。", "body_en": "Never lend your terminal."}
+    response = clients["customer_service"].post(reverse("ops:article-create"), data)
+    article = Article.objects.get(slug="key-safety")
+    assert response.status_code == 302 and not article.published
+    merchant = clients["merchant_a"]
+    assert merchant.get(reverse("portal:help-article", kwargs={"slug": "key-safety"})).status_code == 404
+    clients["customer_service"].post(reverse("ops:article-publish", kwargs={"pk": article.pk}))
+    page = merchant.get(reverse("portal:help-article", kwargs={"slug": "key-safety"}))
+    assert page.status_code == 200 and "不要外借终端" in page.content.decode()
+
+
+def test_compliance_officer_reads_articles_but_cannot_write(clients, printer_article):
+    client = clients["compliance_officer"]
+    assert client.get(reverse("ops:article-list")).status_code == 200
+    assert client.get(reverse("ops:article-create")).status_code == 403
+    assert client.post(reverse("ops:article-unpublish", kwargs={"pk": printer_article.pk})).status_code == 403
+
+
+def test_portal_help_home_searches_and_lists_most_helpful(clients, users, printer_article):
+    help_services.article_vote(actor=users["merchant_b"], article=printer_article, helpful=True)
+    client = clients["merchant_a"]
+    home = client.get(reverse("portal:help-home")).content.decode()
+    most_helpful = home.split('id="help-most-helpful"')[1]
+    assert printer_article.title in most_helpful
+    found = client.get(reverse("portal:help-home"), {"q": "打印"}).content.decode()
+    assert reverse("portal:help-article", kwargs={"slug": "printer-paper"}) in found
+
+
+def test_portal_vote_posts_by_slug_and_counts(clients, printer_article):
+    url = reverse("portal:help-vote", kwargs={"slug": printer_article.slug})
+    assert clients["merchant_a"].post(url, {"helpful": "yes"}).status_code == 302
+    printer_article.refresh_from_db()
+    assert printer_article.helpful_yes == 1
+    assert ArticleVote.objects.get(article=printer_article).user.merchant_id is not None
+
+
+def test_portal_help_suggest_returns_a_fragment_of_at_most_three_published_articles(clients, staff, printer_article):
+    for n in range(4):
+        make_article(staff, f"printer-{n}", title_zh=f"打印问题{n}", title_en=f"Printing {n}")
+    make_article(staff, "printer-draft", title_zh="打印草稿", published=False)
+    response = clients["merchant_a"].get(reverse("portal:help-suggest"), {"q": "终端无法打印小票"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert body.count("<li>") == 3 and "printer-draft" not in body
+    assert clients["merchant_a"].get(reverse("portal:help-suggest")).content.decode().strip() == ""
+
+
+def test_ops_users_without_view_article_are_refused(clients):
+    assert clients["risk_analyst"].get(reverse("ops:article-list")).status_code == 403
+
+
+def test_seed_help_is_idempotent_and_covers_every_topic_in_both_languages(users, merchant_a, merchant_b):
+    from complaints.demo.help import seed_help
+    from complaints.models import TrainingSession, TrainingSignup
+    from complaints.models.help import Topic
+
+    seed_help(staff=users["customer_service"], merchants=[merchant_a, merchant_b])
+    seed_help(staff=users["customer_service"], merchants=[merchant_a, merchant_b])
+    published = Article.objects.filter(published=True)
+    assert published.count() == 12 and Article.objects.filter(published=False).count() == 1
+    assert set(published.values_list("topic", flat=True)) == set(Topic.values)
+    assert not published.filter(title_zh="").exists() and not published.filter(body_en="").exists()
+    assert TrainingSession.objects.count() == 2
+    held = TrainingSession.objects.get(status="held")
+    assert set(TrainingSignup.objects.filter(session=held).values_list("attended", flat=True)) == {True, False}
+    upcoming = TrainingSession.objects.get(status="scheduled")
+    assert TrainingSignup.objects.filter(session=upcoming, cancelled_at__isnull=True).count() == 2
+    assert help_selectors.article_suggest(actor=users["merchant_a"], text="小票打印不出来")[0].slug == "printer-paper"
