@@ -70,6 +70,7 @@ def test_filing_shows_a_suggested_article_then_sends_the_complaint(clients, user
     page = first.content.decode()
     assert first.status_code == 200 and 'id="complaint-suggestions"' in page
     assert article.title_en in page and 'id="complaint-send"' in page
+    assert reverse("portal:help-article", kwargs={"slug": article.slug}) in page
     assert "The settlement for Monday reached our bank account only on Thursday." in page  # kept for the 2nd step
     assert not Complaint.objects.filter(subject="Settlement arrived late again").exists()
     second = client.post(reverse("portal:complaint-create"),
@@ -171,3 +172,9 @@ def test_the_merchant_reopens_a_resolved_complaint(clients, users, complaint):
     assert response.status_code == 302
     complaint.refresh_from_db()
     assert complaint.status == S.INVESTIGATING and complaint.reopen_count == 1
+
+
+def test_the_empty_form_asks_for_suggestions_while_the_merchant_types(clients):
+    page = clients["merchant_a"].get(reverse("portal:complaint-create")).content.decode()
+    assert f'data-suggest-url="{reverse("portal:help-suggest")}"' in page
+    assert "complaints/complaint_suggest.js" in page and "<script>" not in page
