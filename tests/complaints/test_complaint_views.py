@@ -1,14 +1,18 @@
 """The complaint pages for staff and auditors: the queue (filters, SLA clocks, constant queries), intake with the
 duplicate suggestion, the complaint page (internal notes apart, canned responses) and every move through its form."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from acquirer import roles
 from complaints.models import CannedResponse, Category, Complaint, ComplaintMessage, RootCause
 from complaints.services.complaints import complaint_file, complaint_note, complaint_request_info
-from terminals.models import Terminal
+from terminals.models import Terminal, Ticket
+from terminals.services.tickets import ticket_raise
 from tests.merchants.kyc_data import png_file
 from tests.terminals.factories import make_terminal
 
@@ -98,6 +102,14 @@ def test_queue_shows_a_paused_clock_and_filters_paused_complaints(clients, users
     page = clients[CS].get(reverse("ops:complaint-list"), {"sla": "paused"}).content.decode()
     assert waiting.number in page and running.number not in page
     assert 'data-state="paused"' in page
+
+
+def test_queue_shows_a_breached_clock_and_filters_breached_complaints(clients, users, category):
+    late = _file_hotline(users, category, received_at=timezone.now() - timedelta(days=30))
+    fresh = _file_portal(users, category)
+    page = clients[CS].get(reverse("ops:complaint-list"), {"sla": "breached"}).content.decode()
+    assert f'data-number="{late.number}"' in page and f'data-number="{fresh.number}"' not in page
+    assert 'data-state="overdue"' in page and "overdue by" in page
 
 
 def test_queue_filter_with_bad_value_shows_the_error(clients, complaint):
@@ -304,6 +316,19 @@ def test_a_terminal_complaint_opens_a_fault_ticket_both_pages_show(clients, user
     assert reverse("ops:complaint-detail", kwargs={"pk": complaint.pk}) in ticket_page
     portal_ticket = clients["merchant_a"].get(reverse("portal:ticket-detail", kwargs={"pk": ticket.pk}))
     assert reverse("portal:complaint-detail", kwargs={"pk": complaint.pk}) in portal_ticket.content.decode()
+
+
+def test_a_complaint_links_an_existing_fault_ticket(clients, users, merchant_a, complaint):
+    terminal = make_terminal(status=Terminal.Status.ACTIVE, merchant=merchant_a)
+    ticket = ticket_raise(actor=users["merchant_a"], terminal=terminal, category=Ticket.Category.HARDWARE,
+                          severity=Ticket.Severity.HIGH, description="The screen stays black",
+                          channel=Ticket.Channel.PORTAL, photos=[])
+    response = _post(clients[CS], "link-ticket", complaint, {"ticket": ticket.number})
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.fault_ticket == ticket and complaint.terminal == terminal
+    page = clients[CS].get(reverse("ops:complaint-detail", kwargs={"pk": complaint.pk})).content.decode()
+    assert 'id="complaint-ticket"' in page and ticket.number in page
 
 
 def test_link_ticket_refuses_an_unknown_number_and_keeps_the_page(clients, complaint):
