@@ -103,13 +103,27 @@ class Exporter:
 
 
 @dataclass(frozen=True)
+class MerchantPanel:
+    """A panel another app adds to the ops merchant "360" page (the merchants app never imports that app):
+    ``template`` is included with ``context(actor, merchant)`` (a dict; a fixed number of scoped queries) under
+    ``title``; shown only with ``permission`` (when set), in ``order``."""
+
+    title: str
+    template: str
+    context: Callable
+    permission: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Plugin:
     """What one app declares. ``urls`` maps an area to its URL patterns; ``jobs`` maps a job name to
     ``{title, task, schedule, period, description}`` (see ``acquirer.schedule``); ``roles`` is the module (or
     mapping) with ``ROLE_GRANTS``; ``demo`` is ``seed(*, password, force_password) -> [(login, what)]``;
     ``gate_samples`` lists the test modules with ``build(ctx)`` and ``samples(ctx)`` for the gate matrix
     (dotted names, imported only by the tests); ``scale`` is ``seed(plan, log)`` loading the scale data set
-    (``manage.py seed_scale``, ``acquirer.scale``); ``exports`` lists its :class:`Exporter` values."""
+    (``manage.py seed_scale``, ``acquirer.scale``); ``exports`` lists its :class:`Exporter` values;
+    ``merchant_panels`` its :class:`MerchantPanel` values for the merchant 360 page."""
 
     urls: Mapping[str, list] = field(default_factory=dict)
     menu_sections: list[MenuSection] = field(default_factory=list)
@@ -121,6 +135,7 @@ class Plugin:
     gate_samples: list[str] = field(default_factory=list)
     scale: Callable | None = None
     exports: list[Exporter] = field(default_factory=list)
+    merchant_panels: list[MerchantPanel] = field(default_factory=list)
 
 
 @dataclass
@@ -177,6 +192,10 @@ class Registry:
     def home_cards(self, area: str) -> list[HomeCard]:
         cards = [card for plugin in self.plugins.values() for card in plugin.home_cards if card.area == area]
         return sorted(cards, key=lambda card: card.order)
+
+    def merchant_panels(self) -> list[MerchantPanel]:
+        panels = [panel for plugin in self.plugins.values() for panel in plugin.merchant_panels]
+        return sorted(panels, key=lambda panel: panel.order)
 
     def role_grants(self) -> dict[str, dict[str, list[str]]]:
         """App label -> {role: [codenames]}."""
@@ -271,3 +290,13 @@ def home_cards_for(user, area: str, reg: Registry | None = None) -> list[dict]:
         cards.append({"title": card.title, "url": reverse(card.url_name), "link_label": card.link_label,
                       "count": card.count(user) if card.count else None})
     return cards
+
+
+def merchant_panels_for(user, merchant, reg: Registry | None = None) -> list[dict]:
+    """The merchant 360 page's panels from other apps that ``user`` may see (auditors read every panel, like the
+    page's own), each ``{"title", "template", "context"}`` with its context computed for ``merchant``."""
+    from acquirer.access import is_auditor
+
+    reg = reg or registry()
+    return [{"title": panel.title, "template": panel.template, "context": panel.context(user, merchant)}
+            for panel in reg.merchant_panels() if is_auditor(user) or visible(user, panel.permission)]

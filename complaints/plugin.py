@@ -4,7 +4,7 @@ cards, role grants, demo data and the gate-matrix samples. Each subdomain keeps 
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import HomeCard, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, MerchantPanel, Plugin
 from complaints import roles, urls
 
 
@@ -17,7 +17,11 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
 MENU_SECTIONS = [MenuSection("ops", "service", _("Customer service"), order=50, permission=roles.VIEW_COMPLAINT)]
 
 # complaints (intake, workflow, SLA) -------------------------------------------------------------------------------
-COMPLAINT_MENU: list = []
+COMPLAINT_MENU: list = [
+    MenuEntry("ops", "service", _("Complaints"), "ops:complaint-list", roles.VIEW_COMPLAINT, order=10),
+    MenuEntry("portal", "", _("Complaints"), "portal:complaint-list", order=55),
+    MenuEntry("audit", "records", _("Complaints"), "audit:complaint-list", order=60),
+]
 
 
 def _complaints_near_breach(actor):
@@ -42,13 +46,29 @@ COMPLAINT_CARDS: list = [
     HomeCard("ops", _("Complaints near or past breach"), "ops:complaint-list", _("Open the complaint queue"),
              permission=roles.HANDLE_COMPLAINT, count=_complaints_near_breach, order=55),
 ]
-COMPLAINT_GATES: list = []
+COMPLAINT_GATES: list = ["tests.complaints.gate_samples_complaints"]
 # help centre and training ----------------------------------------------------------------------------------------
-HELP_MENU: list = []
+def _training_panel(actor, merchant) -> dict:
+    from complaints.selectors.training import merchant_training_history
+
+    return {"signups": merchant_training_history(actor=actor, merchant=merchant),
+            "area": "audit" if actor.kind == "auditor" else "ops"}
+
+
+HELP_MENU: list = [
+    MenuEntry("ops", "service", _("Help articles"), "ops:article-list", roles.VIEW_ARTICLE, order=60),
+    MenuEntry("ops", "service", _("Training sessions"), "ops:training-list", roles.VIEW_TRAINING, order=61),
+    MenuEntry("portal", "", _("Help"), "portal:help-home", order=80),
+    MenuEntry("portal", "", _("Training"), "portal:training-list", order=81),
+    MenuEntry("audit", "records", _("Help articles"), "audit:article-list", order=80),
+]
 HELP_JOBS: dict = {}
 HELP_CARDS: list = []
-HELP_GATES: list = []
-HELP_PANELS: list = []
+HELP_GATES: list = ["tests.complaints.gate_samples_help"]
+HELP_PANELS: list = [
+    MerchantPanel(title=_("Training"), template="complaints/shared/training_merchant_panel.html",
+                  context=_training_panel, permission=roles.VIEW_TRAINING, order=100),
+]
 # reports, regulator statistics and settings ----------------------------------------------------------------------
 REPORT_MENU: list = []
 REPORT_JOBS: dict = {}
@@ -65,4 +85,5 @@ PLUGIN = Plugin(
     roles=roles,
     demo=_seed_demo,
     gate_samples=[*COMPLAINT_GATES, *HELP_GATES, *REPORT_GATES],
+    merchant_panels=[*HELP_PANELS],
 )

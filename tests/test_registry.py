@@ -80,8 +80,8 @@ def test_merchants_and_terminals_declare_urls_menu_jobs_and_cards():
     with override("en"):
         assert job_title("merchants.contract_renewal") == "Contract renewal reminders"
     assert {c.url_name for c in reg.home_cards("ops")} >= {"ops:merchant-list", "ops:user-list", "ops:ticket-list"}
-    assert set(reg.role_grants()) == {"acquirer", "merchants", "terminals", "transactions"}
-    assert len(reg.demo_seeders()) == 3
+    assert set(reg.role_grants()) == {"acquirer", "merchants", "terminals", "transactions", "complaints"}
+    assert len(reg.demo_seeders()) == 4
     assert "tests.merchants.gate_samples" in reg.gate_sample_modules()
 
 
@@ -140,7 +140,7 @@ def test_menu_shows_a_section_only_with_its_permission_and_a_visible_entry(users
     manager_menu = menu_for(users[roles.OPERATIONS_MANAGER], "ops")
     manager_ids = [item.get("id") for item in manager_menu]
     # Dashboard first, today's order, then the link to the person's own downloads
-    assert manager_ids == [None, "nav-merchants", "nav-terminals", "nav-money", "nav-system", None]
+    assert manager_ids == [None, "nav-merchants", "nav-terminals", "nav-money", "nav-service", "nav-system", None]
     assert manager_menu[-1]["url"] == reverse("export-list")
     assert menu_for(users["merchant_a"], "portal")[0]["url"] == reverse("portal:home")
     assert menu_for(users["merchant_a"], None) == []
@@ -163,3 +163,19 @@ def test_home_cards_count_with_a_constant_number_of_queries(clients):
     assert len(after) == len(before)
     cards = page[page.index("home-cards"):page.index("</main>")]
     assert f'href="{reverse("ops:ticket-list")}"' in cards and f'href="{reverse("ops:merchant-list")}"' in cards
+
+
+@pytest.mark.django_db
+def test_merchant_panels_are_filtered_by_permission_and_carry_their_context(users):
+    from acquirer.registry import MerchantPanel, Registry, merchant_panels_for
+
+    reg = Registry()
+    reg.add("panels", Plugin(merchant_panels=[
+        MerchantPanel("Second", "b.html", lambda actor, merchant: {"who": merchant}, order=20),
+        MerchantPanel("Secret", "s.html", lambda actor, merchant: {}, permission="nobody.has_this", order=1),
+        MerchantPanel("First", "a.html", lambda actor, merchant: {"n": 1}, order=10),
+    ]))
+    panels = merchant_panels_for(users[roles.OPERATIONS_MANAGER], "M", reg)
+    assert [(p["title"], p["template"], p["context"]) for p in panels] == [("First", "a.html", {"n": 1}),
+                                                                         ("Second", "b.html", {"who": "M"})]
+    assert [p["title"] for p in merchant_panels_for(users["auditor"], "M", reg)] == ["Secret", "First", "Second"]

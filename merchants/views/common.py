@@ -3,6 +3,7 @@
 from django.shortcuts import redirect
 
 from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
+from acquirer.registry import merchant_panels_for
 from acquirer.selectors import audit_history
 from merchants.selectors.contracts import contract_list, settlement_account_list
 from merchants.selectors.documents import document_list, inspection_list
@@ -67,5 +68,6 @@ class MerchantDetailMixin:
             accounts=settlement_account_list(actor=actor, merchant=merchant),
             inspections=inspection_list(actor=actor, merchant=merchant)[:20],
             history=audit_history(actor=actor, target=merchant),
+            panels=merchant_panels_for(actor, merchant),
         )
         return ctx
