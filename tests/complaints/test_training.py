@@ -94,6 +94,18 @@ def test_staff_cannot_sign_up_a_merchant_from_the_service(staff, session):
         svc.training_signup(actor=staff, session=session)
 
 
+def test_session_cancel_tells_the_merchants_who_signed_up(users, staff, session):
+    from acquirer.models import Notification
+
+    svc.training_signup(actor=users["merchant_a"], session=session)
+    svc.session_cancel(actor=staff, session=session, reason="Trainer ill")
+    session.refresh_from_db()
+    assert session.status == TrainingSession.Status.CANCELLED
+    note = Notification.objects.get(recipient=users["merchant_a"], kind="training.cancelled")
+    assert note.url == reverse("portal:training-list")
+    assert not Notification.objects.filter(recipient=users["merchant_b"]).exists()
+
+
 def test_session_moves_follow_the_workflow(staff, session):
     with pytest.raises(DomainError):
         svc.session_mark_held(actor=staff, session=session)  # not started yet
