@@ -104,12 +104,15 @@ def sla_attainment(*, actor, period: Period, now: datetime | None = None) -> dic
     until = min(period.end, now or timezone.now())
     first_due = Q(first_response_due__gte=period.start, first_response_due__lt=until)
     resolution_due = Q(resolution_due__gte=period.start, resolution_due__lt=until)
-    figures = _complaints(actor).filter(first_due | resolution_due).exclude(status=Complaint.Status.REJECTED).aggregate(
-        first_due=Count("id", filter=first_due),
-        first_met=Count("id", filter=first_due & Q(first_response_breached_at__isnull=True)),
-        resolution_due=Count("id", filter=resolution_due),
-        resolution_met=Count("id", filter=resolution_due & Q(resolution_breached_at__isnull=True)),
+    counted = _complaints(actor).filter(first_due | resolution_due).exclude(status=Complaint.Status.REJECTED)
+    # (aggregate names differ from the fields: an aggregate named like a field would shadow it in the filters)
+    totals = counted.aggregate(
+        n_first_due=Count("id", filter=first_due),
+        n_first_met=Count("id", filter=first_due & Q(first_response_breached_at__isnull=True)),
+        n_resolution_due=Count("id", filter=resolution_due),
+        n_resolution_met=Count("id", filter=resolution_due & Q(resolution_breached_at__isnull=True)),
     )
+    figures = {key[2:]: value for key, value in totals.items()}
     figures["first_share"] = _share(figures["first_met"], figures["first_due"])
     figures["resolution_share"] = _share(figures["resolution_met"], figures["resolution_due"])
     figures["first_missed"] = figures["first_due"] - figures["first_met"]
