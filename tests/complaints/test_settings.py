@@ -65,8 +65,8 @@ def test_root_cause_create_and_deactivate(lead):
                                                                         "order": 5})
     cause.refresh_from_db()
     assert not cause.active
-    assert list(AuditEvent.objects.filter(action__startswith="root_cause.").order_by("id").values_list("action", flat=True)) == [
-        "root_cause.created", "root_cause.changed"]
+    actions = AuditEvent.objects.filter(action__startswith="root_cause.").order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["root_cause.created", "root_cause.changed"]
 
 
 def test_sla_policy_first_response_after_resolution_is_a_clear_form_error(lead):
