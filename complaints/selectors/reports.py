@@ -16,9 +16,9 @@ from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWra
 from django.db.models.functions import Least, TruncMonth
 from django.utils import timezone
 
-from acquirer.access import scope
+from acquirer.access import get_scoped, scope
 from acquirer.lists import start_of_local_day
-from complaints.models import Complaint
+from complaints.models import Complaint, RegulatorReport
 from complaints.models.common import Channel, in_language
 
 TOP_MERCHANTS = 10
@@ -70,41 +70,51 @@ def _share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _complaints(actor):
-    return scope(Complaint.objects.all(), actor)
+def _complaints(actor, filters: dict | None = None):
+    """The actor's complaints, narrowed by the report's filters (``category``: a main category or its
+    subcategory, by id; ``channel``: a channel code)."""
+    rows = scope(Complaint.objects.all(), actor)
+    filters = filters or {}
+    if filters.get("category"):
+        category = filters["category"]
+        rows = rows.filter(Q(category_id=category) | Q(subcategory_id=category))
+    if filters.get("channel"):
+        rows = rows.filter(channel=filters["channel"])
+    return rows
 
 
-def _received(actor, period: Period):
-    return _complaints(actor).filter(received_at__gte=period.start, received_at__lt=period.end)
+def _received(actor, period: Period, filters: dict | None = None):
+    return _complaints(actor, filters).filter(received_at__gte=period.start, received_at__lt=period.end)
 
 
-def volume_by_category(*, actor, period: Period) -> list[dict]:
-    rows = (_received(actor, period).values("category_id", "category__name_zh", "category__name_en")
+def volume_by_category(*, actor, period: Period, filters: dict | None = None) -> list[dict]:
+    rows = (_received(actor, period, filters).values("category_id", "category__name_zh", "category__name_en")
             .annotate(count=Count("id")).order_by("-count", "category_id"))
     return [{"id": row["category_id"], "name": in_language(row["category__name_zh"], row["category__name_en"]),
              "count": row["count"]} for row in rows]
 
 
-def volume_by_channel(*, actor, period: Period) -> list[dict]:
+def volume_by_channel(*, actor, period: Period, filters: dict | None = None) -> list[dict]:
     labels = dict(Channel.choices)
-    rows = _received(actor, period).values("channel").annotate(count=Count("id")).order_by("-count", "channel")
+    rows = _received(actor, period, filters).values("channel").annotate(count=Count("id")).order_by("-count", "channel")
     return [{"code": row["channel"], "name": str(labels.get(row["channel"], row["channel"])), "count": row["count"]}
             for row in rows]
 
 
-def volume_by_merchant(*, actor, period: Period, limit: int = TOP_MERCHANTS) -> list[dict]:
-    rows = (_received(actor, period).filter(merchant__isnull=False)
+def volume_by_merchant(*, actor, period: Period, filters: dict | None = None,
+                       limit: int = TOP_MERCHANTS) -> list[dict]:
+    rows = (_received(actor, period, filters).filter(merchant__isnull=False)
             .values("merchant_id", "merchant__legal_name").annotate(count=Count("id"))
             .order_by("-count", "merchant_id")[:limit])
     return [{"id": row["merchant_id"], "name": row["merchant__legal_name"], "count": row["count"]} for row in rows]
 
 
-def sla_attainment(*, actor, period: Period, now: datetime | None = None) -> dict:
+def sla_attainment(*, actor, period: Period, filters: dict | None = None, now: datetime | None = None) -> dict:
     """Targets due in the period (up to ``now``) and how many were met."""
     until = min(period.end, now or timezone.now())
     first_due = Q(first_response_due__gte=period.start, first_response_due__lt=until)
     resolution_due = Q(resolution_due__gte=period.start, resolution_due__lt=until)
-    counted = _complaints(actor).filter(first_due | resolution_due).exclude(status=Complaint.Status.REJECTED)
+    counted = _complaints(actor, filters).filter(first_due | resolution_due).exclude(status=Complaint.Status.REJECTED)
     # (aggregate names differ from the fields: an aggregate named like a field would shadow it in the filters)
     totals = counted.aggregate(
         n_first_due=Count("id", filter=first_due),
@@ -120,12 +130,12 @@ def sla_attainment(*, actor, period: Period, now: datetime | None = None) -> dic
     return figures
 
 
-def period_summary(*, actor, period: Period) -> dict:
+def period_summary(*, actor, period: Period, filters: dict | None = None) -> dict:
     """Received, medians (hours, plain elapsed time), reopen rate and satisfaction of the period's complaints."""
     answered = Q(first_response_at__isnull=False)
     resolved = Q(resolved_at__isnull=False)
     rated = Q(rating__isnull=False)
-    figures = _received(actor, period).aggregate(
+    figures = _received(actor, period, filters).aggregate(
         received=Count("id"),
         resolved=Count("id", filter=resolved),
         reopened=Count("id", filter=resolved & Q(reopen_count__gt=0)),
@@ -153,14 +163,14 @@ def _months_back(last: date, count: int) -> list[date]:
     return months[::-1]
 
 
-def monthly_trend(*, actor, until: date, months: int = TREND_MONTHS) -> list[dict]:
+def monthly_trend(*, actor, until: date, filters: dict | None = None, months: int = TREND_MONTHS) -> list[dict]:
     """Received, resolved and breached complaints per calendar month, the last ``months`` months up to ``until``
     (one query: three GROUP BYs joined with UNION ALL)."""
     firsts = _months_back(until, months)
     start = start_of_local_day(firsts[0])
     end = start_of_local_day((until.replace(day=1) + timedelta(days=32)).replace(day=1))
     zone = timezone.get_current_timezone()
-    base = _complaints(actor)
+    base = _complaints(actor, filters)
 
     def part(expression, kind: str):
         return (base.annotate(moment=expression).filter(moment__gte=start, moment__lt=end)
@@ -178,11 +188,12 @@ def monthly_trend(*, actor, until: date, months: int = TREND_MONTHS) -> list[dic
     return list(table.values())
 
 
-def breached_complaints(*, actor, period: Period, limit: int = BREACHED_SHOWN) -> list[Complaint]:
+def breached_complaints(*, actor, period: Period, filters: dict | None = None,
+                        limit: int = BREACHED_SHOWN) -> list[Complaint]:
     """Complaints that missed a target in the period (either breach stamp in it), latest first."""
     in_period = (Q(first_response_breached_at__gte=period.start, first_response_breached_at__lt=period.end)
                  | Q(resolution_breached_at__gte=period.start, resolution_breached_at__lt=period.end))
-    return list(_complaints(actor).filter(in_period).select_related("category", "merchant", "assignee")
+    return list(_complaints(actor, filters).filter(in_period).select_related("category", "merchant", "assignee")
                 .order_by("-received_at", "-id")[:limit])
 
 
@@ -198,15 +209,16 @@ class Report:
     breached: list = field(default_factory=list)
 
 
-def complaint_report(*, actor, period: Period | None = None) -> Report:
+def complaint_report(*, actor, period: Period | None = None, filters: dict | None = None) -> Report:
     """Every figure of the reports page (a constant number of queries)."""
     period = period or Period.this_month()
-    return Report(period=period, by_category=volume_by_category(actor=actor, period=period),
-                  by_channel=volume_by_channel(actor=actor, period=period),
-                  by_merchant=volume_by_merchant(actor=actor, period=period),
-                  sla=sla_attainment(actor=actor, period=period), summary=period_summary(actor=actor, period=period),
-                  trend=monthly_trend(actor=actor, until=period.last),
-                  breached=breached_complaints(actor=actor, period=period))
+    scope_of = {"actor": actor, "filters": filters}
+    return Report(period=period, by_category=volume_by_category(period=period, **scope_of),
+                  by_channel=volume_by_channel(period=period, **scope_of),
+                  by_merchant=volume_by_merchant(period=period, **scope_of),
+                  sla=sla_attainment(period=period, **scope_of), summary=period_summary(period=period, **scope_of),
+                  trend=monthly_trend(until=period.last, **scope_of),
+                  breached=breached_complaints(period=period, **scope_of))
 
 
 # --- the regulator statistics ---------------------------------------------------------------------------------------
@@ -217,13 +229,9 @@ REGULATOR_REPORT_ORDER = ("-month", "-version", "-id")
 def regulator_report_list(*, actor):
     """Every generated version, newest month first (staff with the report permission and auditors; the views
     gate who comes here)."""
-    from complaints.models import RegulatorReport
 
     return scope(RegulatorReport.objects.select_related("generated_by"), actor).order_by(*REGULATOR_REPORT_ORDER)
 
 
-def regulator_report_get(*, actor, pk: int):
-    from acquirer.access import get_scoped
-    from complaints.models import RegulatorReport
-
+def regulator_report_get(*, actor, pk: int) -> RegulatorReport:
     return get_scoped(RegulatorReport.objects.all(), actor, pk=pk)

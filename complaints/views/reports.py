@@ -1,15 +1,12 @@
 """Complaint reports (figures and SVG charts for a period) and the monthly regulator statistics (versions, generating
 on demand, audited downloads). Staff with the report permission; auditors read the same pages and download."""
 
-from datetime import date
 
-from django import forms
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.charts import bar_chart, line_chart
@@ -17,42 +14,15 @@ from acquirer.files import StoredFileMissing
 from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
 from acquirer.views.actions import ActionView
 from complaints import roles
+from complaints.forms.reports import RegulatorMonthForm, ReportFilterForm
 from complaints.selectors.reports import (
     REGULATOR_REPORT_ORDER,
-    Period,
     complaint_report,
     regulator_report_get,
     regulator_report_list,
 )
-from complaints.services.regulator import FORMATS, regulator_report_download, regulator_report_generate
-
-
-class ReportPeriodForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("“From” must not be after “To”."))
-        return data
-
-    def period(self) -> Period:
-        """The chosen period; this month so far when nothing (or something invalid) was chosen."""
-        default = Period.this_month()
-        if not self.is_bound or not self.is_valid():
-            return default
-        first = self.cleaned_data.get("date_from") or default.first
-        last = self.cleaned_data.get("date_to") or max(first, default.last)
-        return Period(first, last)
-
-
-class RegulatorMonthForm(forms.Form):
-    month = forms.DateField(label=gettext_lazy("Month"), input_formats=["%Y-%m", "%Y-%m-%d"],
-                            widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-                            error_messages={"required": gettext_lazy("Choose the month to report."),
-                                            "invalid": gettext_lazy("Give the month as YYYY-MM.")})
+from complaints.selectors.settings import category_parent_choices
+from complaints.services.regulator import FORMATS, last_month, regulator_report_download, regulator_report_generate
 
 
 def _url(name: str, **query) -> str:
@@ -64,19 +34,25 @@ def _url(name: str, **query) -> str:
     return f"{base}?{urlencode(query)}" if query else base
 
 
-def _charts(report, area: str) -> dict:
+def _charts(report, area: str, filters: dict) -> dict:
+    """The charts of the report; each bar opens the complaint list with the bar's filter and the report's own."""
     list_name = f"{area}:complaint-list"
+    narrowed = {key: value for key, value in filters.items() if value}
+
+    def _url_with(**query):
+        return _url(list_name, **{**narrowed, **query})
+
     summary = report.summary
     return {
         "category_chart": bar_chart(_("Complaints by category"),
                                     [(row["name"], row["count"], row["id"]) for row in report.by_category],
-                                    link=lambda label, key: _url(list_name, category=key)),
+                                    link=lambda label, key: _url_with(category=key)),
         "channel_chart": bar_chart(_("Complaints by channel"),
                                    [(row["name"], row["count"], row["code"]) for row in report.by_channel],
-                                   link=lambda label, key: _url(list_name, channel=key)),
+                                   link=lambda label, key: _url_with(channel=key)),
         "merchant_chart": bar_chart(_("Merchants with the most complaints"),
                                     [(row["name"], row["count"], row["id"]) for row in report.by_merchant],
-                                    link=lambda label, key: _url(list_name, merchant=key)),
+                                    link=lambda label, key: _url_with(merchant=key)),
         "rating_chart": bar_chart(_("Ratings"), [(_("%(n)s of 5") % {"n": n}, count) for n, count in
                                                  summary["ratings"]]),
         "trend_chart": line_chart(_("Monthly trend, last 12 months"),
@@ -84,7 +60,7 @@ def _charts(report, area: str) -> dict:
                                   {_("Received"): [row["received"] for row in report.trend],
                                    _("Resolved"): [row["resolved"] for row in report.trend],
                                    _("Breached"): [row["breached"] for row in report.trend]}),
-        "breached_url": _url(list_name, sla="breached"),
+        "breached_url": _url_with(sla="breached"),
     }
 
 
@@ -92,9 +68,10 @@ class _ReportMixin:
     area = ""
 
     def get(self, request):
-        form = ReportPeriodForm(request.GET or None)
+        form = ReportFilterForm(request.GET or None, categories=category_parent_choices(actor=request.user))
         period = form.period()
-        report = complaint_report(actor=request.user, period=period)
+        filters = form.filters()
+        report = complaint_report(actor=request.user, period=period, filters=filters)
         detail = f"{self.area}:complaint-detail"
         try:
             link_rows(report.breached, detail)
@@ -102,7 +79,7 @@ class _ReportMixin:
             for complaint in report.breached:
                 complaint.detail_url = ""
         return render(request, "complaints/shared/report_complaints.html", {
-            "area": self.area, "form": form, "period": period, "report": report, **_charts(report, self.area)})
+            "area": self.area, "form": form, "period": period, "report": report, **_charts(report, self.area, filters)})
 
 
 class OpsComplaintReportView(_ReportMixin, OpsView):
@@ -120,7 +97,7 @@ class _RegulatorListMixin:
     area = ""
 
     def get(self, request):
-        return self.render_list(RegulatorMonthForm(initial={"month": _last_month()}))
+        return self.render_list(RegulatorMonthForm(initial={"month": last_month()}))
 
     def render_list(self, form):
         rows = regulator_report_list(actor=self.request.user)
@@ -129,12 +106,6 @@ class _RegulatorListMixin:
             "area": self.area, "page": page, "reports": page.object_list,
             "count": page_count(rows, page, REGULATOR_REPORT_ORDER), "query": query_without_position(self.request),
             "form": form if self.area == "ops" else None})
-
-
-def _last_month() -> date:
-    from complaints.services.regulator import last_month
-
-    return last_month()
 
 
 class OpsRegulatorReportListView(_RegulatorListMixin, OpsView):

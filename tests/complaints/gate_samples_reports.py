@@ -1,13 +1,17 @@
 """Gate matrix samples of the reports, regulator statistics and settings URLs: a generated regulator report (its
 files written under the test's MEDIA_ROOT) and one entry of each settings list."""
 
+import importlib
 from datetime import date
+
+from django.apps import apps as django_apps
 
 from complaints.models import CannedResponse, Category, RootCause, SlaPolicy
 from complaints.services.regulator import regulator_report_generate
 
 
 def build(ctx) -> None:
+    importlib.import_module("complaints.migrations.0003_taxonomy_seed").forwards(django_apps, None)
     ctx["regulator_report"] = regulator_report_generate(actor=None, month=date(2026, 1, 1))
     ctx["gate_category"] = Category.objects.get(code="fees")
     ctx["gate_root_cause"] = RootCause.objects.get(code="process")

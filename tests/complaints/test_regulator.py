@@ -1,12 +1,14 @@
 """The monthly regulator statistics: figures, XLSX and PDF read back, the monthly job once per month, versions on
 demand, audited downloads, and auditors who read but never write."""
 
+import importlib
 import io
 import itertools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -17,6 +19,12 @@ from complaints.services.regulator import regulator_monthly, regulator_report_ge
 from complaints.tasks import regulator_monthly as regulator_monthly_task
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def taxonomy(db):
+    """The seeded taxonomy, root causes and SLA policies (a transactional test elsewhere may have flushed them)."""
+    importlib.import_module("complaints.migrations.0003_taxonomy_seed").forwards(django_apps, None)
 SH = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)
 

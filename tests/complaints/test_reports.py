@@ -1,11 +1,13 @@
 """Complaint reports: each figure from one aggregate query, breaches in the SLA attainment, the pages for staff and
 auditors with charts and links."""
 
+import importlib
 import itertools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from complaints.models import Category, Complaint
@@ -20,6 +22,12 @@ from complaints.selectors.reports import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def taxonomy(db):
+    """The seeded taxonomy, root causes and SLA policies (a transactional test elsewhere may have flushed them)."""
+    importlib.import_module("complaints.migrations.0003_taxonomy_seed").forwards(django_apps, None)
 SH = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)
 
@@ -155,3 +163,24 @@ def test_an_inverted_period_is_an_error_and_falls_back_to_this_month(clients):
     assert response.status_code == 200
     assert "date_to" in response.context["form"].errors
     assert response.context["period"] == Period.this_month()
+
+
+def test_filtering_by_channel_narrows_every_figure(clients, staff):
+    make_complaint(staff, received_at=at(2), channel="hotline", resolution_breached_at=at(9))
+    make_complaint(staff, received_at=at(3), channel="portal")
+    report = complaint_report(actor=staff, period=MARCH, filters={"channel": "portal"})
+    assert report.summary["received"] == 1 and report.breached == []
+    response = clients["operations_manager"].get(reverse("ops:complaint-reports"), {
+        "date_from": "2026-03-01", "date_to": "2026-03-31", "channel": "hotline"})
+    assert response.context["report"].summary["received"] == 1
+    assert len(response.context["report"].breached) == 1
+
+
+def test_filtering_by_a_category_counts_its_subcategories_too(staff):
+    fees = Category.objects.get(code="fees")
+    make_complaint(staff, received_at=at(2), category="fees", subcategory=Category.objects.get(code="fees-unexpected"))
+    make_complaint(staff, received_at=at(2), category="terminal")
+    report = complaint_report(actor=staff, period=MARCH, filters={"category": fees.pk})
+    assert report.summary["received"] == 1
+    sub = Category.objects.get(code="fees-unexpected")
+    assert complaint_report(actor=staff, period=MARCH, filters={"category": sub.pk}).summary["received"] == 1

@@ -1,7 +1,10 @@
 """The complaint settings pages: taxonomy, root causes, SLA policies and canned responses — who may change them,
 validation that reads clearly, audited changes with before and after, nothing ever deleted."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from acquirer.exceptions import NotPermitted
@@ -10,6 +13,12 @@ from complaints.models import CannedResponse, Category, RootCause, SlaPolicy
 from complaints.services.settings import SettingRefused, category_update, sla_policy_create, sla_policy_update
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def taxonomy(db):
+    """The seeded taxonomy, root causes and SLA policies (a transactional test elsewhere may have flushed them)."""
+    importlib.import_module("complaints.migrations.0003_taxonomy_seed").forwards(django_apps, None)
 
 
 @pytest.fixture
