@@ -16,10 +16,11 @@ template adds only translated words of its own. Values are numbers (ints or Deci
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-WIDTH = 640
+WIDTH = 640  # the line chart's box (it takes a whole row)
+BAR_WIDTH = 460  # the bar chart's box (often half a row)
 BAR_ROW = 26  # height of one horizontal bar row
-LABEL_WIDTH = 180  # room for the bar labels on the left
-VALUE_WIDTH = 60  # room for the value on the right of a bar
+LABEL_WIDTH = 170  # room for the bar labels on the left
+VALUE_WIDTH = 50  # room for the value on the right of a bar
 LINE_HEIGHT = 220
 PAD = 30
 # colour-blind safe palette (Okabe–Ito), one colour per line series, repeated when there are more
@@ -65,7 +66,7 @@ def bar_chart(title, series: Sequence[tuple], link: Callable | Sequence[str] | N
     rows = []
     values = [_number(item[1]) for item in series]
     top = max(values + [0.0]) or 1.0
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    span = BAR_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     for index, item in enumerate(series):
         label, value = item[0], item[1]
         key = item[2] if len(item) > 2 else label
@@ -81,7 +82,7 @@ def bar_chart(title, series: Sequence[tuple], link: Callable | Sequence[str] | N
                      "x": LABEL_WIDTH, "y": y, "width": max(length, 0.5 if values[index] else 0),
                      "height": BAR_ROW - 8, "text_y": y + BAR_ROW / 2 + 1,
                      "value_x": LABEL_WIDTH + length + 4})
-    return {"kind": "bar", "title": str(title), "unit": unit, "rows": rows, "width": WIDTH,
+    return {"kind": "bar", "title": str(title), "unit": unit, "rows": rows, "width": BAR_WIDTH,
             "height": max(len(rows), 1) * BAR_ROW + 8, "label_x": LABEL_WIDTH - 6, "empty": not rows}
 
 
@@ -91,7 +92,7 @@ def line_chart(title, x_labels: Sequence, series: dict, *, unit: str = "") -> di
     labels = [str(label) for label in x_labels]
     count = len(labels)
     top = _nice_top(max([_number(v) for values in series.values() for v in values] + [0.0]))
-    left, right, upper, lower = PAD + 10, WIDTH - PAD, PAD, LINE_HEIGHT - PAD
+    left, right, upper, lower = PAD + 10, WIDTH - PAD, PAD + 6, LINE_HEIGHT - PAD
     step = (right - left) / max(count - 1, 1)
 
     def x_at(index: int) -> float:
@@ -107,13 +108,13 @@ def line_chart(title, x_labels: Sequence, series: dict, *, unit: str = "") -> di
                   enumerate(values[:count])]
         lines.append({"name": str(name), "colour": PALETTE[number % len(PALETTE)],
                       "points": points, "path": " ".join(f"{p['x']},{p['y']}" for p in points),
-                      "cells": [_text(v) for v in values[:count]], "legend_y": upper + 14 * number})
+                      "cells": [_text(v) for v in values[:count]], "legend_x": left + 130 * number})
     every = max(1, (count + 5) // 6)  # at most about six x labels, so they never overlap
     ticks = [{"x": x_at(i), "label": label} for i, label in enumerate(labels) if i % every == 0 or i == count - 1]
     grid = [{"y": y_at(top * share), "text": _text(_round(top * share))} for share in (0, 0.5, 1)]
     return {"kind": "line", "title": str(title), "unit": unit, "labels": labels, "lines": lines, "ticks": ticks,
             "grid": grid, "width": WIDTH, "height": LINE_HEIGHT, "left": left, "right": right, "lower": lower,
-            "tick_y": lower + 16, "legend_x": right - 150, "empty": count == 0}
+            "tick_y": lower + 16, "legend_y": 14, "empty": count == 0}
 
 
 def _round(value: float):

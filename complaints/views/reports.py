@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from acquirer.access import AuditorView, OpsView
 from acquirer.charts import bar_chart, line_chart
@@ -57,9 +58,10 @@ def _charts(report, area: str, filters: dict) -> dict:
                                                  summary["ratings"]]),
         "trend_chart": line_chart(_("Monthly trend, last 12 months"),
                                   [f"{row['month']:%Y-%m}" for row in report.trend],
-                                  {_("Received"): [row["received"] for row in report.trend],
-                                   _("Resolved"): [row["resolved"] for row in report.trend],
-                                   _("Breached"): [row["breached"] for row in report.trend]}),
+                                  {name: [row[key] for row in report.trend] for key, name in (
+                                      ("received", pgettext("complaint report", "Received")),
+                                      ("resolved", pgettext("complaint report", "Resolved")),
+                                      ("breached", pgettext("complaint report", "Breached")))}),
         "breached_url": _url_with(sla="breached"),
     }
 
