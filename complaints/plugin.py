@@ -70,10 +70,30 @@ HELP_PANELS: list = [
                   context=_training_panel, permission=roles.VIEW_TRAINING, order=100),
 ]
 # reports, regulator statistics and settings ----------------------------------------------------------------------
-REPORT_MENU: list = []
-REPORT_JOBS: dict = {}
+REPORT_MENU: list = [
+    MenuEntry("ops", "service", _("Complaint reports"), "ops:complaint-reports", roles.VIEW_REPORT, order=60),
+    MenuEntry("ops", "service", _("Regulator statistics"), "ops:regulator-report-list", roles.VIEW_REPORT, order=61),
+    MenuEntry("ops", "service", _("Complaint categories"), "ops:complaint-category-list", "complaints.view_category",
+              order=70),
+    MenuEntry("ops", "service", _("Root causes"), "ops:root-cause-list", "complaints.view_rootcause", order=71),
+    MenuEntry("ops", "service", _("SLA policies"), "ops:sla-policy-list", "complaints.view_slapolicy", order=72),
+    MenuEntry("ops", "service", _("Canned responses"), "ops:canned-response-list", "complaints.view_cannedresponse",
+              order=73),
+    MenuEntry("audit", "records", _("Complaint reports"), "audit:complaint-reports", order=80),
+    MenuEntry("audit", "records", _("Regulator complaint statistics"), "audit:regulator-report-list", order=81),
+]
+REPORT_JOBS: dict = {
+    "complaints.regulator_monthly": {
+        "title": _("Monthly complaint statistics for the regulator"),
+        "task": "complaints.tasks.regulator_monthly",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+        "period": 31 * 24 * 3600,
+        "description": _("On the 1st, generate last month's complaint statistics for the regulator (XLSX and PDF) "
+                         "and notify compliance officers; running it again the same month makes nothing new."),
+    },
+}
 REPORT_CARDS: list = []
-REPORT_GATES: list = []
+REPORT_GATES: list = ["tests.complaints.gate_samples_reports"]
 # -------------------------------------------------------------------------------------------------------------------
 
 PLUGIN = Plugin(

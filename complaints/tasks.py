@@ -14,3 +14,14 @@ def complaints_check_sla(self, triggered_by: int | None = None):
 
     return _run(self, "complaints.check_sla", lambda: job(), triggered_by, atomic=False)
 # --- end of the complaints block ------------------------------------------------------------------------------------
+
+
+# --- reports: the monthly regulator statistics ----------------------------------------------------------------------
+
+@shared_task(bind=True, **JOB_TASK)
+def regulator_monthly(self, triggered_by: int | None = None):
+    """The 1st of the month: last month's statistics for the regulator, once (``regulator_monthly`` is idempotent)."""
+    from complaints.services.regulator import regulator_monthly as job
+
+    return _run(self, "complaints.regulator_monthly", lambda: job(), triggered_by)
+# --- end of the reports block ---------------------------------------------------------------------------------------
