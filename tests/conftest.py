@@ -33,10 +33,21 @@ def empty_ledger_after_transactional_tests(request, django_db_blocker):
         cursor.execute("TRUNCATE transactions_transaction")
 
 
+# Reference data that migrations load and a transactional test's flush removes (re-loaded, idempotently).
+REFERENCE_DATA = ["complaints.migrations.0003_taxonomy_seed"]
+
+
 @pytest.fixture
 def role_groups(db):
-    """Groups and their permissions (re-applied: a transactional test's flush removes them)."""
+    """Groups and their permissions, and the migrations' reference data (re-applied: a transactional test's flush
+    removes them)."""
+    import importlib
+
+    from django.apps import apps
+
     roles.sync()
+    for name in REFERENCE_DATA:
+        importlib.import_module(name).forwards(apps, None)
 
 
 @pytest.fixture
