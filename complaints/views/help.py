@@ -51,11 +51,11 @@ class _ArticleListMixin:
         rows = articles.article_list(actor=self.request.user, filters=filters)
         page = page_from_request(self.request, rows, articles.ARTICLE_ORDER)
         items = list(page.object_list)
-        if self.area == "ops":
+        can_manage = self.area == "ops" and self.request.user.has_perm(roles.MANAGE_HELP)
+        if can_manage:
             link_rows(items, "ops:article-edit")
-        ctx.update(area=self.area, form=form, page=page, articles=items,
-                   count=page_count(rows, page, articles.ARTICLE_ORDER), query=query_without_position(self.request),
-                   can_manage=self.area == "ops" and self.request.user.has_perm(roles.MANAGE_HELP))
+        ctx.update(area=self.area, form=form, page=page, articles=items, can_manage=can_manage,
+                   count=page_count(rows, page, articles.ARTICLE_ORDER), query=query_without_position(self.request))
         return ctx
 
 
