@@ -315,7 +315,10 @@ class PortalTrainingListView(PortalView, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
-        ctx.update(area="portal", upcoming=sessions.session_upcoming(actor=actor),
+        upcoming = sessions.session_upcoming(actor=actor)
+        for session in upcoming:
+            session.materials_html = help_svc.article_render(session.materials)
+        ctx.update(area="portal", upcoming=upcoming,
                    mine=list(sessions.my_signups(actor=actor)[:100]),
                    signed_up=sessions.my_signed_up_session_ids(actor=actor))
         return ctx

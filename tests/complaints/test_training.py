@@ -156,6 +156,18 @@ def test_portal_signup_posts_the_session_in_the_form_body(clients, users, sessio
     assert TrainingSignup.objects.get(session=session).cancelled_at is not None
 
 
+def test_portal_training_page_renders_materials_safely(clients, staff):
+    make_session(staff, materials="* card slots\n\n<script>alert(1)</script>")
+    page = clients["merchant_a"].get(reverse("portal:training-list")).content.decode()
+    assert "<li>card slots</li>" in page and "<script>alert(1)" not in page
+
+
+def test_session_update_refuses_moving_the_start_into_the_past(staff, session):
+    with pytest.raises(DomainError):
+        svc.session_update(actor=staff, session=session, starts_at=timezone.now() - timedelta(hours=1),
+                           ends_at=timezone.now())
+
+
 def test_portal_signup_to_a_missing_session_changes_nothing(clients):
     response = clients["merchant_a"].post(reverse("portal:training-signup"), {"session": 999999}, follow=True)
     assert response.status_code == 200
