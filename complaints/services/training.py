@@ -74,6 +74,8 @@ def session_update(*, actor, session: TrainingSession, **fields) -> TrainingSess
     changed = [name for name in fields if getattr(session, name) != fields[name]]
     if not changed:
         return session
+    if "starts_at" in changed and values["starts_at"] <= timezone.now():
+        raise DomainError(_("A session cannot be moved into the past."))
     before = audit.snapshot(session, changed)
     for name in changed:
         setattr(session, name, fields[name])
