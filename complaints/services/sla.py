@@ -260,8 +260,10 @@ def _work(now: datetime, warn_limit: datetime) -> Q:
     """Open, running complaints with something to do: a clock to warn about, a breach to stamp, an escalation."""
     first = Q(first_response_at__isnull=True) & (
         Q(first_response_warned_at__isnull=True, first_response_due__lte=warn_limit)
+        | Q(first_response_breached_at__isnull=True, first_response_due__lte=now)
         | Q(first_response_due__lte=now, escalation_level__lt=2))
     resolution = (Q(resolution_warned_at__isnull=True, resolution_due__lte=warn_limit)
+                  | Q(resolution_breached_at__isnull=True, resolution_due__lte=now)
                   | Q(resolution_due__lte=now, escalation_level__lt=2))
     return first | resolution
 

@@ -107,3 +107,14 @@ def test_the_scheduled_task_records_a_job_run(users):
     run = JobRun.objects.filter(job="complaints.check_sla").latest("id")
     assert run.status == JobRun.Outcome.SUCCEEDED
     assert run.counts == result and result["escalated_level_1"] == 1
+
+
+def test_a_second_clock_breaching_after_both_levels_is_still_stamped(users):
+    complaint = hotline_complaint(users["customer_service"], received_at=at(2025, 11, 3, 10))
+    complaints_check_sla(now=at(2025, 11, 5, 10))  # first response long breached: both levels
+    complaint.refresh_from_db()
+    assert complaint.escalation_level == 2 and complaint.resolution_breached_at is None
+    counts = complaints_check_sla(now=at(2025, 11, 20, 10))
+    complaint.refresh_from_db()
+    assert counts["breached"] == 1 and complaint.resolution_breached_at == at(2025, 11, 20, 10)
+    assert ComplaintEscalation.objects.filter(complaint=complaint).count() == 2

@@ -2,21 +2,32 @@
 ``from_statuses``, the workflow's MOVES), for the roles that may take it; refused for the roles that may not, and for
 another merchant."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.http import Http404
 
 from acquirer.exceptions import DomainError, NotPermitted
-from acquirer.models import AuditEvent
-from complaints.models import Complaint, ComplaintMessage, ComplaintPause, RootCause
+from acquirer.models import AuditEvent, Notification
+from complaints.demo.complaints import seed_complaints
+from complaints.models import Category, Complaint, ComplaintMessage, ComplaintPause, RootCause
 from complaints.policy import ACTIONS
-from complaints.selectors.complaints import complaint_get, complaint_list
+from complaints.selectors.complaints import (
+    complaint_attention_count,
+    complaint_get,
+    complaint_list,
+    complaint_messages,
+    complaint_order,
+    complaint_possible_duplicates,
+)
 from complaints.services import complaints as svc
+from complaints.services.sla import complaints_check_sla
 from complaints.workflow import MOVES
 from terminals.models import Terminal, Ticket
 from terminals.services.tickets import ticket_raise
-from tests.complaints.factories import STATUSES, move_to, portal_complaint
+from tests.complaints.factories import STATUSES, hotline_complaint, move_to, portal_complaint
+from tests.factories import make_merchant_user
 from tests.merchants.kyc_data import png_file
 from tests.terminals.factories import make_terminal
 
@@ -173,7 +184,7 @@ def test_merchant_b_never_sees_merchant_as_complaint(ctx):
 
 def test_a_portal_complaint_is_numbered_forced_to_the_portal_and_the_merchant(ctx, merchant_a, merchant_b):
     user = ctx["users"]["merchant_a"]
-    complaint = svc.complaint_file(actor=user, category=ctx_category("fees"), subject="Rate too high",
+    complaint = svc.complaint_file(actor=user, category=_category("fees"), subject="Rate too high",
                                    description="The rate on my statement is higher than agreed.",
                                    channel="hotline", complainant_kind="cardholder", complainant_name="x")
     assert complaint.number.startswith("CP-") and len(complaint.number) == len("CP-20261201-0001")
@@ -183,9 +194,7 @@ def test_a_portal_complaint_is_numbered_forced_to_the_portal_and_the_merchant(ct
         portal_complaint(user, merchant=merchant_b)
 
 
-def ctx_category(code):
-    from complaints.models import Category
-
+def _category(code):
     return Category.objects.get(code=code)
 
 
@@ -230,7 +239,6 @@ def test_files_are_stored_with_the_complaint_and_at_most_five(ctx):
 
 
 def test_a_new_complaint_notifies_customer_service_without_its_description(ctx):
-    from acquirer.models import Notification
 
     complaint = portal_complaint(ctx["users"]["merchant_a"])
     notice = Notification.objects.get(recipient=ctx["users"]["customer_service"], kind="complaint.filed")
@@ -303,7 +311,7 @@ def test_reopening_counts_and_is_refused_after_the_window(ctx, settings):
 
 def test_opening_a_fault_ticket_raises_it_on_the_complaints_terminal_and_links_it(ctx):
     staff = ctx["users"]["customer_service"]
-    complaint = portal_complaint(ctx["users"]["merchant_a"], category=ctx_category("terminal"),
+    complaint = portal_complaint(ctx["users"]["merchant_a"], category=_category("terminal"),
                                  terminal=ctx["terminal"])
     ticket = svc.complaint_open_ticket(actor=staff, complaint=complaint, severity="critical")
     complaint.refresh_from_db()
@@ -324,8 +332,6 @@ def test_linking_a_ticket_of_another_merchant_is_refused(ctx, merchant_b):
 # --- demo data --------------------------------------------------------------------------------------------------------
 
 def test_demo_complaints_cover_every_status_and_channel_and_a_second_run_adds_nothing(ctx, merchant_a, merchant_b):
-    from complaints.demo.complaints import seed_complaints
-    from tests.factories import make_merchant_user
 
     make_merchant_user(merchant_b)
     staff = {"service": ctx["users"]["customer_service"], "lead": ctx["users"]["customer_service_lead"]}
@@ -343,3 +349,57 @@ def test_demo_complaints_cover_every_status_and_channel_and_a_second_run_adds_no
     assert Complaint.objects.filter(merchant=merchant_b, resolution_breached_at__isnull=False).exists()
     assert seed_complaints(merchants=[merchant_a, merchant_b], staff=staff) == 0
     assert Complaint.objects.count() == made
+
+
+# --- selectors --------------------------------------------------------------------------------------------------------
+
+def test_the_queue_filters_by_sla_assignee_and_number_in_one_query(ctx, django_assert_max_num_queries):
+
+
+    staff, lead = ctx["users"]["customer_service"], ctx["users"]["customer_service_lead"]
+    old = hotline_complaint(staff, received_at=datetime(2025, 10, 13, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    complaints_check_sla()
+    waiting = move_to(portal_complaint(ctx["users"]["merchant_a"]), S.WAITING, staff=lead)
+    fresh = portal_complaint(ctx["users"]["merchant_a"])
+    with django_assert_max_num_queries(1):
+        rows = list(complaint_list(actor=staff, filters={"sla": "breached"}))
+        assert [row.category.code for row in rows] == ["service"]
+    assert rows == [old]
+    assert list(complaint_list(actor=staff, filters={"sla": "paused"})) == [waiting]
+    assert list(complaint_list(actor=lead, filters={"assignee": "me"})) == [waiting]
+    assert list(complaint_list(actor=staff, filters={"q": fresh.number.lower()})) == [fresh]
+    assert list(complaint_list(actor=staff, filters={"status": "open"}))[0] == fresh  # newest first
+    assert complaint_order({"sla": "breached"}) == ("resolution_due", "id")
+    with django_assert_max_num_queries(1):
+        count = complaint_attention_count(actor=staff)
+    assert (count.value, count.exact) == (1, True)  # the breached one; the paused one and the fresh one are not
+
+
+def test_linking_a_merchant_later_moves_the_conversation_into_its_portal(ctx, merchant_a):
+
+    staff, user = ctx["users"]["customer_service"], ctx["users"]["merchant_a"]
+    complaint = hotline_complaint(staff)
+    svc.complaint_reply(actor=staff, complaint=complaint, body="We will contact the shop.")
+    assert not complaint_list(actor=user).exists()
+    svc.complaint_link(actor=staff, complaint=complaint, merchant=merchant_a, terminal=ctx["terminal"])
+    complaint.refresh_from_db()
+    assert (complaint.merchant, complaint.terminal) == (merchant_a, ctx["terminal"])
+    assert list(complaint_list(actor=user)) == [complaint]
+
+    assert [m.body for m in complaint_messages(actor=user, complaint=complaint)] == ["We will contact the shop."]
+    with pytest.raises(DomainError, match="Nothing to link"):
+        svc.complaint_link(actor=staff, complaint=complaint, merchant=merchant_a)
+
+
+def test_an_open_complaint_of_the_same_complainant_and_category_is_offered_as_a_duplicate(ctx, categories):
+
+    staff = ctx["users"]["customer_service"]
+    first = hotline_complaint(staff, complainant_phone="13700000001")
+    hotline_complaint(staff, complainant_phone="13700000002")
+    found = complaint_possible_duplicates(actor=staff, complaint_kind="cardholder", complainant_phone="13700000001",
+                                          category=categories["service"])
+    assert list(found) == [first]
+    assert not complaint_possible_duplicates(actor=staff, complaint_kind="cardholder",
+                                             complainant_phone="13700000001", category=categories["fees"])
+    second = hotline_complaint(staff, complainant_phone="13700000001", duplicate_of=first)
+    assert second.duplicate_of == first
