@@ -118,7 +118,7 @@ def test_queue_filter_with_bad_value_shows_the_error(clients, complaint):
     assert "Select a valid choice" in response.content.decode()
 
 
-@pytest.mark.parametrize("area,actor", [("ops", CS), ("audit", "auditor")])
+@pytest.mark.parametrize("area,actor", [("ops", CS), ("audit", "auditor"), ("portal", "merchant_a")])
 def test_queue_runs_a_constant_number_of_queries(clients, users, category, django_assert_max_num_queries, area,
                                                  actor):
     url = reverse(f"{area}:complaint-list")
@@ -129,7 +129,10 @@ def test_queue_runs_a_constant_number_of_queries(clients, users, category, djang
     with django_assert_max_num_queries(14) as small:
         assert client.get(url).status_code == 200
     for index in range(14):
-        _file_hotline(users, category, phone=f"1390000{index:04d}")
+        if area == "portal":
+            _file_portal(users, category, subject=f"Large {index}")
+        else:
+            _file_hotline(users, category, phone=f"1390000{index:04d}")
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
         response = client.get(url)
     assert response.status_code == 200 and response.content.decode().count('class="complaint-row"') == 16
