@@ -86,11 +86,21 @@ def test_queue_filters_by_channel_number_and_assignee(clients, users, category):
     hotline = _file_hotline(users, category)
     page = clients[CS].get(reverse("ops:complaint-list"), {"channel": "hotline"}).content.decode()
     assert hotline.number in page and portal.number not in page
-    page = clients[CS].get(reverse("ops:complaint-list"), {"q": portal.number}).content.decode()
-    assert portal.number in page and hotline.number not in page
+    page = clients[CS].get(reverse("ops:complaint-list"), {"q": portal.number[:-1]}).content.decode()
+    assert f'data-number="{portal.number}"' in page  # a number's start lists the complaints it begins
+    page = clients[CS].get(reverse("ops:complaint-list"), {"q": "CP-1999"}).content.decode()
+    assert f'data-number="{portal.number}"' not in page and "No complaints." in page
     _post(clients[CS], "take", hotline)
     page = clients[CS].get(reverse("ops:complaint-list"), {"assignee": "me"}).content.decode()
     assert hotline.number in page and portal.number not in page
+
+
+def test_a_whole_complaint_number_opens_the_complaint(clients, complaint):
+    response = clients[CS].get(reverse("ops:complaint-list"), {"q": complaint.number})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ops:complaint-detail", kwargs={"pk": complaint.pk})
+    other = clients["merchant_b"].get(reverse("portal:complaint-list"), {"q": complaint.number})
+    assert other.status_code == 200 and f'data-number="{complaint.number}"' not in other.content.decode()
 
 
 def test_queue_shows_a_paused_clock_and_filters_paused_complaints(clients, users, category):
