@@ -2,12 +2,15 @@
 user signs its merchant up from the portal (one place per merchant, capacity enforced under the session's lock)."""
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from acquirer import audit
 from acquirer.exceptions import DomainError
 from acquirer.policy import require_permission
+from acquirer.services.notifications import notify_many
 from acquirer.workflow import advance
 from complaints import roles
 from complaints.models import TrainingSession, TrainingSignup
@@ -71,6 +74,8 @@ def session_update(*, actor, session: TrainingSession, **fields) -> TrainingSess
     changed = [name for name in fields if getattr(session, name) != fields[name]]
     if not changed:
         return session
+    if "starts_at" in changed and values["starts_at"] <= timezone.now():
+        raise DomainError(_("A session cannot be moved into the past."))
     before = audit.snapshot(session, changed)
     for name in changed:
         setattr(session, name, fields[name])
@@ -84,8 +89,17 @@ def session_update(*, actor, session: TrainingSession, **fields) -> TrainingSess
 def session_cancel(*, actor, session: TrainingSession, reason: str = "") -> TrainingSession:
     require_permission(actor, roles.MANAGE_HELP)
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    return advance(session, to=S.CANCELLED, moves=TRAINING_MOVES, actor=actor, action="training.cancelled",
-                   data={"reason": reason} if reason else None)
+    advance(session, to=S.CANCELLED, moves=TRAINING_MOVES, actor=actor, action="training.cancelled",
+            data={"reason": reason} if reason else None)
+    signups = session.signups.filter(cancelled_at__isnull=True).select_related("signed_up_by")
+    notify_many([{"recipient": signup.signed_up_by, "kind": "training.cancelled",
+                  "title": gettext_lazy("Training cancelled: %(title)s"),
+                  "body": gettext_lazy("The training session of %(when)s was cancelled. %(reason)s"),
+                  "url": reverse("portal:training-list"),
+                  "params": {"title": session.title, "reason": reason,
+                             "when": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")}}
+                 for signup in signups if signup.signed_up_by.kind == "merchant"])
+    return session
 
 
 @transaction.atomic

@@ -51,11 +51,11 @@ class _ArticleListMixin:
         rows = articles.article_list(actor=self.request.user, filters=filters)
         page = page_from_request(self.request, rows, articles.ARTICLE_ORDER)
         items = list(page.object_list)
-        if self.area == "ops":
+        can_manage = self.area == "ops" and self.request.user.has_perm(roles.MANAGE_HELP)
+        if can_manage:
             link_rows(items, "ops:article-edit")
-        ctx.update(area=self.area, form=form, page=page, articles=items,
-                   count=page_count(rows, page, articles.ARTICLE_ORDER), query=query_without_position(self.request),
-                   can_manage=self.area == "ops" and self.request.user.has_perm(roles.MANAGE_HELP))
+        ctx.update(area=self.area, form=form, page=page, articles=items, can_manage=can_manage,
+                   count=page_count(rows, page, articles.ARTICLE_ORDER), query=query_without_position(self.request))
         return ctx
 
 
@@ -315,7 +315,10 @@ class PortalTrainingListView(PortalView, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
-        ctx.update(area="portal", upcoming=sessions.session_upcoming(actor=actor),
+        upcoming = sessions.session_upcoming(actor=actor)
+        for session in upcoming:
+            session.materials_html = help_svc.article_render(session.materials)
+        ctx.update(area="portal", upcoming=upcoming,
                    mine=list(sessions.my_signups(actor=actor)[:100]),
                    signed_up=sessions.my_signed_up_session_ids(actor=actor))
         return ctx

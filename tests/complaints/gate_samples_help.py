@@ -13,6 +13,10 @@ def build(ctx) -> None:
     ctx["help_article"] = Article.objects.create(
         slug="gate-article", topic="daily_use", title_zh="门禁文章", title_en="Gate article", body_zh="正文",
         body_en="Text", published=True, changed_by=staff)
+    # publish/unpublish POST without a form: they get an article of their own, so the portal pages keep theirs
+    ctx["help_article_moves"] = Article.objects.create(
+        slug="gate-article-moves", topic="fees", title_zh="门禁文章二", title_en="Gate article two", body_zh="正文",
+        body_en="Text", published=True, changed_by=staff)
     starts = timezone.now() + timedelta(days=5)
     session = TrainingSession.objects.create(
         title_zh="门禁培训", title_en="Gate training", topic="daily_use", language="zh-hans", starts_at=starts,
@@ -22,10 +26,10 @@ def build(ctx) -> None:
 
 
 def samples(ctx) -> dict:
-    article = {"pk": ctx["help_article"].pk}
     session = {"pk": ctx["help_session"].pk}
     return {
-        **{name: article for name in ("ops:article-edit", "ops:article-publish", "ops:article-unpublish")},
+        "ops:article-edit": {"pk": ctx["help_article"].pk},
+        **{name: {"pk": ctx["help_article_moves"].pk} for name in ("ops:article-publish", "ops:article-unpublish")},
         **{name: session for name in ("ops:training-detail", "ops:training-edit", "ops:training-cancel",
                                       "ops:training-held", "ops:training-attendance")},
         **{name: {"slug": "gate-article"} for name in ("portal:help-article", "portal:help-vote")},

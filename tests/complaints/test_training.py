@@ -94,6 +94,18 @@ def test_staff_cannot_sign_up_a_merchant_from_the_service(staff, session):
         svc.training_signup(actor=staff, session=session)
 
 
+def test_session_cancel_tells_the_merchants_who_signed_up(users, staff, session):
+    from acquirer.models import Notification
+
+    svc.training_signup(actor=users["merchant_a"], session=session)
+    svc.session_cancel(actor=staff, session=session, reason="Trainer ill")
+    session.refresh_from_db()
+    assert session.status == TrainingSession.Status.CANCELLED
+    note = Notification.objects.get(recipient=users["merchant_a"], kind="training.cancelled")
+    assert note.url == reverse("portal:training-list")
+    assert not Notification.objects.filter(recipient=users["merchant_b"]).exists()
+
+
 def test_session_moves_follow_the_workflow(staff, session):
     with pytest.raises(DomainError):
         svc.session_mark_held(actor=staff, session=session)  # not started yet
@@ -142,6 +154,18 @@ def test_portal_signup_posts_the_session_in_the_form_body(clients, users, sessio
     assert reverse("portal:training-signup-cancel") in page  # now it offers to give the place back
     client.post(reverse("portal:training-signup-cancel"), {"session": session.pk})
     assert TrainingSignup.objects.get(session=session).cancelled_at is not None
+
+
+def test_portal_training_page_renders_materials_safely(clients, staff):
+    make_session(staff, materials="* card slots\n\n<script>alert(1)</script>")
+    page = clients["merchant_a"].get(reverse("portal:training-list")).content.decode()
+    assert "<li>card slots</li>" in page and "<script>alert(1)" not in page
+
+
+def test_session_update_refuses_moving_the_start_into_the_past(staff, session):
+    with pytest.raises(DomainError):
+        svc.session_update(actor=staff, session=session, starts_at=timezone.now() - timedelta(hours=1),
+                           ends_at=timezone.now())
 
 
 def test_portal_signup_to_a_missing_session_changes_nothing(clients):
@@ -208,3 +232,36 @@ def test_merchant_360_hides_the_training_panel_without_view_training(clients, us
     page = clients["risk_analyst"].get(reverse("ops:merchant-detail", kwargs={"pk": users["merchant_a"].merchant_id}))
     if page.status_code == 200:
         assert 'id="panel-training"' not in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_training_signup_never_exceeds_capacity_under_concurrency(role_groups):
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import make_merchant, make_merchant_user, make_user
+
+    staff = make_user(username="trainer", roles=["customer_service"])
+    session = make_session(staff, capacity=2)
+    merchants_users = [make_merchant_user(make_merchant(), username=f"racer{n}") for n in range(6)]
+    start = threading.Barrier(len(merchants_users))
+    taken, refused = [], []
+
+    def sign_up(user):
+        try:
+            start.wait()
+            svc.training_signup(actor=user, session=session)
+            taken.append(user.pk)
+        except DomainError:
+            refused.append(user.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up, args=(user,)) for user in merchants_users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(taken) == 2 and len(refused) == 4
+    assert TrainingSignup.objects.filter(session=session, cancelled_at__isnull=True).count() == 2
