@@ -6,9 +6,11 @@ reopens and rates; auditors read everything, internal notes included, and change
 Every read goes through ``complaints.selectors``; every change is one service of ``complaints.services``; the
 buttons come from ``acquirer.policy.available_actions`` over ``complaints.policy.ACTIONS``."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,6 +63,7 @@ PORTAL_FORMS = {"portal_reply": forms.PortalReplyForm, "portal_reopen": forms.Re
 PORTAL_URLS = {"portal_reply": "portal:complaint-reply", "portal_reopen": "portal:complaint-reopen",
                "rate": "portal:complaint-rate"}
 DANGER = {"reject", "portal_reopen", "reopen"}
+WHOLE_NUMBER = re.compile(r"CP-[0-9]{8}-[0-9]{4,}")
 
 
 def _url_name(action: str) -> str:
@@ -107,6 +110,12 @@ class _ListMixin:
             data["status"] = "open"  # staff start from the complaints still to work on
         self.form = forms.ComplaintFilterForm(data, categories=category_choices(actor=request.user), staff=staff)
         self.filters = self.form.filters()
+        number = self.filters.get("q", "")
+        if WHOLE_NUMBER.fullmatch(number):  # a whole complaint number opens that complaint
+            found = [row for row in complaint_list(actor=request.user, filters={"q": number})[:2]
+                     if row.number == number]
+            if len(found) == 1:
+                return redirect(f"{self.area}:complaint-detail", found[0].pk)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -86,11 +86,21 @@ def test_queue_filters_by_channel_number_and_assignee(clients, users, category):
     hotline = _file_hotline(users, category)
     page = clients[CS].get(reverse("ops:complaint-list"), {"channel": "hotline"}).content.decode()
     assert hotline.number in page and portal.number not in page
-    page = clients[CS].get(reverse("ops:complaint-list"), {"q": portal.number}).content.decode()
-    assert portal.number in page and hotline.number not in page
+    page = clients[CS].get(reverse("ops:complaint-list"), {"q": portal.number[:-1]}).content.decode()
+    assert f'data-number="{portal.number}"' in page  # a number's start lists the complaints it begins
+    page = clients[CS].get(reverse("ops:complaint-list"), {"q": "CP-1999"}).content.decode()
+    assert f'data-number="{portal.number}"' not in page and "No complaints." in page
     _post(clients[CS], "take", hotline)
     page = clients[CS].get(reverse("ops:complaint-list"), {"assignee": "me"}).content.decode()
     assert hotline.number in page and portal.number not in page
+
+
+def test_a_whole_complaint_number_opens_the_complaint(clients, complaint):
+    response = clients[CS].get(reverse("ops:complaint-list"), {"q": complaint.number})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ops:complaint-detail", kwargs={"pk": complaint.pk})
+    other = clients["merchant_b"].get(reverse("portal:complaint-list"), {"q": complaint.number})
+    assert other.status_code == 200 and f'data-number="{complaint.number}"' not in other.content.decode()
 
 
 def test_queue_shows_a_paused_clock_and_filters_paused_complaints(clients, users, category):
@@ -118,7 +128,7 @@ def test_queue_filter_with_bad_value_shows_the_error(clients, complaint):
     assert "Select a valid choice" in response.content.decode()
 
 
-@pytest.mark.parametrize("area,actor", [("ops", CS), ("audit", "auditor")])
+@pytest.mark.parametrize("area,actor", [("ops", CS), ("audit", "auditor"), ("portal", "merchant_a")])
 def test_queue_runs_a_constant_number_of_queries(clients, users, category, django_assert_max_num_queries, area,
                                                  actor):
     url = reverse(f"{area}:complaint-list")
@@ -129,7 +139,10 @@ def test_queue_runs_a_constant_number_of_queries(clients, users, category, djang
     with django_assert_max_num_queries(14) as small:
         assert client.get(url).status_code == 200
     for index in range(14):
-        _file_hotline(users, category, phone=f"1390000{index:04d}")
+        if area == "portal":
+            _file_portal(users, category, subject=f"Large {index}")
+        else:
+            _file_hotline(users, category, phone=f"1390000{index:04d}")
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
         response = client.get(url)
     assert response.status_code == 200 and response.content.decode().count('class="complaint-row"') == 16
