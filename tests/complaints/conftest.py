@@ -5,20 +5,8 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
 
 from complaints.models import Category, RootCause
-
-
-@pytest.fixture(autouse=True)
-def complaint_urls(settings):
-    """The services link notifications to the complaint pages; while those pages are not in the tree, stand-in URL
-    names answer (``tests/complaints/urls_stub.py``)."""
-    try:
-        reverse("ops:complaint-detail", kwargs={"pk": 1})
-        reverse("portal:complaint-detail", kwargs={"pk": 1})
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.complaints.urls_stub"
 
 
 @pytest.fixture(autouse=True)
