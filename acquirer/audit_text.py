@@ -35,12 +35,13 @@ class Catalogue:
     actions: dict
     for_merchants: frozenset
     labels: dict
+    values: dict  # key -> {stored value -> words}, for detail values that are not a model field's choices
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     """Every app's ``audit_actions`` merged (the core's first)."""
-    actions, for_merchants, labels = {}, set(), {}
+    actions, for_merchants, labels, values = {}, set(), {}, {}
     for app_config in apps.get_app_configs():
         try:
             module = importlib.import_module(f"{app_config.name}.audit_actions")
@@ -51,7 +52,9 @@ def catalogue() -> Catalogue:
         actions.update(getattr(module, "ACTIONS", {}))
         for_merchants.update(getattr(module, "FOR_MERCHANTS", ()))
         labels.update(getattr(module, "LABELS", {}))
-    return Catalogue(actions, frozenset(for_merchants), labels)
+        for key, words in getattr(module, "VALUES", {}).items():
+            values.setdefault(key, {}).update(words)
+    return Catalogue(actions, frozenset(for_merchants), labels, values)
 
 
 def merchant_visible_actions() -> list[str]:
@@ -218,12 +221,22 @@ class _Params(dict):
 INTERNAL_KEYS = {"task"}
 
 
+def _value(key: str, value, model) -> str:
+    """``show`` for the value of ``key``: its model field's choices, else the catalogues' ``VALUES`` words."""
+    model_field = _field(model, key)
+    if model_field is None and isinstance(value, str | int):
+        words = catalogue().values.get(key, {}).get(str(value))
+        if words is not None:
+            return str(words)
+    return show(value, model_field)
+
+
 def _detail(key: str, value, model) -> str:
     if key == "job" and isinstance(value, str):
         from acquirer.schedule import job_title
 
         return job_title(value)
-    return show(value, _field(model, key))
+    return _value(key, value, model)
 
 
 def describe(event) -> EventView:
@@ -235,7 +248,7 @@ def describe(event) -> EventView:
     params = _Params(actor=who, target=target)
     for key, value in (event.data or {}).items():
         if isinstance(value, str | int | Decimal):
-            params[key] = show(value, _field(model, key))
+            params[key] = _value(key, value, model)
     if isinstance((event.data or {}).get("job"), str):
         from acquirer.schedule import job_title
 
@@ -252,9 +265,8 @@ def describe(event) -> EventView:
     changes = []
     if isinstance(before, dict) and isinstance(after, dict):
         for key in dict.fromkeys([*before, *after]):
-            model_field = _field(model, key)
-            changes.append((label_of(key, model), show(before.get(key), model_field),
-                            show(after.get(key), model_field)))
+            changes.append((label_of(key, model), _value(key, before.get(key), model),
+                            _value(key, after.get(key), model)))
     details = [(label_of(key, model), _detail(key, value, model)) for key, value in (event.data or {}).items()
                if key not in INTERNAL_KEYS]
     return EventView(event=event, sentence=sentence, who=who, role=role_name(event.role),

@@ -4,6 +4,8 @@ Each subdomain keeps its own block; ``ACTIONS``, ``FOR_MERCHANTS`` and ``LABELS`
 
 from django.utils.translation import gettext_lazy as _
 
+from acquirer.roles import ROLES
+
 # complaints (intake, workflow, conversation, SLA) ----------------------------------------------------------------
 COMPLAINT_ACTIONS: dict = {
     "complaint.filed": _("%(actor)s filed the complaint %(target)s"),
@@ -140,3 +142,8 @@ REPORT_LABELS: dict = {
 ACTIONS = {**COMPLAINT_ACTIONS, **HELP_ACTIONS, **REPORT_ACTIONS}
 FOR_MERCHANTS = COMPLAINT_FOR_MERCHANTS | HELP_FOR_MERCHANTS | REPORT_FOR_MERCHANTS
 LABELS = {**COMPLAINT_LABELS, **HELP_LABELS, **REPORT_LABELS}
+# Detail values stored as codes, in words (``acquirer/audit_text.py``): whom an escalation went to, which clock.
+VALUES = {
+    "to": {role: label for role, label in ROLES.items()},
+    "clock": {"first_response": _("first response"), "resolution": _("resolution")},
+}

@@ -10,6 +10,16 @@ from complaints.models import Category, RootCause
 
 
 @pytest.fixture(autouse=True)
+def english_messages():
+    """Services answer in the active language: these tests read their refusals in English (the pages' language is
+    each request's own)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def complaint_taxonomy(request, django_db_blocker):
     """The starter taxonomy, root causes and SLA policies of migration 0003 (a transactional test's flush empties
     them), for every test that uses the database."""

@@ -118,3 +118,20 @@ def test_a_second_clock_breaching_after_both_levels_is_still_stamped(users):
     complaint.refresh_from_db()
     assert counts["breached"] == 1 and complaint.resolution_breached_at == at(2025, 11, 20, 10)
     assert ComplaintEscalation.objects.filter(complaint=complaint).count() == 2
+
+
+def test_an_escalation_reads_in_words_whom_it_went_to_and_which_clock(users):
+    """Audit details stored as codes (the role, the clock) read as words, in the reader's language."""
+    from django.utils import translation
+
+    from acquirer.audit_text import describe
+
+    hotline_complaint(users["customer_service"], received_at=at(2025, 10, 13, 10))
+    complaints_check_sla(now=at(2025, 11, 17, 10))
+    event = AuditEvent.objects.get(action="complaint.escalated", data__level=1)
+    with translation.override("en"):
+        text = str(dict(describe(event).details))
+    assert "Customer service team lead" in text and ("first response" in text or "resolution" in text)
+    with translation.override("zh-hans"):
+        text = str(dict(describe(event).details))
+    assert "customer_service_lead" not in text and "first_response" not in text
