@@ -268,8 +268,8 @@ def complaint_file(*, actor, category: Category, subject: str, description: str,
         _store_files(checked, complaint=complaint, actor=actor, stored=stored)
         audit.record("complaint.filed", actor=actor, target=complaint,
                      after={"status": S.NEW, "first_response_due": first_due, "resolution_due": resolution_due},
-                     data={"channel": channel, "category": f"{category.name_zh} / {category.name_en}", "priority": priority,
-                           "complainant_kind": complainant_kind, "received_at": received_at,
+                     data={"channel": channel, "category": f"{category.name_zh} / {category.name_en}",
+                           "priority": priority, "complainant_kind": complainant_kind, "received_at": received_at,
                            "files": len(stored), "duplicate_of": duplicate_of.number if duplicate_of else None})
     except BaseException:
         _discard(stored)
