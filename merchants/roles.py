@@ -30,6 +30,7 @@ ROLE_GRANTS = {
     roles.FIELD_ENGINEER: ["view_merchant", "view_inspection", "inspect_merchant"],
     roles.RISK_ANALYST: [*READ, "manage_blacklist", "override_risk", "suspend_merchant", "view_kyc_secrets"],
     roles.CUSTOMER_SERVICE: ["view_merchant", "view_merchantdocument", "view_contract", "view_contractfee"],
+    roles.CUSTOMER_SERVICE_LEAD: ["view_merchant", "view_merchantdocument", "view_contract", "view_contractfee"],
     roles.COMPLIANCE_OFFICER: [*READ, "export_merchants", "inspect_merchant", "view_kyc_secrets"],
     roles.OPERATIONS_MANAGER: [*READ, "review_merchant", "approve_high_risk_merchant", "override_risk",
                                "manage_blacklist", "view_kyc_secrets", "manage_contracts",

@@ -34,6 +34,7 @@ ROLE_GRANTS = {
     roles.FIELD_ENGINEER: [*READ, "field_work", "handle_ticket"],
     roles.RISK_ANALYST: [*READ, "activate_terminal"],
     roles.CUSTOMER_SERVICE: [*READ, "handle_ticket"],
+    roles.CUSTOMER_SERVICE_LEAD: [*READ, "handle_ticket"],
     roles.COMPLIANCE_OFFICER: [*READ],
     roles.OPERATIONS_MANAGER: [*READ, "manage_stock", "allocate_terminal", "field_work", "activate_terminal",
                                "approve_parameter_change", "manage_firmware", "manage_terminal_money",

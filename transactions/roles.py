@@ -32,6 +32,7 @@ ROLE_GRANTS = {
     roles.RISK_ANALYST: [*READ, *RISK_READ, "handle_recon_exception", "manage_risk_rule", "handle_risk_case",
                          "report_risk_case", "place_hold", "release_hold"],
     roles.CUSTOMER_SERVICE: ["view_transaction", "view_settlementbatch"],
+    roles.CUSTOMER_SERVICE_LEAD: ["view_transaction", "view_settlementbatch"],
     roles.COMPLIANCE_OFFICER: [*READ, *RISK_READ, "report_risk_case"],
     roles.OPERATIONS_MANAGER: [*READ, "ingest_file", "manage_settlement", "run_reconciliation",
                                "handle_recon_exception", "approve_recon_exception", *RISK_READ, "handle_risk_case",

@@ -8,8 +8,15 @@ from merchants.models import Merchant
 
 
 def seed(*, password: str, force_password: bool) -> list[tuple[str, str]]:
+    import importlib
+
+    from django.apps import apps
+
     from complaints.demo.complaints import seed_complaints
     from complaints.demo.help import seed_help
+
+    # the starter taxonomy of migration 0003 (idempotent; a database flushed since its migration lacks it)
+    importlib.import_module("complaints.migrations.0003_taxonomy_seed").forwards(apps, None)
 
     service = User.objects.get(username="service")
     lead = User.objects.filter(username="servicelead").first()

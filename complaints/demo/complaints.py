@@ -11,16 +11,10 @@ from django.utils import timezone
 from complaints.models import Category, Complaint, RootCause
 from complaints.services import complaints as svc
 from complaints.services.sla import complaints_check_sla
-from merchants.models import MerchantMembership
+from merchants.selectors.merchants import merchant_owner
 from terminals.models import Terminal
 
 S = Complaint.Status
-
-
-def _owner(merchant):
-    membership = (MerchantMembership.objects.select_related("user")
-                  .filter(merchant=merchant, user__is_active=True).order_by("role", "id").first())
-    return membership.user if membership else None
 
 
 def _cat(code: str) -> Category:
@@ -188,6 +182,7 @@ def seed_complaints(*, merchants, staff: dict, now: datetime | None = None) -> i
     lead = staff.get("lead") or service
     made = 0
     for n, merchant in enumerate(merchants):
-        made += _seed_merchant(merchant, owner=_owner(merchant), service=service, lead=lead, now=now, full=n == 0)
+        made += _seed_merchant(merchant, owner=merchant_owner(merchant.pk), service=service, lead=lead, now=now,
+                               full=n == 0)
     complaints_check_sla(now=now)
     return made

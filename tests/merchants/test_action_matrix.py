@@ -12,7 +12,7 @@ The roles table (README, "Areas and roles"; see also merchants/roles.py):
     risk analyst          read, blacklist, risk override, suspend, KYC secrets in clear
     compliance officer    read, inspections, export, KYC secrets in clear
     field engineer        on-site inspections
-    customer service      read merchants, their documents and contracts
+    customer service      read merchants, their documents and contracts (and the team lead)
 """
 
 from collections.abc import Callable
@@ -42,6 +42,7 @@ from tests.merchants.test_applications import accept_documents, fill_application
 
 REVIEWER, MANAGER, RISK = roles.ONBOARDING_REVIEWER, roles.OPERATIONS_MANAGER, roles.RISK_ANALYST
 COMPLIANCE, FIELD, SERVICE = roles.COMPLIANCE_OFFICER, roles.FIELD_ENGINEER, roles.CUSTOMER_SERVICE
+SERVICE_LEAD = roles.CUSTOMER_SERVICE_LEAD
 
 REVIEW = {REVIEWER, MANAGER}
 MANAGER_ONLY = {MANAGER}
@@ -49,7 +50,7 @@ RISK_DESK = {RISK, MANAGER}
 SECRETS = {RISK, COMPLIANCE, MANAGER}
 EXPORT = {COMPLIANCE, MANAGER}
 INSPECT = {FIELD, COMPLIANCE, MANAGER}
-READ_DOCUMENTS = {REVIEWER, MANAGER, RISK, COMPLIANCE, SERVICE}
+READ_DOCUMENTS = {REVIEWER, MANAGER, RISK, COMPLIANCE, SERVICE, SERVICE_LEAD}
 READ_INSPECTIONS = {REVIEWER, MANAGER, RISK, COMPLIANCE, FIELD}
 
 M = Merchant.Status
