@@ -3,6 +3,7 @@ export. Its URLs are in ``acquirer/urls.py`` and its jobs in ``acquirer/schedule
 ``roles.CORE_GRANTS``."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from acquirer import roles
 from acquirer.audit_export import AUDIT_TRAIL
@@ -14,18 +15,18 @@ PLUGIN = Plugin(
         MenuSection("audit", "system", _("System"), order=90),
     ],
     menu=[
-        MenuEntry("ops", "", _("Dashboard"), "ops:home", order=0),
+        MenuEntry("ops", "", pgettext_lazy("menu", "Home"), "ops:home", order=0),
         MenuEntry("ops", "system", _("Jobs"), "ops:job-list", "acquirer.view_jobrun", order=91),
         MenuEntry("ops", "system", _("Backups"), "ops:backup-list", "acquirer.view_backup", order=92),
         MenuEntry("ops", "system", _("Users"), "ops:user-list", "acquirer.manage_users", order=93),
         MenuEntry("ops", "system", _("Working-day calendar"), "ops:calendar", "acquirer.view_workingdayoverride",
                   order=94),
-        MenuEntry("ops", "", _("My downloads"), "export-list", order=95),
+        MenuEntry("ops", "", pgettext_lazy("menu", "Downloads"), "export-list", order=95),
         MenuEntry("audit", "", _("Overview"), "audit:home", order=0),
         MenuEntry("audit", "", _("Audit trail"), "audit:event-list", order=10),
         MenuEntry("audit", "system", _("Jobs"), "audit:job-list", order=91),
         MenuEntry("audit", "system", _("Backups"), "audit:backup-list", order=92),
-        MenuEntry("audit", "", _("My downloads"), "export-list", order=95),
+        MenuEntry("audit", "", pgettext_lazy("menu", "Downloads"), "export-list", order=95),
     ],
     home_cards=[
         HomeCard("ops", _("Users"), "ops:user-list", _("Manage accounts, lockouts and access"),

@@ -3,6 +3,7 @@ cards, role grants, demo data and the gate-matrix samples. Each subdomain keeps 
 
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from acquirer.registry import HomeCard, MenuEntry, MenuSection, MerchantPanel, Plugin
 from complaints import roles, urls
@@ -14,7 +15,9 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
     return demo.seed(password=password, force_password=force_password)
 
 
-MENU_SECTIONS = [MenuSection("ops", "service", _("Customer service"), order=50, permission=roles.VIEW_COMPLAINT)]
+# a short title: the top menu fits a laptop screen in English
+MENU_SECTIONS = [MenuSection("ops", "service", pgettext_lazy("menu", "Service"), order=50,
+                             permission=roles.VIEW_COMPLAINT)]
 
 # complaints (intake, workflow, SLA) -------------------------------------------------------------------------------
 COMPLAINT_MENU: list = [
