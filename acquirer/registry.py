@@ -116,6 +116,40 @@ class MerchantPanel:
 
 
 @dataclass(frozen=True)
+class WarningCount:
+    """One figure of the compliance early-warning page, computed by the app that owns the data (compliance never
+    imports that app's internals; it reads this). ``count(actor)`` returns an int or an
+    ``acquirer.lists.bounded_count`` in a fixed number of scoped queries; ``url_name`` is the list behind the figure
+    (``url_kwargs`` and ``url_query`` narrow it to the same rows) in the ops area; ``audit_url_name`` the same list
+    in the audit area, when auditors have one. ``key`` is unique across apps."""
+
+    key: str
+    title: str
+    count: Callable
+    url_name: str
+    url_query: str = ""
+    audit_url_name: str = ""
+    permission: str = ""
+    order: int = 100
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """A kind of record kept for a retention period (``acquirer.retention``): ``key`` (unique across apps),
+    ``title``, ``model`` (``app_label.ModelName``), ``default_years`` kept after ``ended_on(obj)`` — the day the
+    relationship ended (None while it goes on: nothing may be deleted then) — and ``merchant_id(obj)`` (for a legal
+    hold on a merchant; None when the record belongs to no merchant)."""
+
+    key: str
+    title: str
+    model: str
+    ended_on: Callable
+    default_years: int = 10
+    merchant_id: Callable = field(default=lambda obj: None)
+
+
+@dataclass(frozen=True)
 class Plugin:
     """What one app declares. ``urls`` maps an area to its URL patterns; ``jobs`` maps a job name to
     ``{title, task, schedule, period, description}`` (see ``acquirer.schedule``); ``roles`` is the module (or
@@ -123,7 +157,10 @@ class Plugin:
     ``gate_samples`` lists the test modules with ``build(ctx)`` and ``samples(ctx)`` for the gate matrix
     (dotted names, imported only by the tests); ``scale`` is ``seed(plan, log)`` loading the scale data set
     (``manage.py seed_scale``, ``acquirer.scale``); ``exports`` lists its :class:`Exporter` values;
-    ``merchant_panels`` its :class:`MerchantPanel` values for the merchant 360 page."""
+    ``merchant_panels`` its :class:`MerchantPanel` values for the merchant 360 page; ``warnings`` its
+    :class:`WarningCount` figures for the early-warning page; ``record_types`` its :class:`RecordType` values
+    under retention; ``deletion_guards`` callables ``(record_type, obj) -> refusal or None`` asked before any
+    record of a registered type is deleted (``acquirer.retention.require_deletable``)."""
 
     urls: Mapping[str, list] = field(default_factory=dict)
     menu_sections: list[MenuSection] = field(default_factory=list)
@@ -136,6 +173,9 @@ class Plugin:
     scale: Callable | None = None
     exports: list[Exporter] = field(default_factory=list)
     merchant_panels: list[MerchantPanel] = field(default_factory=list)
+    warnings: list[WarningCount] = field(default_factory=list)
+    record_types: list[RecordType] = field(default_factory=list)
+    deletion_guards: list[Callable] = field(default_factory=list)
 
 
 @dataclass
@@ -159,6 +199,12 @@ class Registry:
         clash = {exporter.kind for exporter in plugin.exports} & set(self.exporters)
         if clash:
             raise ValueError(f"{label}: exports already declared by another app: {sorted(clash)}")
+        clash = {warning.key for warning in plugin.warnings} & {warning.key for warning in self.warnings()}
+        if clash:
+            raise ValueError(f"{label}: warnings already declared by another app: {sorted(clash)}")
+        clash = {record_type.key for record_type in plugin.record_types} & set(self.record_types)
+        if clash:
+            raise ValueError(f"{label}: record types already declared by another app: {sorted(clash)}")
         self.plugins[label] = plugin
         self.version += 1
 
@@ -196,6 +242,18 @@ class Registry:
     def merchant_panels(self) -> list[MerchantPanel]:
         panels = [panel for plugin in self.plugins.values() for panel in plugin.merchant_panels]
         return sorted(panels, key=lambda panel: panel.order)
+
+    def warnings(self) -> list[WarningCount]:
+        found = [warning for plugin in self.plugins.values() for warning in plugin.warnings]
+        return sorted(found, key=lambda warning: warning.order)
+
+    @property
+    def record_types(self) -> dict[str, RecordType]:
+        return {record_type.key: record_type for plugin in self.plugins.values()
+                for record_type in plugin.record_types}
+
+    def deletion_guards(self) -> list[Callable]:
+        return [guard for plugin in self.plugins.values() for guard in plugin.deletion_guards]
 
     def role_grants(self) -> dict[str, dict[str, list[str]]]:
         """App label -> {role: [codenames]}."""

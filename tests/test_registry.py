@@ -60,7 +60,7 @@ def fake_app():
 def test_registry_finds_each_app_by_its_plugin_module():
     found = discover()
     # INSTALLED_APPS order
-    assert list(found.plugins) == ["acquirer", "merchants", "terminals", "transactions", "complaints"]
+    assert list(found.plugins) == ["acquirer", "merchants", "terminals", "transactions", "complaints", "compliance"]
     assert list(registry().plugins) == list(found.plugins)
 
 
@@ -80,7 +80,7 @@ def test_merchants_and_terminals_declare_urls_menu_jobs_and_cards():
     with override("en"):
         assert job_title("merchants.contract_renewal") == "Contract renewal reminders"
     assert {c.url_name for c in reg.home_cards("ops")} >= {"ops:merchant-list", "ops:user-list", "ops:ticket-list"}
-    assert set(reg.role_grants()) == {"acquirer", "merchants", "terminals", "transactions", "complaints"}
+    assert set(reg.role_grants()) == {"acquirer", "merchants", "terminals", "transactions", "complaints", "compliance"}
     assert len(reg.demo_seeders()) == 4
     assert "tests.merchants.gate_samples" in reg.gate_sample_modules()
 

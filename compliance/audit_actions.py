@@ -1,0 +1,26 @@
+"""How the compliance app's audit actions read (``acquirer/audit_text.py``). Nothing here is read by merchants.
+
+Each subdomain keeps its own block; ``ACTIONS`` and ``LABELS`` merge them."""
+
+from django.utils.translation import gettext_lazy as _  # noqa: F401
+
+# library and assessments -----------------------------------------------------------------------------------------
+LIBRARY_ACTIONS: dict = {}
+LIBRARY_LABELS: dict = {}
+# findings and inspections ----------------------------------------------------------------------------------------
+FINDING_ACTIONS: dict = {}
+FINDING_LABELS: dict = {}
+# regulatory change, access reviews, retention ---------------------------------------------------------------------
+CHANGE_ACTIONS: dict = {}
+CHANGE_LABELS: dict = {}
+# early warning -------------------------------------------------------------------------------------------------------
+WARNING_ACTIONS: dict = {}
+WARNING_LABELS: dict = {}
+# reports and exports ---------------------------------------------------------------------------------------------
+REPORT_ACTIONS: dict = {}
+REPORT_LABELS: dict = {}
+# -------------------------------------------------------------------------------------------------------------------
+
+ACTIONS = {**LIBRARY_ACTIONS, **FINDING_ACTIONS, **CHANGE_ACTIONS, **WARNING_ACTIONS, **REPORT_ACTIONS}
+FOR_MERCHANTS: set = set()
+LABELS = {**LIBRARY_LABELS, **FINDING_LABELS, **CHANGE_LABELS, **WARNING_LABELS, **REPORT_LABELS}
