@@ -5,8 +5,17 @@ Each subdomain keeps its own block; ``ACTIONS`` and ``LABELS`` merge them."""
 from django.utils.translation import gettext_lazy as _  # noqa: F401
 
 # library and assessments -----------------------------------------------------------------------------------------
-LIBRARY_ACTIONS: dict = {}
-LIBRARY_LABELS: dict = {}
+LIBRARY_ACTIONS: dict = {
+    "evidence.added": _("%(actor)s added the evidence %(target)s to %(attached_to)s"),
+    "evidence.withdrawn": _("%(actor)s withdrew the evidence %(target)s"),
+    "evidence.downloaded": _("%(actor)s downloaded the evidence %(target)s"),
+}
+LIBRARY_LABELS: dict = {
+    "attached_to": _("attached to"),
+    "file": _("file"),
+    "url": _("link"),
+    "reason": _("reason"),
+}
 # findings and inspections ----------------------------------------------------------------------------------------
 FINDING_ACTIONS: dict = {}
 FINDING_LABELS: dict = {}
