@@ -61,15 +61,25 @@ def check_names(names: Iterable[str]) -> None:
 
 def build(*, export, title: str, files: list[dict], generated_at=None) -> bytes:
     """The canonical bytes of ``export``'s manifest (``files``: :func:`file_entry` values, in bundle order)."""
-    check_names(entry["name"] for entry in files)
     owner = export.owner
+    return build_manifest(export_id=export.pk, kind=export.kind, title=title, fmt=export.format,
+                          language=export.language, filters=export.filters,
+                          requested_by={"id": owner.pk, "username": owner.get_username(), "kind": owner.kind},
+                          requested_at=export.created_at, files=files, generated_at=generated_at)
+
+
+def build_manifest(*, export_id, kind: str, title: str, fmt: str, language: str, filters: dict,
+                   requested_by: dict, requested_at, files: list[dict], generated_at=None) -> bytes:
+    """The canonical bytes of a manifest; ``export_id`` is None for a file written from the shell (no row on
+    "My downloads")."""
+    check_names(entry["name"] for entry in files)
     generated_at = generated_at or timezone.now()
     data = {
         "manifest_version": VERSION,
-        "export": {"id": export.pk, "kind": export.kind, "title": str(title), "format": export.format,
-                   "language": export.language, "filters": export.filters},
-        "requested_by": {"id": owner.pk, "username": owner.get_username(), "kind": owner.kind},
-        "requested_at": _utc(export.created_at),
+        "export": {"id": export_id, "kind": kind, "title": str(title), "format": fmt, "language": language,
+                   "filters": filters},
+        "requested_by": requested_by,
+        "requested_at": _utc(requested_at),
         "generated_at": _utc(generated_at),
         "rows": sum(entry["rows"] for entry in files),
         "files": files,
