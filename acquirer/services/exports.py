@@ -162,9 +162,11 @@ def _write_bundle(export: Export, exporter: Exporter, progress) -> tuple[str, in
     entries = [manifests.file_entry(item.name, item.content, item.rows) for item in written_files]
     manifest = manifests.build(export=export, title=exporter.title, files=entries)
     signature = signing.sign(manifest)
+    bundle = io.BytesIO()  # the files are in memory already; the ZIP needs a seekable target
+    manifests.write_zip(bundle, [*((item.name, item.content) for item in written_files),
+                                 (manifests.MANIFEST, manifest), (manifests.SIGNATURE, signature)])
     with private_writer(folder=exports.FOLDER, extension=".zip") as (stored_name, writer):
-        manifests.write_zip(writer, [*((item.name, item.content) for item in written_files),
-                                     (manifests.MANIFEST, manifest), (manifests.SIGNATURE, signature)])
+        writer.write(bundle.getvalue())
     return stored_name, sum(item.rows for item in written_files), manifest
 
 
