@@ -117,10 +117,13 @@ def evidence_in_force(*, actor, today: date):
 
 
 def early_warning_figures(*, actor) -> list[dict]:
-    """Each early-warning figure every app publishes (``registry().warnings()``), counted now; a figure whose
-    count fails is reported as unavailable rather than stopping the report."""
+    """Each early-warning figure every app publishes (``registry().warnings()``), counted now (auditors read them
+    all, staff those their permissions show); a figure whose count fails is reported as unavailable rather than
+    stopping the report."""
     figures = []
     for warning in registry().warnings():
+        if warning.permission and actor.kind == "staff" and not actor.has_perm(warning.permission):
+            continue  # a figure the person may not read on the early-warning page is not in their report either
         try:
             value = warning.count(actor)
         except Exception:  # noqa: BLE001 - one app's failing figure must not stop the report

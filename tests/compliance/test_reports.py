@@ -17,7 +17,8 @@ from acquirer import roles as core_roles
 from acquirer.exceptions import DomainError, NotPermitted
 from acquirer.models import AuditEvent, Export
 from acquirer.registry import Plugin, WarningCount, registry
-from acquirer.services.exports import export_request, export_write
+from acquirer.services.exports import export_request
+from acquirer.tasks import write_export
 from compliance.models import Assessment, AssessmentItem, Evidence, Finding, Framework, Requirement
 from compliance.selectors.reports import PeriodError, period_parse, report_figures
 from compliance.services.evidence import evidence_add
@@ -115,7 +116,7 @@ def test_the_auditor_asks_for_the_report_the_job_writes_a_signed_bundle_that_ver
     requested = AuditEvent.objects.get(action="compliance.report_requested", actor=auditor)
     assert requested.target_id == str(export.pk) and requested.data["filters"] == {"period": "2026-Q4"}
 
-    assert export_write(export_id=export.pk) == {"written": export.pk}  # the task's body
+    assert write_export.apply(kwargs={"export_id": export.pk}).get() == {"written": export.pk}  # the task, eager
     export.refresh_from_db()
     assert export.status == Export.Status.DONE, export.error
     assert export.rows_written == export.total == 3  # findings open at some time in the quarter
