@@ -40,6 +40,7 @@ messages: install-dev
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=acquirer.settings.prod DJANGO_SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(64))") \
+	  ACQUIRER_EXPORT_SIGNING_KEY=$$($(PY) -c "import base64,secrets;print(base64.b64encode(secrets.token_bytes(32)).decode())") \
 	  DATABASE_URL=$${DATABASE_URL:-postgres://unused/unused} $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -37,6 +37,7 @@ from acquirer import files
 from acquirer.files import CHUNK as FILE_CHUNK
 from acquirer.files import private_writer
 from acquirer.lists import bounded_count
+from acquirer.manifests import HashingWriter
 from acquirer.registry import Exporter
 
 CHUNK = 2000  # rows read at a time by the Python paths (XLSX, exporters without columns)
@@ -46,7 +47,7 @@ TOTAL_LIMIT = 10_000_000  # the job counts its rows up to this; beyond it the to
 XLSX_SHEET_ROWS = 1_048_575  # Excel's rows per sheet, less the header: a bigger export continues on a new sheet
 FOLDER = "exports"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE, "zip": "application/zip"}
 BOM = "\ufeff"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -349,12 +350,13 @@ def stream_response(*, exporter: Exporter, actor, filters: dict, fmt: str):
 
 
 def write_stored(*, exporter: Exporter, actor, filters: dict, fmt: str,
-                 progress: Callable[[int], None]) -> tuple[str, int]:
+                 progress: Callable[[int], None], digest: dict | None = None) -> tuple[str, int]:
     """Write the whole export into private, encrypted storage; return its stored name and the number of rows.
     ``progress(rows)`` is called as the rows are written (about every :data:`PROGRESS_SECONDS` for a CSV, every
     :data:`CHUNK` rows for a workbook) — when the CSV comes from COPY the database connection is busy copying
     then, so ``progress`` must use a connection of its own. When anything fails, the partial file is removed
-    (``private_writer``)."""
+    (``private_writer``). ``digest``, when given, receives the file's ``bytes`` and ``sha256`` (of the plaintext:
+    what its owner downloads), for the signed manifest."""
     written = 0
 
     def counted(lines: Iterator[list[str]]) -> Iterator[list[str]]:
@@ -364,7 +366,8 @@ def write_stored(*, exporter: Exporter, actor, filters: dict, fmt: str,
             if written % CHUNK == 0:
                 progress(written)
 
-    with private_writer(folder=FOLDER, extension=f".{fmt}") as (stored_name, writer):
+    with private_writer(folder=FOLDER, extension=f".{fmt}") as (stored_name, sealed):
+        writer = HashingWriter(sealed)
         if fmt == "csv":
             reported = time.monotonic()
             for block, count in csv_blocks(exporter, actor, filters):
@@ -376,6 +379,8 @@ def write_stored(*, exporter: Exporter, actor, filters: dict, fmt: str,
         else:
             with xlsx_file(exporter, counted(rows(exporter, actor, filters))) as workbook:
                 shutil.copyfileobj(workbook, writer, FILE_CHUNK)
+    if digest is not None:
+        digest.update(bytes=writer.size, sha256=writer.sha256)
     return stored_name, written
 
 

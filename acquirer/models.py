@@ -346,6 +346,7 @@ class Export(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
+        ZIP = "zip", "ZIP"  # an exporter that writes several files (``Exporter.write``): the signed bundle
 
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="exports")
     kind = models.CharField(max_length=60)
@@ -360,6 +361,10 @@ class Export(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The signed manifest (``acquirer.manifests``): its exact canonical JSON text and the Ed25519 signature of
+    # its UTF-8 bytes in base64. Empty for an export written before manifests existed (it still downloads).
+    manifest = models.TextField(blank=True)
+    signature = models.CharField(max_length=100, blank=True)
 
     # Everyone, auditors included, sees only the exports they asked for.
     OWNER_FIELD = "owner"
@@ -370,7 +375,7 @@ class Export(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed", "expired"]),
                                    name="export_status_valid"),
-            models.CheckConstraint(condition=Q(format__in=["csv", "xlsx"]), name="export_format_valid"),
+            models.CheckConstraint(condition=Q(format__in=["csv", "xlsx", "zip"]), name="export_format_valid"),
         ]
 
     def __str__(self) -> str:

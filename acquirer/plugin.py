@@ -26,6 +26,7 @@ PLUGIN = Plugin(
         MenuEntry("audit", "", _("Audit trail"), "audit:event-list", order=10),
         MenuEntry("audit", "system", _("Jobs"), "audit:job-list", order=91),
         MenuEntry("audit", "system", _("Backups"), "audit:backup-list", order=92),
+        MenuEntry("audit", "system", _("Verifying exports"), "audit:help", order=93),
         MenuEntry("audit", "", pgettext_lazy("menu", "Downloads"), "export-list", order=95),
     ],
     home_cards=[

@@ -82,7 +82,12 @@ class Exporter:
       the file is written, under the reader's language, so labels come out translated. PostgreSQL then computes
       the cells and writes the CSV itself (``COPY``); the core adds the formula guard to every cell.
     * ``header()`` and ``row(obj)``: names and the cells of one object, computed in Python row by row (the core
-      neutralises formulas) — for an export that SQL cannot express; much slower on a large table."""
+      neutralises formulas) — for an export that SQL cannot express; much slower on a large table.
+    * ``write(actor, filters, progress)`` -> ``[ExportFile]``: an export of several files it writes itself (a PDF
+      report with its workbook), offered as ``formats=("zip",)``; the core stores them in one ZIP with the signed
+      manifest. ``progress(rows)`` reports how far it got; ``queryset`` still gives the rows counted as the total.
+
+    Whatever the way, the core signs a ``manifest.json`` of every export (``acquirer.manifests``)."""
 
     kind: str
     title: str
@@ -96,10 +101,25 @@ class Exporter:
     filters: Callable = field(default=lambda data: {})
     formats: tuple[str, ...] = ("csv", "xlsx")
     sheet_title: str = ""
+    write: Callable | None = None
 
     def __post_init__(self):
+        if self.write is not None:
+            if self.columns is not None or self.header is not None or self.row is not None:
+                raise ValueError(f"exporter {self.kind}: write() writes its own files, declare no columns")
+            return
         if (self.columns is None) == (self.header is None or self.row is None):
             raise ValueError(f"exporter {self.kind}: declare either columns() or header() and row(obj)")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file an exporter's ``write`` produced: its ``name`` in the bundle (a plain file name), its ``content``
+    and how many ``rows`` of data it holds (0 for a document)."""
+
+    name: str
+    content: bytes
+    rows: int = 0
 
 
 @dataclass(frozen=True)

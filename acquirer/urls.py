@@ -30,6 +30,9 @@ audit_patterns = [
     path("events/export.csv", audit_views.AuditEventExportView.as_view(), name="event-export"),
     path("jobs/", audit_views.AuditJobListView.as_view(), name="job-list"),
     path("backups/", audit_views.AuditBackupListView.as_view(), name="backup-list"),
+    path("help/", audit_views.AuditHelpView.as_view(), name="help"),
+    path("help/export-signing-public.pem", audit_views.AuditExportPublicKeyView.as_view(),
+         name="export-public-key"),
     *registry().urls("audit"),
 ]
 

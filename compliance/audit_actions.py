@@ -26,8 +26,15 @@ CHANGE_LABELS: dict = {}
 WARNING_ACTIONS: dict = {}
 WARNING_LABELS: dict = {}
 # reports and exports ---------------------------------------------------------------------------------------------
-REPORT_ACTIONS: dict = {}
-REPORT_LABELS: dict = {}
+REPORT_ACTIONS: dict = {
+    "compliance.report_requested": _("%(actor)s asked for the compliance report %(target)s"),
+    "compliance.report_exported_shell": _("%(actor)s exported the compliance report for %(period)s from the shell"),
+}
+REPORT_LABELS: dict = {
+    "period": _("period"),
+    "folder": _("folder"),
+    "language": _("language"),
+}
 # -------------------------------------------------------------------------------------------------------------------
 
 ACTIONS = {**LIBRARY_ACTIONS, **FINDING_ACTIONS, **CHANGE_ACTIONS, **WARNING_ACTIONS, **REPORT_ACTIONS}

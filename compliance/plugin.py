@@ -46,10 +46,22 @@ DELETION_GUARDS: list = []
 WARNING_MENU: list = []
 WARNING_GATES: list = []
 # reports and exports ---------------------------------------------------------------------------------------------
-REPORT_MENU: list = []
-REPORT_JOBS: dict = {}
-REPORT_GATES: list = []
-REPORT_EXPORTS: list = []
+REPORT_MENU: list = [
+    MenuEntry("ops", "compliance", _("Compliance report"), "ops:compliance-report", roles.VIEW_EARLY_WARNING,
+              order=90),
+    MenuEntry("audit", "records", _("Compliance report"), "audit:compliance-report", order=90),
+]
+REPORT_JOBS: dict = {}  # the report is written by the core export job (acquirer.tasks.write_export)
+REPORT_GATES: list = ["tests.compliance.gate_samples_reports"]
+
+
+def _report_exports() -> list:
+    from compliance.services.reports import COMPLIANCE_REPORT  # the PDF + findings workbook, signed (zip)
+
+    return [COMPLIANCE_REPORT]
+
+
+REPORT_EXPORTS: list = _report_exports()
 # -------------------------------------------------------------------------------------------------------------------
 
 PLUGIN = Plugin(

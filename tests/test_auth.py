@@ -383,13 +383,15 @@ def test_templates_have_no_inline_script_or_handlers():
 
 
 def test_check_deploy_is_clean_under_production_settings():
+    import base64
     import os
     import secrets
     import subprocess
     import sys
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "acquirer.settings.prod",
-           "DJANGO_SECRET_KEY": secrets.token_urlsafe(64)}
+           "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+           "ACQUIRER_EXPORT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -56,6 +56,9 @@ def _kwargs(route, ctx):
         "notification-read": {"pk": ctx["notification_a"].pk},
         "export-download": {"pk": ctx["export_auditor"].pk},
         "export-rerun": {"pk": ctx["export_auditor"].pk},
+        "export-manifest": {"pk": ctx["export_auditor"].pk},
+        "export-signature": {"pk": ctx["export_auditor"].pk},
+        "export-bundle": {"pk": ctx["export_auditor"].pk},
     }
     for module in _sample_modules():
         samples.update(module.samples(ctx))
@@ -77,7 +80,8 @@ def _method(route) -> str:
 
 
 # User-gate URLs of one person's object (the sample's owner); everyone else gets a 404.
-OWNED = {"notification-read": "merchant_a", "export-download": "auditor", "export-rerun": "auditor"}
+OWNED = {"notification-read": "merchant_a", "export-download": "auditor", "export-rerun": "auditor",
+         "export-manifest": "auditor", "export-signature": "auditor", "export-bundle": "auditor"}
 
 
 def _expected(route, actor: str, users) -> set[int]:

@@ -10,7 +10,10 @@ with the copy), and ends ``done`` or ``failed`` with a readable error; a failed 
 through ``acquirer.files.audited_download``.
 """
 
+import base64
+import io
 import logging
+import tempfile
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -19,10 +22,10 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from acquirer import audit, exports, outbox
+from acquirer import audit, exports, files, manifests, outbox, signing
 from acquirer.batches import in_batches
 from acquirer.exceptions import DomainError, NotPermitted
-from acquirer.files import audited_download, delete_stored
+from acquirer.files import StoredFileMissing, audited_download, delete_stored, open_stored, private_writer
 from acquirer.models import Export
 from acquirer.registry import Exporter, registry
 
@@ -126,10 +129,19 @@ def export_write(*, export_id: int) -> dict:
             total = exports.total_rows(exporter, export.owner, export.filters)
             Export.objects.filter(pk=export.pk).update(total=total)
 
+            signing.private_key()  # no signing key, no file: fail before writing anything
             with _progress_reporter(export.pk) as progress:
-                stored_name, written = exports.write_stored(exporter=exporter, actor=export.owner,
-                                                            filters=export.filters, fmt=export.format,
-                                                            progress=progress)
+                if exporter.write is not None:
+                    stored_name, written, manifest = _write_bundle(export, exporter, progress)
+                else:
+                    digest: dict = {}
+                    stored_name, written = exports.write_stored(exporter=exporter, actor=export.owner,
+                                                                filters=export.filters, fmt=export.format,
+                                                                progress=progress, digest=digest)
+                    name = exports.filename(exporter, export.format, export.created_at)
+                    manifest = manifests.build(export=export, title=exporter.title, files=[
+                        {"name": name, "bytes": digest["bytes"], "sha256": digest["sha256"], "rows": written}])
+            signature = base64.b64encode(signing.sign(manifest)).decode()
     except Exception as error:  # noqa: BLE001 - whatever stopped it, the person reads why on "My downloads"
         log.exception("export %s failed", export_id)
         with translation.override(export.language):
@@ -138,8 +150,24 @@ def export_write(*, export_id: int) -> dict:
                                                    finished_at=timezone.now())
         return {"failed": export_id}
     Export.objects.filter(pk=export.pk).update(status=Export.Status.DONE, stored_name=stored_name,
-                                               rows_written=written, finished_at=timezone.now())
+                                               rows_written=written, finished_at=timezone.now(),
+                                               manifest=manifest.decode("utf-8"), signature=signature)
     return {"written": export_id}
+
+
+def _write_bundle(export: Export, exporter: Exporter, progress) -> tuple[str, int, bytes]:
+    """An exporter that writes its own files (``Exporter.write``): they are stored as one ZIP with the signed
+    manifest — the bundle its owner downloads. Returns the stored name, the rows and the manifest's bytes."""
+    written_files = exporter.write(export.owner, export.filters, progress)
+    entries = [manifests.file_entry(item.name, item.content, item.rows) for item in written_files]
+    manifest = manifests.build(export=export, title=exporter.title, files=entries)
+    signature = signing.sign(manifest)
+    bundle = io.BytesIO()  # the files are in memory already; the ZIP needs a seekable target
+    manifests.write_zip(bundle, [*((item.name, item.content) for item in written_files),
+                                 (manifests.MANIFEST, manifest), (manifests.SIGNATURE, signature)])
+    with private_writer(folder=exports.FOLDER, extension=".zip") as (stored_name, writer):
+        writer.write(bundle.getvalue())
+    return stored_name, sum(item.rows for item in written_files), manifest
 
 
 def export_download(*, actor, export: Export):
@@ -152,6 +180,67 @@ def export_download(*, actor, export: Export):
                             filename=exports.filename(exporter, export.format, export.created_at),
                             content_type=exports.CONTENT_TYPES[export.format], action="export.downloaded",
                             target=export, data={"format": export.format, "rows": export.rows_written})
+
+
+def _signed(actor, export: Export) -> Exporter:
+    """The exporter of ``actor``'s finished, signed export (an export written before manifests has none)."""
+    if export.status != Export.Status.DONE or not export.stored_name or not export.manifest:
+        raise DomainError(_("This file is not ready."))
+    exporter = exporter_for(export.kind)
+    _require(actor, exporter)
+    return exporter
+
+
+def _audited_bytes(*, actor, export: Export, content: bytes, filename: str, content_type: str, part: str):
+    with transaction.atomic():
+        audit.record("export.downloaded", actor=actor, target=export,
+                     data={"format": export.format, "rows": export.rows_written, "file": part})
+    return files.attachment(io.BytesIO(content), filename=filename, content_type=content_type)
+
+
+def export_manifest_download(*, actor, export: Export):
+    """``manifest.json`` of ``actor``'s export: its exact signed bytes, audited like the file."""
+    _signed(actor, export)
+    return _audited_bytes(actor=actor, export=export, content=export.manifest.encode("utf-8"),
+                          filename=manifests.MANIFEST, content_type="application/json", part=manifests.MANIFEST)
+
+
+def export_signature_download(*, actor, export: Export):
+    """``manifest.sig``: the raw 64-byte Ed25519 signature of ``manifest.json``, audited like the file."""
+    _signed(actor, export)
+    return _audited_bytes(actor=actor, export=export, content=base64.b64decode(export.signature),
+                          filename=manifests.SIGNATURE, content_type="application/octet-stream",
+                          part=manifests.SIGNATURE)
+
+
+def export_bundle_download(*, actor, export: Export):
+    """One ZIP with the file(s) under the names the manifest lists, ``manifest.json`` and ``manifest.sig``: what
+    ``verify_export`` checks once unpacked. A multi-file export is stored as that bundle already; a single file
+    is packed now (through a temporary file: memory stays flat), audited like the file."""
+    exporter = _signed(actor, export)
+    name = f"{exports.filename(exporter, export.format, export.created_at).rsplit('.', 1)[0]}-signed.zip"
+    if export.format == Export.Format.ZIP:
+        return audited_download(actor=actor, stored_name=export.stored_name, filename=name,
+                                content_type="application/zip", action="export.downloaded", target=export,
+                                data={"format": export.format, "rows": export.rows_written, "file": "bundle"})
+    (listed,) = manifests.parse(export.manifest)["files"]
+    try:
+        source = open_stored(export.stored_name)
+    except FileNotFoundError as error:
+        raise StoredFileMissing(_("The file is missing from storage.")) from error
+    bundle = tempfile.TemporaryFile()
+    try:
+        with source:
+            manifests.write_zip(bundle, [(listed["name"], source), (manifests.MANIFEST, export.manifest.encode()),
+                                         (manifests.SIGNATURE, base64.b64decode(export.signature))])
+        bundle.seek(0)
+        with transaction.atomic():
+            audit.record("export.downloaded", actor=actor, target=export,
+                         data={"format": export.format, "rows": export.rows_written, "file": "bundle"})
+    except BaseException:
+        bundle.close()
+        raise
+    return files.attachment(bundle, filename=name, content_type="application/zip")
 
 
 # Beyond the task's hard time limit (55 minutes): an export still "being written" after this lost its worker.

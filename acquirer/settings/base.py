@@ -232,6 +232,11 @@ ACQUIRER_HASH_KEY = os.environ.get("ACQUIRER_HASH_KEY", "")
 ACQUIRER_AUDIT_KEYS = os.environ.get("ACQUIRER_AUDIT_KEYS", "")
 ACQUIRER_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("ACQUIRER_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit"))
 
+# --- Signed export manifests (acquirer/signing.py, docs/security.md) ---------------------------------
+# Ed25519 private key that signs every export's manifest.json: the base64 of the 32-byte private seed, or a PEM
+# (PKCS#8, unencrypted). Production refuses to start without it; the demo and the tests derive one.
+ACQUIRER_EXPORT_SIGNING_KEY = os.environ.get("ACQUIRER_EXPORT_SIGNING_KEY", "")
+
 # --- Backups (docs/runbook.md) ------------------------------------------------------------------
 # Keys: "id:base64-32-bytes,old-id:…" — the first encrypts, all decrypt. Never store them with the backups.
 ACQUIRER_BACKUP_KEYS = os.environ.get("ACQUIRER_BACKUP_KEYS", "")

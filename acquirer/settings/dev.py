@@ -3,6 +3,7 @@
 import os
 
 from acquirer.backups.crypto import Keyring
+from acquirer.signing import derive_seed
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env_bool
@@ -20,3 +21,5 @@ ACQUIRER_HASH_KEY = os.environ.get("ACQUIRER_HASH_KEY") or Keyring.derive_spec("
 # The demo derives its backup key from its secret key: no key file lies next to var/backups.
 ACQUIRER_BACKUP_KEYS = os.environ.get("ACQUIRER_BACKUP_KEYS") or Keyring.derive_spec("demo", SECRET_KEY)
 ACQUIRER_AUDIT_KEYS = os.environ.get("ACQUIRER_AUDIT_KEYS") or Keyring.derive_spec("demo", "audit" + SECRET_KEY)
+# The demo's export-signing key (Ed25519 seed), derived from its secret key with HKDF.
+ACQUIRER_EXPORT_SIGNING_KEY = os.environ.get("ACQUIRER_EXPORT_SIGNING_KEY") or derive_seed("exports" + SECRET_KEY)

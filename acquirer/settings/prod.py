@@ -11,6 +11,10 @@ DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to at least 50 random characters in production")
+# Every export's manifest is signed with this Ed25519 key (acquirer/signing.py); production never derives one.
+if not os.environ.get("ACQUIRER_EXPORT_SIGNING_KEY", "").strip():
+    raise ImproperlyConfigured("ACQUIRER_EXPORT_SIGNING_KEY must be set in production: the base64 of a 32-byte "
+                               "Ed25519 private seed, or a PEM private key (docs/security.md)")
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

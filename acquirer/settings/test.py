@@ -19,6 +19,9 @@ WHITENOISE_AUTOREFRESH = True
 ACQUIRER_FIELD_KEYS = "f2:" + "C" * 43 + "=," + "f1:" + "D" * 43 + "="
 ACQUIRER_HASH_KEY = "E" * 43 + "="
 ACQUIRER_BACKUP_KEYS = "test2:" + "B" * 43 + "=," + "test1:" + "A" * 43 + "="
+from acquirer.signing import derive_seed  # noqa: E402
+
+ACQUIRER_EXPORT_SIGNING_KEY = derive_seed("exports" + SECRET_KEY)  # a stable key (Ed25519 seed) for the tests
 ACQUIRER_AUDIT_KEYS = "a2:" + "F" * 43 + "=," + "a1:" + "G" * 43 + "="
 # Each process (pytest, a worker it starts) keeps its audit checkpoints apart; tests/conftest.py gives every
 # test its own folder.

@@ -1,12 +1,14 @@
 """Auditor area (/audit/): read-only. Search the whole audit trail, export it (audited), see jobs."""
 
+import io
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
-from acquirer import audit, exports
+from acquirer import audit, exports, files, signing
 from acquirer.access import AuditorView
 from acquirer.audit_export import AUDIT_TRAIL
 from acquirer.forms import AuditSearchForm
@@ -70,3 +72,23 @@ class AuditJobListView(AuditorView, TemplateView):
         ctx["jobs"] = job_overview(actor=self.request.user)
         ctx["runs"] = job_run_list(actor=self.request.user)[:50]
         return ctx
+
+
+class AuditHelpView(AuditorView, TemplateView):
+    """How to check an export outside the system: the public key that signs every manifest, its fingerprint, and
+    the commands (``verify_export``, ``sha256sum``, ``openssl``)."""
+
+    template_name = "acquirer/audit/help.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(public_pem=signing.public_pem(), fingerprint=signing.fingerprint(), key_id=signing.key_id())
+        return ctx
+
+
+class AuditExportPublicKeyView(AuditorView):
+    """The export-signing public key as a PEM file (``export-signing-public.pem``)."""
+
+    def get(self, request):
+        return files.attachment(io.BytesIO(signing.public_pem().encode()), filename="export-signing-public.pem",
+                                content_type="application/x-pem-file")

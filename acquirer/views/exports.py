@@ -15,7 +15,15 @@ from acquirer.exceptions import DomainError
 from acquirer.lists import page_from_request, query_without_position
 from acquirer.registry import registry
 from acquirer.selectors import export_get, export_list
-from acquirer.services.exports import export_download, export_request, export_rerun, keep_days
+from acquirer.services.exports import (
+    export_bundle_download,
+    export_download,
+    export_manifest_download,
+    export_request,
+    export_rerun,
+    export_signature_download,
+    keep_days,
+)
 from acquirer.views.actions import ActionView
 
 
@@ -23,7 +31,7 @@ class ExportRequestForm(forms.Form):
     """Which export, in which format; the exporter reads its filters from the rest of the POST."""
 
     kind = forms.CharField(max_length=60)
-    format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX"), ("zip", "ZIP")])
 
 
 class ExportListView(UserView, TemplateView):
@@ -77,9 +85,37 @@ class ExportDownloadView(UserView):
             raise Http404 from None
 
 
+class _SignedPartView(UserView):
+    """A part of the signed export (manifest, signature, bundle), to its owner only; audited like the file."""
+
+    service = None
+
+    def get(self, request, pk):
+        export = export_get(actor=request.user, pk=pk)
+        try:
+            return type(self).service(actor=request.user, export=export)
+        except DomainError:
+            raise Http404 from None
+
+
+class ExportManifestView(_SignedPartView):
+    service = export_manifest_download
+
+
+class ExportSignatureView(_SignedPartView):
+    service = export_signature_download
+
+
+class ExportBundleView(_SignedPartView):
+    service = export_bundle_download
+
+
 urlpatterns = [
     path("", ExportListView.as_view(), name="export-list"),
     path("new/", ExportCreateView.as_view(), name="export-create"),
     path("<int:pk>/file/", ExportDownloadView.as_view(), name="export-download"),
     path("<int:pk>/rerun/", ExportRerunView.as_view(), name="export-rerun"),
+    path("<int:pk>/manifest.json", ExportManifestView.as_view(), name="export-manifest"),
+    path("<int:pk>/manifest.sig", ExportSignatureView.as_view(), name="export-signature"),
+    path("<int:pk>/bundle.zip", ExportBundleView.as_view(), name="export-bundle"),
 ]
