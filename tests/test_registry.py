@@ -81,7 +81,7 @@ def test_merchants_and_terminals_declare_urls_menu_jobs_and_cards():
         assert job_title("merchants.contract_renewal") == "Contract renewal reminders"
     assert {c.url_name for c in reg.home_cards("ops")} >= {"ops:merchant-list", "ops:user-list", "ops:ticket-list"}
     assert set(reg.role_grants()) == {"acquirer", "merchants", "terminals", "transactions", "complaints", "compliance"}
-    assert len(reg.demo_seeders()) == 4
+    assert len(reg.demo_seeders()) == 5
     assert "tests.merchants.gate_samples" in reg.gate_sample_modules()
 
 
