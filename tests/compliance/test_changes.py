@@ -200,3 +200,27 @@ def test_change_list_runs_a_constant_number_of_queries(clients, users, officer, 
         svc.change_reading_assign(actor=officer, change=change, people=[users["risk_analyst"]])
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_is_idempotent(users, merchant_b):
+    from compliance.demo.changes import LEAVER, seed_changes
+    from compliance.models import AccessReview, LegalHold
+
+    merchant_user = users["merchant_b"]
+    merchant_user.username = "merchant2"
+    merchant_user.save(update_fields=["username"])
+    staff = {"compliance": users["compliance_officer"], "ops": users["operations_manager"],
+             "risk": users["risk_analyst"], "engineer": users["field_engineer"], "service": users["customer_service"]}
+    for _run in range(2):
+        seed_changes(staff=staff)
+    change = RegulatoryChange.objects.get()
+    assert change.tasks.count() == 2 and change.tasks.filter(done_at__isnull=False).count() == 1
+    readers = change.readers.all()
+    assert readers.filter(acknowledged_at__isnull=False).exists() and readers.filter(acknowledged_at=None).exists()
+    review = AccessReview.objects.get()
+    assert review.status == AccessReview.Status.OPEN
+    assert review.items.get(user__username=LEAVER).decision == "revoked"
+    assert review.items.filter(decision="confirmed").exists() and review.items.filter(decision="pending").exists()
+    assert review.items.get(user=users["operations_manager"]).decision == "pending"
+    assert LegalHold.objects.get().merchant_id == merchant_b.pk
