@@ -159,13 +159,13 @@ def record_dispose(*, actor: User, record_type: str, record_id: str, reason: str
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the record is deleted."))
-    if found.delete is None:
-        raise DomainError(_("Records of this type are not deleted from here: their owning application disposes of "
-                            "them."))
     obj = record_get(found, record_id)
     if obj is None:
         raise DomainError(_("There is no such record."))
     require_deletable(actor=actor, record_type=found.key, obj=obj)
+    if found.delete is None:  # the page then only checks
+        raise DomainError(_("Retention and legal holds allow deleting this record, but records of this type are not "
+                            "deleted from here: their owning application disposes of them."))
     with transaction.atomic():
         refusal = ask_guards(found.key, obj)
         if refusal is None:

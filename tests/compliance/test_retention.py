@@ -110,9 +110,13 @@ def test_require_deletable_records_the_refusal(manager, merchant_a):
 
 @pytest.mark.django_db
 def test_records_without_a_delete_are_only_checked(manager, merchant_a):
+    _end(merchant_a, 2)
+    with pytest.raises(DomainError, match="Inside its retention period"):
+        svc.record_dispose(actor=manager, record_type="transactions", record_id=str(merchant_a.pk), reason="x")
     _end(merchant_a, 12)
     with pytest.raises(DomainError, match="not deleted from here"):
         svc.record_dispose(actor=manager, record_type="transactions", record_id=str(merchant_a.pk), reason="x")
+    assert AuditEvent.objects.filter(action="record.deletion_refused").count() == 1
 
 
 @pytest.mark.django_db

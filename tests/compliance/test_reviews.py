@@ -200,3 +200,15 @@ def test_review_list_runs_a_constant_number_of_queries(clients, users, django_as
     campaigns(PAGE_SIZE + 1, 30)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_complete_refused_for_someone_who_does_not_review_access(users):
+    svc.access_review_schedule()
+    review = AccessReview.objects.get()
+    review.items.update(decision="confirmed", decided_by=users["operations_manager"])
+    with pytest.raises(DomainError):
+        svc.access_review_complete(actor=users["compliance_officer"], review=review)
+    svc.access_review_complete(actor=users["operations_manager"], review=review)
+    review.refresh_from_db()
+    assert review.status == AccessReview.Status.COMPLETED
