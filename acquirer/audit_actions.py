@@ -23,6 +23,7 @@ ACTIONS = {
     "user.mfa_failed": _("A two-factor code for %(target)s was wrong"),
     "user.mfa_reset": _("%(actor)s reset the two-factor authentication of %(target)s"),
     "user.roles_changed": _("%(actor)s changed the roles of %(target)s"),
+    "user.access_revoked": _("%(actor)s revoked the access of %(target)s (roles removed, sessions ended)"),
     # e-mail addresses
     "user.email_added": _("%(actor)s added an e-mail address to %(target)s (not yet verified)"),
     "user.email_confirmed": _("%(actor)s verified an e-mail address of %(target)s"),
@@ -52,6 +53,8 @@ ACTIONS = {
     "secrets.reencrypted": _("Encrypted values and files were re-encrypted with the current key"),
     "secrets.reencrypt_failed": _("Re-encryption with the current key failed"),
     "outbox.relayed": _("Queued work was handed to the task queue"),
+    # retention (acquirer/retention.py)
+    "record.deletion_refused": _("%(actor)s was refused the deletion of %(target)s"),
     # the working-day calendar
     "calendar.override_added": _("%(actor)s added %(target)s to the working-day calendar"),
     "calendar.override_removed": _("%(actor)s removed %(target)s from the working-day calendar"),
@@ -61,6 +64,8 @@ LABELS = {
     "job": _("job"),
     "task": _("task"),
     "reason": _("reason"),
+    "sessions_ended": _("sessions ended"),
+    "record_type": _("record type"),
     "note": _("note"),
     "error": _("error"),
     "size": _("size"),

@@ -159,7 +159,9 @@ class RecordType:
     """A kind of record kept for a retention period (``acquirer.retention``): ``key`` (unique across apps),
     ``title``, ``model`` (``app_label.ModelName``), ``default_years`` kept after ``ended_on(obj)`` — the day the
     relationship ended (None while it goes on: nothing may be deleted then) — and ``merchant_id(obj)`` (for a legal
-    hold on a merchant; None when the record belongs to no merchant)."""
+    hold on a merchant; None when the record belongs to no merchant). ``lookup(record_id)`` finds the record from
+    the id a person types (None when there is none; by default the model's primary key) and ``delete(actor, obj)``
+    is the owning app's deletion service (None: records of this type are only checked, never deleted here)."""
 
     key: str
     title: str
@@ -167,6 +169,8 @@ class RecordType:
     ended_on: Callable
     default_years: int = 10
     merchant_id: Callable = field(default=lambda obj: None)
+    lookup: Callable | None = None
+    delete: Callable | None = None
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,47 @@ LIBRARY_LABELS: dict = {
 FINDING_ACTIONS: dict = {}
 FINDING_LABELS: dict = {}
 # regulatory change, access reviews, retention ---------------------------------------------------------------------
-CHANGE_ACTIONS: dict = {}
-CHANGE_LABELS: dict = {}
+CHANGE_ACTIONS: dict = {
+    "regulatory_change.created": _("%(actor)s recorded the regulatory change %(target)s"),
+    "regulatory_change.updated": _("%(actor)s edited the regulatory change %(target)s"),
+    "regulatory_change.assessing": _("%(actor)s started assessing the impact of the regulatory change %(target)s"),
+    "regulatory_change.implementing": _("%(actor)s started putting the regulatory change %(target)s into effect"),
+    "regulatory_change.done": _("%(actor)s marked the regulatory change %(target)s in effect"),
+    "change_task.added": _("%(actor)s added the task %(target)s to a regulatory change"),
+    "change_task.done": _("%(actor)s marked the task %(target)s of a regulatory change done"),
+    "change_reading.assigned": _("%(actor)s asked %(count)s people to read the regulatory change %(target)s"),
+    "change_reading.acknowledged": _("%(actor)s acknowledged reading the regulatory change %(target)s"),
+    "access_review.started": _("%(actor)s started the access review %(target)s"),
+    "access_review.confirmed": _("%(actor)s confirmed the access of %(account)s in the access review %(target)s"),
+    "access_review.revoked": _("%(actor)s revoked the access of %(account)s in the access review %(target)s"),
+    "access_review.completed": _("%(actor)s completed the access review %(target)s"),
+    "retention_rule.changed": _("%(actor)s changed the retention period of %(target)s"),
+    "legal_hold.placed": _("%(actor)s placed the legal hold %(target)s"),
+    "legal_hold.released": _("%(actor)s released the legal hold %(target)s"),
+    "record.disposed": _("%(actor)s deleted the record %(target)s after its retention period"),
+}
+CHANGE_LABELS: dict = {
+    "title": _("title"),
+    "source": _("issued by"),
+    "published_on": _("published"),
+    "effective_on": _("takes effect"),
+    "impact_level": _("impact"),
+    "requirements": _("requirements affected"),
+    "owner": _("owner"),
+    "due_on": _("due"),
+    "readers": _("readers"),
+    "account": _("account"),
+    "period": _("half-year"),
+    "items": _("accounts"),
+    "confirmed": _("confirmed"),
+    "revoked": _("revoked"),
+    "years": _("years"),
+    "basis": _("basis"),
+    "matter": _("matter"),
+    "scope": _("scope"),
+    "record_id": _("record"),
+    "deleted": _("deleted"),
+}
 # early warning -------------------------------------------------------------------------------------------------------
 WARNING_ACTIONS: dict = {}
 WARNING_LABELS: dict = {}

@@ -34,14 +34,60 @@ FINDING_WARNINGS: list = []
 FINDING_GATES: list = []
 FINDING_EXPORTS: list = []
 # regulatory change, access reviews, retention ---------------------------------------------------------------------
-CHANGE_MENU: list = []
-CHANGE_JOBS: dict = {}
+def _reading_overdue(actor):
+    from compliance.selectors.changes import reading_overdue_count
+
+    return reading_overdue_count(actor=actor)
+
+
+def _access_reviews_overdue(actor):
+    from compliance.selectors.reviews import access_review_overdue_count
+
+    return access_review_overdue_count(actor=actor)
+
+
+def _retention_guard(record_type, obj):
+    from compliance.services.retention import deletion_refusal
+
+    return deletion_refusal(record_type, obj)
+
+
+CHANGE_MENU: list = [
+    MenuEntry("ops", "compliance", _("Regulatory changes"), "ops:regulatory-change-list", roles.VIEW_CHANGE,
+              order=40),
+    MenuEntry("ops", "compliance", _("My reading"), "ops:reading-list", roles.VIEW_CHANGE, order=41),
+    MenuEntry("ops", "compliance", _("Access reviews"), "ops:access-review-list", roles.VIEW_ACCESS_REVIEW,
+              order=42),
+    MenuEntry("ops", "compliance", _("Retention"), "ops:retention-list", roles.VIEW_RETENTION, order=43),
+    MenuEntry("ops", "compliance", _("Legal holds"), "ops:legal-hold-list", roles.VIEW_LEGAL_HOLD, order=44),
+    MenuEntry("audit", "records", _("Regulatory changes"), "audit:regulatory-change-list", order=140),
+    MenuEntry("audit", "records", _("Access reviews"), "audit:access-review-list", order=141),
+    MenuEntry("audit", "records", _("Legal holds"), "audit:legal-hold-list", order=142),
+]
+CHANGE_JOBS: dict = {
+    "compliance.access_review": {
+        "title": _("Half-yearly access review"),
+        "task": "compliance.tasks.access_review",
+        "schedule": crontab(month_of_year="1,7", day_of_month=1, hour=6, minute=30),
+        "period": 184 * 24 * 3600,
+        "description": _("On 1 January and 1 July, open the half-year's access review (PCI DSS 7.2.4) listing every "
+                         "active staff and auditor account with its roles, due in 20 working days; running it again "
+                         "in the same half-year opens nothing new."),
+    },
+}
 CHANGE_CARDS: list = []
-CHANGE_WARNINGS: list = []
-CHANGE_GATES: list = []
+CHANGE_WARNINGS: list = [
+    WarningCount("compliance.reading_overdue", _("Required reading not acknowledged past its date"),
+                 _reading_overdue, "ops:regulatory-change-list", audit_url_name="audit:regulatory-change-list",
+                 permission=roles.VIEW_CHANGE, order=95),
+    WarningCount("compliance.access_review_overdue", _("Access reviews overdue"), _access_reviews_overdue,
+                 "ops:access-review-list", audit_url_name="audit:access-review-list",
+                 permission=roles.VIEW_ACCESS_REVIEW, order=100),
+]
+CHANGE_GATES: list = ["tests.compliance.gate_samples_changes"]
 CHANGE_EXPORTS: list = []
-RECORD_TYPES: list = []
-DELETION_GUARDS: list = []
+RECORD_TYPES: list = []  # compliance keeps no record under retention of its own: merchants and transactions do
+DELETION_GUARDS: list = [_retention_guard]
 # early warning -------------------------------------------------------------------------------------------------------
 WARNING_MENU: list = []
 WARNING_GATES: list = []

@@ -15,7 +15,105 @@ LIBRARY_ACTIONS: list = []
 # findings and inspections ----------------------------------------------------------------------------------------
 FINDING_ACTIONS: list = []
 # regulatory change, access reviews, retention ---------------------------------------------------------------------
-CHANGE_ACTIONS: list = []
+def _change_open(actor, change) -> str | None:
+    from compliance.models import RegulatoryChange
+
+    if change.status == RegulatoryChange.Status.DONE:
+        return _("The change is already in effect: it can no longer be edited.")
+    return None
+
+
+def _task_doable(actor, task) -> str | None:
+    if task.done_at is not None:
+        return _("The task is already done.")
+    if task.owner_id != actor.pk and not actor.has_perm(roles.MANAGE_CHANGE):
+        return _("Only the task's owner, or whoever records regulatory changes, marks it done.")
+    return None
+
+
+def _own_reading_pending(actor, reading) -> str | None:
+    if reading.user_id != actor.pk:
+        return _("Only the person asked to read it acknowledges it.")
+    if reading.acknowledged_at is not None:
+        return _("You already acknowledged it.")
+    return None
+
+
+def _review_item_pending(actor, item) -> str | None:
+    from compliance.models import AccessReview, AccessReviewItem
+
+    if item.review.status != AccessReview.Status.OPEN:
+        return _("The campaign is completed: decisions can no longer change.")
+    if item.decision != AccessReviewItem.Decision.PENDING:
+        return _("This account was already reviewed in this campaign.")
+    if item.user_id == actor.pk:
+        return _("You cannot review your own account: another manager decides on it.")
+    return None
+
+
+def _review_all_decided(actor, review) -> str | None:
+    from compliance.models import AccessReviewItem
+
+    if review.items.filter(decision=AccessReviewItem.Decision.PENDING).exists():
+        return _("Some accounts are not reviewed yet: decide on every account first.")
+    return None
+
+
+def _hold_active(actor, hold) -> str | None:
+    if hold.released_at is not None:
+        return _("The legal hold was already released.")
+    return None
+
+
+def _change_moves(to: str, label, what) -> Action:
+    from compliance.workflow import CHANGE_MOVES
+
+    sources = frozenset(status for status, targets in CHANGE_MOVES.items() if to in targets)
+    return Action(name=f"change_{to}", permission=roles.MANAGE_CHANGE, kinds=STAFF, from_statuses=sources,
+                  to_status=to, label=label, what=what, audit_action=f"regulatory_change.{to}")
+
+
+CHANGE_EDIT = Action(name="change_edit", permission=roles.MANAGE_CHANGE, kinds=STAFF,
+                     label=gettext_lazy("Edit"), what=gettext_lazy("editing the change"),
+                     audit_action="regulatory_change.updated", rule=_change_open)
+CHANGE_ASSESS = _change_moves("assessing", gettext_lazy("Start the impact assessment"),
+                              gettext_lazy("assessing its impact"))
+CHANGE_IMPLEMENT = _change_moves("implementing", gettext_lazy("Start putting it into effect"),
+                                 gettext_lazy("putting it into effect"))
+CHANGE_DONE = _change_moves("done", gettext_lazy("Mark it in effect"), gettext_lazy("marking it in effect"))
+CHANGE_TASK_ADD = Action(name="change_task_add", permission=roles.MANAGE_CHANGE, kinds=STAFF,
+                         label=gettext_lazy("Add a task"), audit_action="change_task.added", rule=_change_open)
+CHANGE_READING_ASSIGN = Action(name="change_reading_assign", permission=roles.MANAGE_CHANGE, kinds=STAFF,
+                               label=gettext_lazy("Assign reading"), audit_action="change_reading.assigned")
+CHANGE_TASK_DONE = Action(name="change_task_done", kinds=STAFF, label=gettext_lazy("Mark done"),
+                          audit_action="change_task.done", rule=_task_doable)
+CHANGE_ACKNOWLEDGE = Action(name="change_acknowledge", kinds=STAFF, label=gettext_lazy("I have read it"),
+                            audit_action="change_reading.acknowledged", rule=_own_reading_pending)
+REVIEW_START = Action(name="review_start", permission=roles.REVIEW_ACCESS, kinds=STAFF,
+                      label=gettext_lazy("Start this half-year's review"), audit_action="access_review.started")
+REVIEW_CONFIRM = Action(name="review_confirm", permission=roles.REVIEW_ACCESS, kinds=STAFF,
+                        label=gettext_lazy("Confirm"), audit_action="access_review.confirmed",
+                        rule=_review_item_pending)
+REVIEW_REVOKE = Action(name="review_revoke", permission=roles.REVIEW_ACCESS, kinds=STAFF,
+                       label=gettext_lazy("Revoke"), audit_action="access_review.revoked", rule=_review_item_pending)
+REVIEW_COMPLETE = Action(name="review_complete", permission=roles.REVIEW_ACCESS, kinds=STAFF,
+                         from_statuses=frozenset({"open"}), to_status="completed",
+                         label=gettext_lazy("Complete the campaign"), what=gettext_lazy("completing the campaign"),
+                         audit_action="access_review.completed", rule=_review_all_decided)
+RETENTION_EDIT = Action(name="retention_edit", permission=roles.MANAGE_RETENTION, kinds=STAFF,
+                        label=gettext_lazy("Edit"), audit_action="retention_rule.changed")
+HOLD_PLACE = Action(name="hold_place", permission=roles.MANAGE_LEGAL_HOLD, kinds=STAFF,
+                    label=gettext_lazy("Place a legal hold"), audit_action="legal_hold.placed")
+HOLD_RELEASE = Action(name="hold_release", permission=roles.MANAGE_LEGAL_HOLD, kinds=STAFF,
+                      label=gettext_lazy("Release"), audit_action="legal_hold.released", rule=_hold_active)
+RECORD_DISPOSE = Action(name="record_dispose", permission=roles.DISPOSE_RECORD, kinds=STAFF,
+                        label=gettext_lazy("Delete a record"), audit_action="record.disposed")
+
+CHANGE_ACTIONS: list = [CHANGE_EDIT, CHANGE_ASSESS, CHANGE_IMPLEMENT, CHANGE_DONE, CHANGE_TASK_ADD,
+                        CHANGE_READING_ASSIGN, CHANGE_TASK_DONE, CHANGE_ACKNOWLEDGE, REVIEW_START, REVIEW_CONFIRM,
+                        REVIEW_REVOKE, REVIEW_COMPLETE, RETENTION_EDIT, HOLD_PLACE, HOLD_RELEASE, RECORD_DISPOSE]
+CHANGE_PAGE_ACTIONS = [CHANGE_EDIT, CHANGE_ASSESS, CHANGE_IMPLEMENT, CHANGE_DONE, CHANGE_TASK_ADD,
+                       CHANGE_READING_ASSIGN]
 # -------------------------------------------------------------------------------------------------------------------
 
 ACTIONS = {action.name: action for action in (*LIBRARY_ACTIONS, *FINDING_ACTIONS, *CHANGE_ACTIONS)}

@@ -12,6 +12,13 @@ from acquirer.tasks import JOB_TASK, _run  # noqa: F401
 # --- end of the findings block --------------------------------------------------------------------------------------
 
 # --- changes and reviews --------------------------------------------------------------------------------------------
+@shared_task(bind=True, **JOB_TASK)
+def access_review(self, triggered_by: int | None = None):
+    from compliance.services.reviews import access_review_schedule
+
+    return _run(self, "compliance.access_review", lambda: access_review_schedule(), triggered_by)
+
+
 # --- end of the changes and reviews block ---------------------------------------------------------------------------
 
 # --- reports and exports --------------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ ACTIONS = {
     "merchant.suspended": _("%(actor)s suspended merchant %(target)s"),
     "merchant.reactivated": _("%(actor)s reactivated merchant %(target)s"),
     "merchant.terminated": _("%(actor)s terminated merchant %(target)s"),
+    "merchant.file_disposed": _("%(actor)s deleted the KYC documents of merchant %(target)s after its retention "
+                                "period"),
     "merchant.risk_rated": _("The risk of %(target)s was rated"),
     "merchant.risk_overridden": _("%(actor)s overrode the risk rating of %(target)s"),
     "merchant.blacklist_blocked": _("The application of %(target)s matched the blacklist and was stopped"),

@@ -4,7 +4,7 @@ role grants, demo data and the gate-matrix samples."""
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType
 from merchants import roles, urls
 from merchants.exports import REGISTER
 
@@ -19,6 +19,25 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
     from merchants.demo import merchants as demo
 
     return demo.seed(password=password, force_password=force_password)
+
+
+# retention (issue #15, helper C): the merchant's onboarding file, kept after the relationship ends
+def _relationship_ended_on(merchant):
+    from merchants.selectors.retention import merchant_relationship_ended_on
+
+    return merchant_relationship_ended_on(merchant)
+
+
+def _merchant_lookup(record_id):
+    from merchants.selectors.retention import merchant_for_record_id
+
+    return merchant_for_record_id(record_id)
+
+
+def _file_dispose(actor, merchant):
+    from merchants.services.retention import merchant_file_dispose
+
+    return merchant_file_dispose(actor, merchant)
 
 
 PLUGIN = Plugin(
@@ -76,4 +95,7 @@ PLUGIN = Plugin(
     scale=_seed_scale,
     gate_samples=["tests.merchants.gate_samples"],
     exports=[REGISTER],
+    record_types=[RecordType("merchant_file", _("Merchant onboarding file (KYC documents)"), "merchants.Merchant",
+                             ended_on=_relationship_ended_on, merchant_id=lambda merchant: merchant.pk,
+                             lookup=_merchant_lookup, delete=_file_dispose)],  # retention (issue #15, helper C)
 )

@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from acquirer.lists import bounded_count
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType
 from transactions import roles, urls
 from transactions.exports import BREAKS, LEDGER
 
@@ -36,6 +36,19 @@ def _open_risk_cases(actor):
     from transactions.selectors.risk import risk_open_case_count
 
     return risk_open_case_count(actor=actor)
+
+
+# retention (issue #15, helper C): a merchant's ledger rows, kept after the relationship ends; only checked here
+def _ledger_ended_on(merchant):
+    from merchants.selectors.retention import merchant_relationship_ended_on
+
+    return merchant_relationship_ended_on(merchant)
+
+
+def _ledger_lookup(record_id):
+    from merchants.selectors.retention import merchant_for_record_id
+
+    return merchant_for_record_id(record_id)
 
 
 PLUGIN = Plugin(
@@ -130,4 +143,7 @@ PLUGIN = Plugin(
     gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement",
                   "tests.transactions.gate_samples_recon", "tests.transactions.gate_samples_ingest",
                   "tests.transactions.gate_samples_risk"],  # risk monitoring (issue #13, helper C)
+    record_types=[RecordType("transactions", _("Transactions of a merchant (ledger rows)"), "merchants.Merchant",
+                             ended_on=_ledger_ended_on, merchant_id=lambda merchant: merchant.pk,
+                             lookup=_ledger_lookup)],  # retention (issue #15, helper C)
 )

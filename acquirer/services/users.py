@@ -90,6 +90,26 @@ def user_disable(*, actor: User | None, user: User, reason: str) -> User:
 
 
 @transaction.atomic
+def user_revoke_access(*, actor: User | None, user: User, reason: str) -> User:
+    """Take an account's access away at once (an access review's revocation, PCI DSS 7.2.4): a staff account loses
+    every role (group); an auditor, who holds no role, is disabled. Its sessions end either way. Audited."""
+    if actor is not None and actor.pk == user.pk:
+        raise NotPermitted(_("You cannot revoke your own access."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    roles_before = sorted(user.groups.values_list("name", flat=True))
+    before = {"roles": roles_before, "is_active": user.is_active}
+    user.groups.clear()
+    if user.kind == User.Kind.AUDITOR and user.is_active:
+        user.is_active = False
+        user.disabled_reason = reason[:200]
+        user.save(update_fields=["is_active", "disabled_reason"])
+    ended = _end_sessions(user)
+    audit.record("user.access_revoked", actor=actor, target=user, before=before,
+                 after={"roles": [], "is_active": user.is_active}, data={"reason": reason, "sessions_ended": ended})
+    return user
+
+
+@transaction.atomic
 def user_enable(*, actor: User, user: User, reason: str) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
