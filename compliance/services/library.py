@@ -315,9 +315,9 @@ def requirements_import(*, actor: User, framework: Framework, upload) -> ImportR
         for problem in problems:
             report.errors.append((number, problem))
         parsed.append((number, values, applicability))
-    parent_of = {values["reference"]: values["parent_reference"] for _n, values, _a in parsed}
+    parent_of = {values["reference"]: values["parent_reference"] for _n, values, _a in parsed if values["reference"]}
     for number, values, _appl in parsed:
-        node, hops = parent_of.get(values["parent_reference"]), 0
+        node, hops = values["parent_reference"], 0
         while node and hops <= len(parsed):
             if node == values["reference"]:
                 report.errors.append((number, _("the parent references go round in a circle")))

@@ -282,3 +282,18 @@ def test_assessment_detail_reads_a_fixed_number_of_queries(clients, assessment, 
         evidence_add(actor=people["analyst"], target=item, title="Log", url="https://intranet.example/log")
     with django_assert_max_num_queries(20):
         assert client.get(reverse("ops:assessment-detail", args=[assessment.pk])).status_code == 200
+
+
+def test_demo_seeds_a_signed_off_and_an_open_assessment_once(users):
+    from compliance.demo.library import seed_library
+
+    staff = {"compliance": users["compliance_officer"], "ops": users["operations_manager"],
+             "risk": users["risk_analyst"]}
+    seed_library(staff=staff)
+    seed_library(staff=staff)
+    assessments = list(Assessment.objects.order_by("period_start"))
+    assert [a.status for a in assessments] == ["signed_off", "open"]
+    signed, current = assessments
+    assert signed.items.filter(evidence__kind="file").exists()
+    assert current.items.filter(result="non_compliant").count() == 1
+    assert current.items.filter(status="todo").exists()
