@@ -297,3 +297,16 @@ def test_demo_seeds_a_signed_off_and_an_open_assessment_once(users):
     assert signed.items.filter(evidence__kind="file").exists()
     assert current.items.filter(result="non_compliant").count() == 1
     assert current.items.filter(status="todo").exists()
+
+
+def test_export_buttons_post_to_downloads(clients, assessment):
+    for url in (reverse("ops:assessment-list"), reverse("ops:assessment-detail", args=[assessment.pk]),
+                reverse("audit:assessment-list")):
+        area_client = clients["auditor"] if url.startswith("/audit/") else clients["risk_analyst"]
+        page = area_client.get(url).content.decode()
+        assert reverse("export-create") in page and "compliance_assessment_items" in page
+    response = clients["auditor"].post(reverse("export-create"), {
+        "kind": "compliance_assessment_items", "format": "xlsx", "assessment": assessment.pk})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="compliance_assessment_items.exported")
+    assert event.data["filters"] == {"assessment": assessment.pk}
