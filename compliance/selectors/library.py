@@ -63,3 +63,7 @@ def control_get(*, actor, pk: int) -> Control:
 
 def control_requirements(*, actor, control: Control):
     return scope(control.requirements.select_related("framework"), actor).order_by("framework__code", "order")
+
+
+def requirement_controls(*, actor, requirement: Requirement):
+    return scope(requirement.controls.all(), actor).order_by("code")

@@ -248,7 +248,7 @@ class _ItemDetail:
         staff = sel.staff_choices(actor=actor) if (can_assign or can_attach) else None
         return render(request, T + "item_detail.html", {
             "area": self.area, "item": item, "assessment": item.assessment,
-            "controls": item.requirement.controls.order_by("code"),
+            "controls": library_sel.requirement_controls(actor=actor, requirement=item.requirement),
             "evidence": evidence_for(actor=actor, item=item),
             "answer_form": ItemAnswerForm(initial={"status": item.status, "result": item.result,
                                                    "comment": item.comment}) if can_answer else None,
