@@ -20,12 +20,50 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
 MENU_SECTIONS = [MenuSection("ops", "compliance", pgettext_lazy("menu", "Compliance"), order=60)]
 
 # library and assessments -----------------------------------------------------------------------------------------
-LIBRARY_MENU: list = []
-LIBRARY_JOBS: dict = {}
+LIBRARY_MENU: list = [
+    MenuEntry("ops", "compliance", _("Library"), "ops:framework-list", roles.VIEW_LIBRARY, order=10),
+    MenuEntry("ops", "compliance", _("Controls"), "ops:control-list", roles.VIEW_LIBRARY, order=11),
+    MenuEntry("ops", "compliance", _("Assessments"), "ops:assessment-list", roles.VIEW_ASSESSMENT, order=20),
+    MenuEntry("ops", "compliance", _("My assessment items"), "ops:assessment-mine", roles.VIEW_ASSESSMENT,
+              order=21),
+    MenuEntry("audit", "records", _("Frameworks"), "audit:framework-list", order=90),
+    MenuEntry("audit", "records", _("Assessments"), "audit:assessment-list", order=91),
+]
+LIBRARY_JOBS: dict = {
+    "compliance.recurring_assessments": {
+        "title": _("Recurring assessments"),
+        "task": "compliance.tasks.recurring_assessments",
+        "schedule": crontab(hour=5, minute=30),
+        "period": 24 * 3600,
+        "description": _("Start the assessment of the current period of every checklist in use that recurs (each "
+                         "quarter, half-year or year) and tell its assignees; running it again in the same period "
+                         "starts nothing new."),
+    },
+}
 LIBRARY_CARDS: list = []
-LIBRARY_WARNINGS: list = []
-LIBRARY_GATES: list = []
-LIBRARY_EXPORTS: list = []
+
+
+def _evidence_expiring(actor):
+    from compliance.selectors.evidence import evidence_expiring_count
+
+    return evidence_expiring_count(actor=actor)
+
+
+LIBRARY_WARNINGS: list = [
+    WarningCount(key="compliance.evidence_expiring", title=_("Evidence expiring within 30 days"),
+                 count=_evidence_expiring, url_name="ops:evidence-expiring", audit_url_name="audit:evidence-expiring",
+                 permission=roles.VIEW_ASSESSMENT, order=20),
+]
+LIBRARY_GATES: list = ["tests.compliance.gate_samples_library"]
+
+
+def _library_exports() -> list:
+    from compliance.library_exports import ASSESSMENT_ITEMS, REQUIREMENTS
+
+    return [REQUIREMENTS, ASSESSMENT_ITEMS]
+
+
+LIBRARY_EXPORTS: list = _library_exports()
 # findings and inspections ----------------------------------------------------------------------------------------
 FINDING_MENU: list = []
 FINDING_JOBS: dict = {}

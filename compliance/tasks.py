@@ -6,6 +6,13 @@ from celery import shared_task  # noqa: F401
 from acquirer.tasks import JOB_TASK, _run  # noqa: F401
 
 # --- assessments ----------------------------------------------------------------------------------------------------
+
+@shared_task(bind=True, **JOB_TASK)
+def recurring_assessments(self, triggered_by: int | None = None):
+    """Daily: the assessment of the current period of every recurring checklist, once (idempotent)."""
+    from compliance.services.assessments import recurring_assessments as job
+
+    return _run(self, "compliance.recurring_assessments", lambda: job(), triggered_by, atomic=False)
 # --- end of the assessments block -----------------------------------------------------------------------------------
 
 # --- findings -------------------------------------------------------------------------------------------------------
