@@ -34,7 +34,7 @@ def empty_ledger_after_transactional_tests(request, django_db_blocker):
 
 
 # Reference data that migrations load and a transactional test's flush removes (re-loaded, idempotently).
-REFERENCE_DATA = ["complaints.migrations.0003_taxonomy_seed"]
+REFERENCE_DATA = ["complaints.migrations.0003_taxonomy_seed", "compliance.migrations.0003_starter_library"]
 
 
 @pytest.fixture
