@@ -4,7 +4,7 @@ role grants, demo data and the gate-matrix samples."""
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount
 from merchants import roles, urls
 from merchants.exports import REGISTER
 
@@ -20,6 +20,41 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
 
     return demo.seed(password=password, force_password=force_password)
 
+
+def _inspections_overdue(actor):
+    from merchants.selectors.warnings import inspections_overdue_count
+
+    return inspections_overdue_count(actor)
+
+
+def _kyc_expiring(actor):
+    from merchants.selectors.warnings import kyc_expiring_count
+
+    return kyc_expiring_count(actor)
+
+
+def _high_risk_uninspected(actor):
+    from merchants.selectors.warnings import high_risk_uninspected_count
+
+    return high_risk_uninspected_count(actor)
+
+
+# early-warning figures (the compliance page reads them through the registry)
+WARNINGS = [
+    WarningCount("merchants.inspection_overdue", _("Merchants overdue for on-site inspection"), _inspections_overdue,
+                 "ops:inspection-list", url_query="overdue=1", audit_url_name="audit:inspection-list",
+                 permission=roles.VIEW_INSPECTION, order=20,
+                 description=_("The next inspection, planned from the risk rating, is past due.")),
+    WarningCount("merchants.kyc_expiring", _("Merchants with KYC documents expired or expiring"), _kyc_expiring,
+                 "ops:merchant-list", url_query="attention=kyc-expiring", audit_url_name="audit:merchant-list",
+                 permission=roles.VIEW, order=21,
+                 description=_("A current accepted document has expired or expires within 30 days.")),
+    WarningCount("merchants.high_risk_uninspected", _("High-risk merchants without an on-site inspection this year"),
+                 _high_risk_uninspected, "ops:merchant-list", url_query="attention=high-risk-uninspected",
+                 audit_url_name="audit:merchant-list", permission=roles.VIEW, order=22,
+                 description=_("Active or suspended merchants rated high risk with no inspection recorded since "
+                               "1 January.")),
+]
 
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
@@ -76,4 +111,5 @@ PLUGIN = Plugin(
     scale=_seed_scale,
     gate_samples=["tests.merchants.gate_samples"],
     exports=[REGISTER],
+    warnings=WARNINGS,
 )

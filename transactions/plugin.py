@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from acquirer.lists import bounded_count
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount
 from transactions import roles, urls
 from transactions.exports import BREAKS, LEDGER
 
@@ -37,6 +37,31 @@ def _open_risk_cases(actor):
 
     return risk_open_case_count(actor=actor)
 
+
+def _recon_breaks_old(actor):
+    from transactions.selectors.warnings import recon_breaks_old_count
+
+    return recon_breaks_old_count(actor)
+
+
+def _risk_reports_due(actor):
+    from transactions.selectors.warnings import risk_reports_due_count
+
+    return risk_reports_due_count(actor)
+
+
+# early-warning figures (the compliance page reads them through the registry)
+WARNINGS = [
+    WarningCount("transactions.recon_breaks_old", _("Reconciliation breaks older than 3 days"), _recon_breaks_old,
+                 "ops:recon-exception-list", url_query="status=unresolved&age=3",
+                 audit_url_name="audit:recon-exception-list", permission=roles.VIEW_EXCEPTION, order=50,
+                 description=_("Breaks still unresolved more than 3 days after reconciliation found them.")),
+    WarningCount("transactions.risk_reports_due", _("Risk reports past or near their deadline"), _risk_reports_due,
+                 "ops:risk-case-list", url_query="report=due", audit_url_name="audit:risk-case-list",
+                 permission=roles.VIEW_RISK, order=51,
+                 description=_("Major risk events not yet reported to the regulator, overdue or due within 3 "
+                               "days.")),
+]
 
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
@@ -130,4 +155,5 @@ PLUGIN = Plugin(
     gate_samples=["tests.transactions.gate_samples_ledger", "tests.transactions.gate_samples_settlement",
                   "tests.transactions.gate_samples_recon", "tests.transactions.gate_samples_ingest",
                   "tests.transactions.gate_samples_risk"],  # risk monitoring (issue #13, helper C)
+    warnings=WARNINGS,
 )
