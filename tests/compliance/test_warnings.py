@@ -145,3 +145,15 @@ def test_the_page_runs_a_constant_number_of_queries(clients, users, django_asser
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(reverse("ops:early-warning")).status_code == 200
     assert count_of(client, "merchants.inspection_overdue") == 7
+
+
+def test_every_link_opens_its_list_for_a_manager_and_an_auditor(clients, users):
+    for area, client in (("ops", clients[roles.OPERATIONS_MANAGER]), ("audit", clients["auditor"])):
+        figures = warning_figures(actor=users[MANAGER_OR_AUDITOR[area]], area=area)
+        links = [f.url for f in figures if f.url]
+        assert links
+        for link in links:
+            assert client.get(link).status_code == 200, link
+
+
+MANAGER_OR_AUDITOR = {"ops": roles.OPERATIONS_MANAGER, "audit": "auditor"}
