@@ -140,7 +140,8 @@ def test_menu_shows_a_section_only_with_its_permission_and_a_visible_entry(users
     manager_menu = menu_for(users[roles.OPERATIONS_MANAGER], "ops")
     manager_ids = [item.get("id") for item in manager_menu]
     # Dashboard first, today's order, then the link to the person's own downloads
-    assert manager_ids == [None, "nav-merchants", "nav-terminals", "nav-money", "nav-service", "nav-system", None]
+    assert manager_ids == [None, "nav-merchants", "nav-terminals", "nav-money", "nav-service", "nav-compliance",
+                           "nav-system", None]
     assert manager_menu[-1]["url"] == reverse("export-list")
     assert menu_for(users["merchant_a"], "portal")[0]["url"] == reverse("portal:home")
     assert menu_for(users["merchant_a"], None) == []
