@@ -32,7 +32,7 @@ def merchant_list(*, actor, search: str = "", attention: str = ""):
     if search:
         qs = qs.filter(Q(legal_name__icontains=search) | Q(trading_name__icontains=search) | _identifier(search))
     if attention in ATTENTION:
-        qs = qs.filter(ATTENTION[attention][1](actor))
+        qs = qs.filter(ATTENTION[attention][1]())
     return qs.order_by(*REGISTER_ORDER)
 
 

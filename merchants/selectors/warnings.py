@@ -15,7 +15,7 @@ from merchants.selectors.documents import LIVE, inspection_plan
 EXPIRING_DAYS = 30  # the same window as the reminder job merchants.document_expiry
 
 
-def _kyc_expiring(actor) -> Q:
+def _kyc_expiring() -> Q:
     """Merchants with a current accepted KYC document expired or expiring within 30 days."""
     limit = timezone.localdate() + timedelta(days=EXPIRING_DAYS)
     documents = MerchantDocument.objects.filter(merchant_id=OuterRef("pk"), decision=MerchantDocument.Decision.ACCEPTED,
@@ -23,7 +23,7 @@ def _kyc_expiring(actor) -> Q:
     return Q(Exists(documents)) & ~Q(status=Merchant.Status.TERMINATED)
 
 
-def _high_risk_uninspected(actor) -> Q:
+def _high_risk_uninspected() -> Q:
     """Live high-risk merchants (by their effective rating) with no on-site inspection since 1 January."""
     since = date(timezone.localdate().year, 1, 1)
     inspected = Inspection.objects.filter(merchant_id=OuterRef("pk"), performed_on__gte=since)
@@ -31,7 +31,7 @@ def _high_risk_uninspected(actor) -> Q:
     return high & Q(status__in=LIVE) & ~Q(Exists(inspected))
 
 
-# ``?attention=<key>`` on the merchant register: (label, condition(actor))
+# ``?attention=<key>`` on the merchant register: (label, condition())
 ATTENTION = {
     "kyc-expiring": (_("KYC documents expired or expiring within 30 days"), _kyc_expiring),
     "high-risk-uninspected": (_("High-risk merchants without an on-site inspection this year"),
