@@ -27,6 +27,11 @@ class Figure:
     url: str
 
     @property
+    def slug(self) -> str:
+        """The key as an element id ("merchants-inspection-overdue")."""
+        return self.key.replace(".", "-").replace("_", "-")
+
+    @property
     def unavailable(self) -> bool:
         return self.count is None
 

@@ -157,3 +157,17 @@ def test_every_link_opens_its_list_for_a_manager_and_an_auditor(clients, users):
 
 
 MANAGER_OR_AUDITOR = {"ops": roles.OPERATIONS_MANAGER, "audit": "auditor"}
+
+
+def test_a_bounded_count_past_its_limit_shows_plus_and_is_raised(clients):
+    from acquirer.lists import Count
+
+    reg = registry()
+    many = WarningCount("bounded.figure", "Many rows", lambda actor: Count(1000, False), "ops:home", order=0)
+    reg.add("bounded_test", Plugin(warnings=[many]))
+    try:
+        page = clients[roles.COMPLIANCE_OFFICER].get(reverse("ops:early-warning")).content.decode()
+    finally:
+        reg.remove("bounded_test")
+    assert 'data-count="1000+"' in page and 'id="warning-bounded-figure"' in page
+    assert "needs attention" in page
