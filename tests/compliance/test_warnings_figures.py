@@ -33,7 +33,7 @@ def _list(client, link: str) -> str:
 
 # --- merchants --------------------------------------------------------------------------------------------------
 
-def test_merchants_overdue_for_inspection(client, users, merchant_a, merchant_b):
+def test_merchants_overdue_for_inspection(client, clients, users, merchant_a, merchant_b):
     from merchants.services.inspections import inspection_schedule
 
     key = "merchants.inspection_overdue"
@@ -50,6 +50,8 @@ def test_merchants_overdue_for_inspection(client, users, merchant_a, merchant_b)
     page = _list(client, link)
     assert f'data-merchant="{late.pk}"' in page and f'data-merchant="{on_time.pk}"' not in page
     # the auditors' link shows the same row in the audit area
+    audit_page = _list(clients["auditor"], f"{reverse('audit:inspection-list')}?overdue=1")
+    assert f'data-merchant="{late.pk}"' in audit_page and f'data-merchant="{on_time.pk}"' not in audit_page
     whole = _list(client, reverse("ops:inspection-list"))
     assert f'data-merchant="{on_time.pk}"' in whole  # the unfiltered plan still lists everyone
 
