@@ -7,7 +7,22 @@ from django.utils.translation import pgettext_lazy
 
 from acquirer import roles
 from acquirer.audit_export import AUDIT_TRAIL
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount
+
+
+def _disabled_for_inactivity(actor):
+    from acquirer.selectors import users_disabled_for_inactivity_count
+
+    return users_disabled_for_inactivity_count(actor)
+
+
+# early-warning figures (the compliance page reads them through the registry)
+WARNINGS = [
+    WarningCount("acquirer.disabled_for_inactivity", _("Accounts disabled for inactivity"), _disabled_for_inactivity,
+                 "ops:user-list", url_query="disabled=inactivity", permission="acquirer.manage_users", order=70,
+                 description=_("Accounts the nightly job disabled in the last 90 days after 90 days without a "
+                               "sign-in, still disabled.")),
+]
 
 PLUGIN = Plugin(
     menu_sections=[
@@ -35,4 +50,5 @@ PLUGIN = Plugin(
     ],
     roles=roles.CORE_GRANTS,
     exports=[AUDIT_TRAIL],
+    warnings=WARNINGS,
 )

@@ -3,11 +3,12 @@
 import re
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
-from acquirer.lists import start_of_local_day
+from acquirer.lists import bounded_count, start_of_local_day
 from acquirer.models import AuditEvent, Export, JobRun, LoginLockout, Notification, User
 from acquirer.schedule import JOBS, cron_text
 
@@ -129,8 +130,32 @@ def job_run_list(*, actor, job: str | None = None):
     return qs.order_by("-started_at", "-id")
 
 
-def user_list(*, actor):
-    return scope(User.objects.prefetch_related("groups").order_by("kind", "username"), actor)
+def user_list(*, actor, disabled_for_inactivity: bool = False):
+    """Every account, by kind and username; ``disabled_for_inactivity`` keeps those still disabled by the
+    inactivity job (:func:`users_disabled_for_inactivity_q`)."""
+    qs = scope(User.objects.prefetch_related("groups").order_by("kind", "username"), actor)
+    if disabled_for_inactivity:
+        qs = qs.filter(users_disabled_for_inactivity_q())
+    return qs
+
+
+INACTIVITY_WINDOW_DAYS = 90  # the early-warning figure looks back this far
+
+
+def users_disabled_for_inactivity_q(now=None) -> Q:
+    """Accounts still disabled that the inactivity job (``users_disable_inactive``: a ``user.disabled`` event
+    with no actor) disabled in the last 90 days."""
+    since = (now or timezone.now()) - timedelta(days=INACTIVITY_WINDOW_DAYS)
+    events = AuditEvent.objects.filter(action="user.disabled", actor__isnull=True, actor_label="",
+                                       target_type=User._meta.label_lower,
+                                       target_id=Cast(OuterRef("pk"), CharField()), at__gte=since)
+    return Q(is_active=False) & Q(Exists(events))
+
+
+def users_disabled_for_inactivity_count(actor):
+    """The early-warning figure: accounts disabled for inactivity in the last 90 days (the user list's
+    ``?disabled=inactivity``), counted up to a limit."""
+    return bounded_count(user_list(actor=actor, disabled_for_inactivity=True), order=("kind", "username"))
 
 
 def user_get(*, actor, pk: int) -> User:

@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, MerchantPanel, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, MerchantPanel, Plugin, WarningCount
 from complaints import roles, urls
 
 
@@ -99,6 +99,20 @@ REPORT_CARDS: list = []
 REPORT_GATES: list = ["tests.complaints.gate_samples_reports"]
 # -------------------------------------------------------------------------------------------------------------------
 
+def _breaches_this_month(actor):
+    from complaints.selectors.warnings import complaint_breaches_this_month_count
+
+    return complaint_breaches_this_month_count(actor)
+
+
+# early-warning figures (the compliance page reads them through the registry)
+WARNINGS = [
+    WarningCount("complaints.sla_breached_month", _("Complaint SLA breaches this month"), _breaches_this_month,
+                 "ops:complaint-list", url_query="sla=breached_month", audit_url_name="audit:complaint-list",
+                 permission=roles.VIEW_COMPLAINT, order=40,
+                 description=_("Complaints that missed their first-response or resolution target since the 1st.")),
+]
+
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=MENU_SECTIONS,
@@ -109,4 +123,5 @@ PLUGIN = Plugin(
     demo=_seed_demo,
     gate_samples=[*COMPLAINT_GATES, *HELP_GATES, *REPORT_GATES],
     merchant_panels=[*HELP_PANELS],
+    warnings=WARNINGS,
 )

@@ -127,8 +127,22 @@ CHANGE_EXPORTS: list = []
 RECORD_TYPES: list = []  # compliance keeps no record under retention of its own: merchants and transactions do
 DELETION_GUARDS: list = [_retention_guard]
 # early warning -------------------------------------------------------------------------------------------------------
-WARNING_MENU: list = []
-WARNING_GATES: list = []
+def _warnings_raised(actor):
+    """How many early-warning figures are above zero (each counted by the app that owns it)."""
+    from compliance.selectors.warnings import warnings_raised_count
+
+    return warnings_raised_count(actor)
+
+
+WARNING_MENU: list = [
+    MenuEntry("ops", "compliance", _("Early warning"), "ops:early-warning", roles.VIEW_EARLY_WARNING, order=1),
+    MenuEntry("audit", "records", _("Early warning"), "audit:early-warning", order=50),
+]
+WARNING_CARDS: list = [
+    HomeCard("ops", _("Early-warning figures needing attention"), "ops:early-warning", _("Open the early warning"),
+             permission=roles.VIEW_EARLY_WARNING, count=_warnings_raised, order=60),
+]
+WARNING_GATES: list = ["tests.compliance.gate_samples_warnings"]
 # reports and exports ---------------------------------------------------------------------------------------------
 REPORT_MENU: list = [
     MenuEntry("ops", "compliance", _("Compliance report"), "ops:compliance-report", roles.VIEW_EARLY_WARNING,
@@ -153,7 +167,7 @@ PLUGIN = Plugin(
     menu_sections=MENU_SECTIONS,
     menu=[*LIBRARY_MENU, *FINDING_MENU, *CHANGE_MENU, *WARNING_MENU, *REPORT_MENU],
     jobs={**LIBRARY_JOBS, **FINDING_JOBS, **CHANGE_JOBS, **REPORT_JOBS},
-    home_cards=[*LIBRARY_CARDS, *FINDING_CARDS, *CHANGE_CARDS],
+    home_cards=[*LIBRARY_CARDS, *FINDING_CARDS, *CHANGE_CARDS, *WARNING_CARDS],
     warnings=[*LIBRARY_WARNINGS, *FINDING_WARNINGS, *CHANGE_WARNINGS],
     record_types=[*RECORD_TYPES],
     deletion_guards=[*DELETION_GUARDS],

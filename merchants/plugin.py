@@ -4,7 +4,7 @@ role grants, demo data and the gate-matrix samples."""
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType, WarningCount
 from merchants import roles, urls
 from merchants.exports import REGISTER
 
@@ -39,6 +39,42 @@ def _file_dispose(actor, merchant):
 
     return merchant_file_dispose(actor, merchant)
 
+
+
+def _inspections_overdue(actor):
+    from merchants.selectors.warnings import inspections_overdue_count
+
+    return inspections_overdue_count(actor)
+
+
+def _kyc_expiring(actor):
+    from merchants.selectors.warnings import kyc_expiring_count
+
+    return kyc_expiring_count(actor)
+
+
+def _high_risk_uninspected(actor):
+    from merchants.selectors.warnings import high_risk_uninspected_count
+
+    return high_risk_uninspected_count(actor)
+
+
+# early-warning figures (the compliance page reads them through the registry)
+WARNINGS = [
+    WarningCount("merchants.inspection_overdue", _("Merchants overdue for on-site inspection"), _inspections_overdue,
+                 "ops:inspection-list", url_query="overdue=1", audit_url_name="audit:inspection-list",
+                 permission=roles.VIEW_INSPECTION, order=20,
+                 description=_("The next inspection, planned from the risk rating, is past due.")),
+    WarningCount("merchants.kyc_expiring", _("Merchants with KYC documents expired or expiring"), _kyc_expiring,
+                 "ops:merchant-list", url_query="attention=kyc-expiring", audit_url_name="audit:merchant-list",
+                 permission=roles.VIEW, order=21,
+                 description=_("A current accepted document has expired or expires within 30 days.")),
+    WarningCount("merchants.high_risk_uninspected", _("High-risk merchants without an on-site inspection this year"),
+                 _high_risk_uninspected, "ops:merchant-list", url_query="attention=high-risk-uninspected",
+                 audit_url_name="audit:merchant-list", permission=roles.VIEW, order=22,
+                 description=_("Active or suspended merchants rated high risk with no inspection recorded since "
+                               "1 January.")),
+]
 
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
@@ -98,4 +134,6 @@ PLUGIN = Plugin(
     record_types=[RecordType("merchant_file", _("Merchant onboarding file (KYC documents)"), "merchants.Merchant",
                              ended_on=_relationship_ended_on, merchant_id=lambda merchant: merchant.pk,
                              lookup=_merchant_lookup, delete=_file_dispose)],  # retention (issue #15, helper C)
+
+    warnings=WARNINGS,
 )

@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from acquirer.lists import Count, bounded_count
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount
 from terminals import roles, urls
 
 
@@ -33,6 +33,19 @@ def _seed_demo(*, password: str, force_password: bool) -> list[tuple[str, str]]:
 
     return demo.seed(password=password, force_password=force_password)
 
+
+def _health_flags_open(actor):
+    from terminals.selectors.warnings import health_flags_open_count
+
+    return health_flags_open_count(actor)
+
+
+# early-warning figures (the compliance page reads them through the registry)
+WARNINGS = [
+    WarningCount("terminals.health_flags_open", _("Terminals with health flags open over 7 days"), _health_flags_open,
+                 "ops:health-list", url_query="open_days=7", permission=roles.VIEW_HEALTH, order=30,
+                 description=_("Silent or far-away terminals flagged more than a week ago and not yet followed up.")),
+]
 
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
@@ -105,4 +118,5 @@ PLUGIN = Plugin(
     scale=_seed_scale,
     gate_samples=[f"tests.terminals.gate_samples_{name}"
                   for name in ("firmware", "lifecycle", "money", "registry", "tickets", "workorders")],
+    warnings=WARNINGS,
 )

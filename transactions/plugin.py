@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from acquirer.lists import bounded_count
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType
+from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType, WarningCount
 from transactions import roles, urls
 from transactions.exports import BREAKS, LEDGER
 
@@ -50,6 +50,32 @@ def _ledger_lookup(record_id):
 
     return merchant_for_record_id(record_id)
 
+
+
+def _recon_breaks_old(actor):
+    from transactions.selectors.warnings import recon_breaks_old_count
+
+    return recon_breaks_old_count(actor)
+
+
+def _risk_reports_due(actor):
+    from transactions.selectors.warnings import risk_reports_due_count
+
+    return risk_reports_due_count(actor)
+
+
+# early-warning figures (the compliance page reads them through the registry)
+WARNINGS = [
+    WarningCount("transactions.recon_breaks_old", _("Reconciliation breaks older than 3 days"), _recon_breaks_old,
+                 "ops:recon-exception-list", url_query="status=unresolved&age=3",
+                 audit_url_name="audit:recon-exception-list", permission=roles.VIEW_EXCEPTION, order=50,
+                 description=_("Breaks still unresolved more than 3 days after reconciliation found them.")),
+    WarningCount("transactions.risk_reports_due", _("Risk reports past or near their deadline"), _risk_reports_due,
+                 "ops:risk-case-list", url_query="report=due", audit_url_name="audit:risk-case-list",
+                 permission=roles.VIEW_RISK, order=51,
+                 description=_("Major risk events not yet reported to the regulator, overdue or due within 3 "
+                               "days.")),
+]
 
 PLUGIN = Plugin(
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
@@ -146,4 +172,6 @@ PLUGIN = Plugin(
     record_types=[RecordType("transactions", _("Transactions of a merchant (ledger rows)"), "merchants.Merchant",
                              ended_on=_ledger_ended_on, merchant_id=lambda merchant: merchant.pk,
                              lookup=_ledger_lookup)],  # retention (issue #15, helper C)
+
+    warnings=WARNINGS,
 )

@@ -80,8 +80,11 @@ class UserListView(OpsView, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        page = page_from_request(self.request, user_list(actor=self.request.user), USER_ORDER)
-        ctx.update(page=page, users=page.object_list, query=query_without_position(self.request))
+        inactivity = self.request.GET.get("disabled") == "inactivity"
+        users = user_list(actor=self.request.user, disabled_for_inactivity=inactivity)
+        page = page_from_request(self.request, users, USER_ORDER)
+        ctx.update(page=page, users=page.object_list, query=query_without_position(self.request),
+                   showing_inactivity=inactivity)
         ctx["locked"] = locked_usernames(actor=self.request.user)
         ctx["form"] = ReasonForm()
         return ctx

@@ -81,7 +81,8 @@ class ComplaintFilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assignee"), required=False,
                                  choices=[*BLANK, ("me", _("Assigned to me"))])
     sla = forms.ChoiceField(label=_("SLA"), required=False, choices=[
-        *BLANK, ("breached", _("Breached")), ("due_soon", _("Due soon")), ("paused", _("Paused (waiting)"))])
+        *BLANK, ("breached", _("Breached")), ("due_soon", _("Due soon")), ("paused", _("Paused (waiting)")),
+        ("breached_month", _("Breached this month (any status)"))])
     q = forms.CharField(label=_("Complaint number"), required=False, max_length=20, widget=forms.SearchInput)
 
     def __init__(self, *args, categories, staff=True, **kwargs):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
 from acquirer.calendar import add_working_hours
-from acquirer.lists import bounded_count
+from acquirer.lists import bounded_count, start_of_local_day
 from acquirer.models import User
 from complaints import roles
 from complaints.models import (
@@ -61,6 +61,14 @@ def complaint_sla_filter(name: str, now=None) -> Q:
     return _breached(now) | _due_soon(now)  # at_risk
 
 
+BREACHED_THIS_MONTH = "breached_month"  # an SLA filter over every status: a breach stamped since the 1st
+
+
+def complaint_breached_since(start) -> Q:
+    """Complaints (open or not) with a first-response or resolution breach stamped at or after ``start``."""
+    return Q(first_response_breached_at__gte=start) | Q(resolution_breached_at__gte=start)
+
+
 def complaint_list(*, actor, filters: dict | None = None):
     """Complaints the actor may see, filtered by status ("open" for every open status), category, channel, priority,
     merchant, assignee ("me", "none" or an id), SLA ("breached", "paused", "due_soon", "at_risk": open complaints
@@ -90,6 +98,8 @@ def complaint_list(*, actor, filters: dict | None = None):
         qs = qs.filter(assignee_id=getattr(assignee, "pk", assignee))
     if filters.get("sla") in SLA_FILTERS:
         qs = qs.filter(complaint_sla_filter(filters["sla"]), status__in=Complaint.OPEN)
+    elif filters.get("sla") == BREACHED_THIS_MONTH:
+        qs = qs.filter(complaint_breached_since(start_of_local_day(timezone.localdate().replace(day=1))))
     if filters.get("q"):
         qs = qs.filter(number__startswith=str(filters["q"]).strip().upper())
     return qs.order_by(*complaint_order(filters))

@@ -1,6 +1,7 @@
 """Reads of KYC documents and on-site inspections, always through ``acquirer.access.scope``."""
 
 from django.db.models import Max, Prefetch
+from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
 from merchants.models import Inspection, InspectionPhoto, Merchant, MerchantDocument
@@ -33,9 +34,12 @@ PLAN_ORDER = ("next_inspection_due", "id")  # served by the index merchant_inspe
 LIVE = [Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED]
 
 
-def inspection_plan(*, actor):
-    """Merchants with an inspection due, overdue first (terminated ones are no longer inspected)."""
+def inspection_plan(*, actor, overdue: bool = False):
+    """Merchants with an inspection due, overdue first (terminated ones are no longer inspected); ``overdue``
+    keeps only those whose inspection is past due."""
     qs = scope(Merchant.objects.filter(next_inspection_due__isnull=False), actor)
+    if overdue:
+        qs = qs.filter(next_inspection_due__lt=timezone.localdate())
     return qs.exclude(status=Merchant.Status.TERMINATED).order_by(*PLAN_ORDER)
 
 

@@ -21,12 +21,18 @@ def _identifier(search: str) -> Q:
     return Q(mid=search) | Q(uscc=search.upper())
 
 
-def merchant_list(*, actor, search: str = ""):
+def merchant_list(*, actor, search: str = "", attention: str = ""):
     """The register, by legal name; ``search`` matches part of a legal or trading name (trigram indexes) or a
-    whole MID or USCC. Per-row counts are not joined here: :func:`membership_counts` reads them for a page."""
+    whole MID or USCC; ``attention`` (a key of ``merchants.selectors.warnings.ATTENTION``) narrows it to the
+    merchants behind an early-warning figure. Per-row counts are not joined here: :func:`membership_counts` reads
+    them for a page."""
+    from merchants.selectors.warnings import ATTENTION
+
     qs = scope(Merchant.objects.all(), actor)
     if search:
         qs = qs.filter(Q(legal_name__icontains=search) | Q(trading_name__icontains=search) | _identifier(search))
+    if attention in ATTENTION:
+        qs = qs.filter(ATTENTION[attention][1]())
     return qs.order_by(*REGISTER_ORDER)
 
 

@@ -16,6 +16,7 @@ from merchants.selectors.merchants import (
     merchant_get,
     merchant_list,
 )
+from merchants.selectors.warnings import ATTENTION
 
 
 class MerchantListMixin:
@@ -36,14 +37,17 @@ class MerchantListMixin:
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
-        merchants = merchant_list(actor=actor, search=self.search())
+        attention = self.request.GET.get("attention", "")
+        merchants = merchant_list(actor=actor, search=self.search(), attention=attention)
         page = page_from_request(self.request, merchants, REGISTER_ORDER, fields=REGISTER_ROW)
         link_rows(page.object_list, self.detail_url)
         users = membership_counts(actor=actor, merchant_ids=[m.pk for m in page])
         for merchant in page:
             merchant.user_count = users.get(merchant.pk, 0)
         ctx.update(merchants=page.object_list, page=page, count=page_count(merchants, page, REGISTER_ORDER),
-                   query=query_without_position(self.request))
+                   query=query_without_position(self.request),
+                   attention=attention if attention in ATTENTION else "",
+                   attention_label=ATTENTION[attention][0] if attention in ATTENTION else "")
         return ctx
 
 

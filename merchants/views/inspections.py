@@ -38,14 +38,16 @@ class _PlanMixin:
         actor = self.request.user
         unplanned = inspection_unplanned(actor=actor)
         showing_unplanned = self.request.GET.get("unplanned") == "1"
-        merchants, order = (unplanned, ("id",)) if showing_unplanned else (inspection_plan(actor=actor), PLAN_ORDER)
+        showing_overdue = not showing_unplanned and self.request.GET.get("overdue") == "1"
+        merchants, order = ((unplanned, ("id",)) if showing_unplanned
+                            else (inspection_plan(actor=actor, overdue=showing_overdue), PLAN_ORDER))
         page = page_from_request(self.request, merchants, order)
         last = last_inspection_dates(actor=actor, merchant_ids=[m.pk for m in page])
         for merchant in page:
             merchant.last_inspected_on = last.get(merchant.pk)
         ctx.update(page=page, plan=page.object_list, count=bounded_count(merchants),
                    query=query_without_position(self.request),
-                   showing_unplanned=showing_unplanned,
+                   showing_unplanned=showing_unplanned, showing_overdue=showing_overdue,
                    unplanned_count=None if showing_unplanned else bounded_count(unplanned),
                    today=timezone.localdate(), inspections=inspection_list(actor=actor)[:RECENT],
                    inspectable=svc.INSPECTABLE)

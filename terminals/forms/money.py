@@ -59,3 +59,4 @@ class HealthClearForm(forms.Form):
 
 class HealthFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *HealthFlag.Kind.choices])
+    open_days = forms.IntegerField(label=_("Open for more than (days)"), required=False, min_value=1, max_value=3650)

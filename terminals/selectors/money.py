@@ -1,6 +1,9 @@
 """Reads of rent charges, deposits and health flags, always through ``acquirer.access.scope``."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
 from terminals.models import DepositMovement, HealthFlag, RentCharge, Terminal
@@ -55,12 +58,15 @@ def terminal_rent_list(*, actor, terminal: Terminal):
     return scope(RentCharge.objects.all(), actor).filter(terminal_id=terminal.pk).order_by("-month")
 
 
-def health_flag_list(*, actor, kind: str = ""):
-    """Open health flags, newest first, with their terminal, model and merchant (one query)."""
+def health_flag_list(*, actor, kind: str = "", open_days: int | None = None):
+    """Open health flags, newest first, with their terminal, model and merchant (one query); ``open_days`` keeps
+    those raised more than that many days ago."""
     qs = scope(HealthFlag.objects.select_related("terminal__model", "merchant"), actor).filter(
         cleared_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
+    if open_days:
+        qs = qs.filter(raised_at__lt=timezone.now() - timedelta(days=open_days))
     return qs.order_by(*HEALTH_ORDER)
 
 

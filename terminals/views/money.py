@@ -203,8 +203,10 @@ class HealthListView(OpsView):
 
     def get(self, request):
         form = HealthFilterForm(request.GET or None)
-        kind = form.cleaned_data.get("kind", "") if form.is_bound and form.is_valid() else ""
-        flags = health_flag_list(actor=request.user, kind=kind)
+        valid = form.is_bound and form.is_valid()
+        kind = form.cleaned_data.get("kind", "") if valid else ""
+        open_days = form.cleaned_data.get("open_days") if valid else None
+        flags = health_flag_list(actor=request.user, kind=kind, open_days=open_days)
         can_clear = any(request.user.has_perm(p) for p in (roles.ACTIVATE, roles.FIELD_WORK))
         return render(request, "terminals/ops/health_list.html", {
             "form": form, "page": page_from_request(request, flags, HEALTH_ORDER), "count": bounded_count(flags),

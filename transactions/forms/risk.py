@@ -32,6 +32,8 @@ class RiskCaseFilterForm(forms.Form):
     age = forms.ChoiceField(label=_("Age"), required=False, choices=[
         *BLANK, ("1", _("Older than a day")), ("3", _("Older than 3 days")), ("7", _("Older than a week")),
         ("30", _("Older than 30 days"))])
+    report = forms.ChoiceField(label=_("Regulator report"), required=False, choices=[
+        *BLANK, ("due", _("Not reported, past or within 3 days of its deadline"))])
 
     def __init__(self, *args, rules, **kwargs):
         super().__init__(*args, **kwargs)

@@ -59,7 +59,7 @@ def risk_rule_versions(*, actor, rule: RiskRule):
 
 def risk_case_list(*, actor, filters: dict | None = None):
     """Cases, newest first, filtered by status ("open" for every case still to work on), rule, merchant,
-    severity and age ("opened more than n days ago")."""
+    severity, age ("opened more than n days ago") and regulator report ("due": :func:`risk_report_due_q`)."""
     filters = filters or {}
     qs = scope(RiskCase.objects.select_related("merchant", "rule", "assigned_to"), actor)
     status = filters.get("status")
@@ -75,7 +75,18 @@ def risk_case_list(*, actor, filters: dict | None = None):
         qs = qs.filter(severity=filters["severity"])
     if filters.get("age") in AGES:
         qs = qs.filter(opened_at__lt=timezone.now() - timedelta(days=AGES[filters["age"]]))
+    if filters.get("report") == "due":
+        qs = qs.filter(risk_report_due_q())
     return qs.order_by(*CASE_ORDER)
+
+
+REPORT_NEAR_DAYS = 3  # "near its deadline": due within this many days
+
+
+def risk_report_due_q(today: date | None = None) -> Q:
+    """Major risk events not yet reported to the regulator whose deadline has passed or is within 3 days."""
+    limit = (today or timezone.localdate()) + timedelta(days=REPORT_NEAR_DAYS)
+    return Q(major=True, reported_at__isnull=True, report_due__isnull=False, report_due__lte=limit)
 
 
 def risk_case_get(*, actor, pk: int) -> RiskCase:
