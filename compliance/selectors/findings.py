@@ -1,13 +1,13 @@
 """Reading findings (always through ``acquirer.access.scope``: staff and auditors read every finding, a merchant
 user none — the model has no tenant field)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from acquirer.access import get_scoped, scope
 from acquirer.lists import bounded_count
 from acquirer.models import User
-from compliance.models import Finding
+from compliance.models import Finding, FindingReminder
 
 LIST_ORDER = ("due_on", "id")
 LIST_RELATED = ("owner", "requirement", "inspection")
@@ -69,9 +69,12 @@ def finding_owner_choices(*, actor):
 
 
 def findings_for_reminders(*, statuses, due_until):
-    """The job's candidates (no actor: the system reads them): findings in ``statuses`` due by ``due_until``."""
+    """The job's candidates (no actor: the system reads them): findings in ``statuses`` due by ``due_until``, but
+    those already escalated for their due date (nothing is left to send them)."""
+    escalated = FindingReminder.objects.filter(finding=OuterRef("pk"), kind=FindingReminder.Kind.OVERDUE,
+                                               due_on=OuterRef("due_on"))
     return (Finding.objects.select_related("owner").filter(status__in=statuses, due_on__lte=due_until)
-            .order_by("due_on", "id"))
+            .exclude(Exists(escalated)).order_by("due_on", "id"))
 
 
 def risk_acceptances_expired(*, today):
