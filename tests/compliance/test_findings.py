@@ -196,7 +196,7 @@ def test_every_other_status_refuses_each_move(users):
     from compliance.policy import ACTIONS
 
     statuses = ["identified", "confirmed", "in_progress", "remediated", "verified", "closed", "risk_accepted"]
-    for move, start, _allowed, _refused in MATRIX:
+    for move, _start, _allowed, _refused in MATRIX:
         action = ACTIONS[f"finding_{move}"]
         for status in statuses:
             if status in action.from_statuses:
