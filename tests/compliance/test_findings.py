@@ -373,3 +373,25 @@ def test_the_overdue_warning_counts_and_links_to_the_list(users):
     Finding.objects.filter(pk=finding.pk).update(due_on=timezone.localdate() - timedelta(days=1))
     assert warning.count(users[OFFICER]).value == 1
     assert warning.url_name == "ops:finding-list" and warning.url_query == "overdue=1"
+
+
+@pytest.mark.django_db
+def test_raising_from_an_assessment_item_takes_its_requirement(users, clients):
+    from compliance.models import Assessment, AssessmentItem, Framework, Requirement
+
+    framework = Framework.objects.create(code="pci-test", name_zh="PCI DSS", name_en="PCI DSS", issuer="PCI SSC")
+    requirement = Requirement.objects.create(framework=framework, reference="PCI DSS 8.3.4", title_zh="锁定",
+                                             title_en="Lock out after repeated failures")
+    today = timezone.localdate()
+    assessment = Assessment.objects.create(title="Q4 self-assessment", period_start=today, period_end=today,
+                                           due_on=_due())
+    item = AssessmentItem.objects.create(assessment=assessment, requirement=requirement, assignee=users[ANALYST])
+    url = reverse("ops:finding-create") + f"?item={item.pk}"
+    form = clients[OFFICER].get(url).context["form"]
+    assert form.initial["requirement"] == requirement.pk and form.initial["owner"] == users[ANALYST].pk
+    clients[OFFICER].post(url, {"title": "Non-compliant item", "description": "No evidence of reviews.",
+                                "severity": "medium", "requirement": requirement.pk, "owner": users[ANALYST].pk,
+                                "due_on": _due().isoformat()})
+    finding = Finding.objects.get()
+    assert finding.assessment_item == item and finding.source == "assessment" and finding.requirement == requirement
+    assert clients[OFFICER].get(reverse("ops:finding-create") + "?item=999999").status_code == 404

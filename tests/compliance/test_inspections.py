@@ -128,7 +128,7 @@ MOVES = [
 
 def _at(users, status) -> Inspection:
     inspection = record(users)
-    for _name, start, call in MOVES:
+    for _name, _start, call in MOVES:
         if inspection.status == status:
             break
         call(users[OFFICER], Inspection.objects.get(pk=inspection.pk))
