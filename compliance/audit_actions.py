@@ -31,7 +31,8 @@ FINDING_ACTIONS: dict = {
                                          "rectified again"),
     "finding.reassigned": _("%(actor)s gave the finding %(target)s to another owner"),
     "finding.due_changed": _("%(actor)s changed the due date of the finding %(target)s"),
-    "finding.escalated": _("The finding %(target)s is overdue: escalated"),
+    "finding.escalated": _("The finding %(target)s is overdue: escalated to the compliance officers and operations "
+                           "managers"),
     "findings.exported": _("%(actor)s exported the findings"),
     "regulator_inspection.recorded": _("%(actor)s recorded the regulator inspection %(target)s"),
     "regulator_inspection.updated": _("%(actor)s edited the regulator inspection %(target)s"),
@@ -55,7 +56,7 @@ FINDING_LABELS: dict = {
     "requested_on": _("requested"),
     "due": _("due"),
     "evidence": _("evidence"),
-    "escalated_to": _("escalated to"),
+    "until": _("until"),
     "days_overdue": _("days overdue"),
     "filters": _("filters"),
     "format": _("format"),

@@ -84,7 +84,7 @@ def _reference(day: date) -> str:
 
 
 def _snapshot(finding: Finding) -> dict:
-    return {"status": finding.status, "owner": finding.owner_id, "due_on": finding.due_on,
+    return {"status": finding.status, "owner": finding.owner.get_username(), "due_on": finding.due_on,
             "severity": finding.severity}
 
 
@@ -219,10 +219,9 @@ def finding_accept_risk(*, actor, finding: Finding, reason: str, until: date) ->
     if until > _one_year_after(today):
         raise DomainError(_("A risk is accepted for at most a year: choose %(last)s or earlier.")
                           % {"last": _one_year_after(today).isoformat()})
-    before = {"risk_approver": finding.risk_approver_id, "risk_accepted_until": finding.risk_accepted_until}
     finding.risk_approver, finding.risk_reason, finding.risk_accepted_until = actor, reason, until
     advance(finding, to=S.RISK_ACCEPTED, moves=FINDING_MOVES, actor=actor, action="finding.risk_accepted",
-            data={"reason": reason, **{f"{k}_before": v for k, v in before.items() if v}},
+            data={"reason": reason, "until": until},
             extra_fields=("risk_approver", "risk_reason", "risk_accepted_until"))
     _tell_owner(finding, kind="finding.risk_accepted",
                 title=gettext_lazy("Finding %(reference)s: its risk was accepted for now"), body=reason)
@@ -244,11 +243,11 @@ def finding_reassign(*, actor, finding: Finding, owner: User, reason: str) -> Fi
     _check_owner(owner)
     if owner.pk == finding.owner_id:
         raise DomainError(_("The finding already belongs to %(user)s.") % {"user": owner.get_username()})
-    before = finding.owner_id
+    before = finding.owner.get_username()
     finding.owner = owner
     finding.save(update_fields=["owner"])
     audit.record("finding.reassigned", actor=actor, target=finding, before={"owner": before},
-                 after={"owner": owner.pk}, data={"reason": reason})
+                 after={"owner": owner.get_username()}, data={"reason": reason})
     _tell_owner(finding, kind="finding.assigned",
                 title=gettext_lazy("Finding %(reference)s is yours to rectify by %(due)s"),
                 body=gettext_lazy("%(title)s"))
@@ -309,8 +308,7 @@ def _remind(finding: Finding, kind: str, today: date) -> None:
                     title=gettext_lazy("Finding %(reference)s is due on %(due)s"), body=gettext_lazy("%(title)s"))
         return
     audit.record("finding.escalated", target=finding, actor_label="system",
-                 data={"due": finding.due_on, "days_overdue": (today - finding.due_on).days,
-                       "escalated_to": ", ".join(ESCALATE_TO)})
+                 data={"due": finding.due_on, "days_overdue": (today - finding.due_on).days})
     message = {"kind": "finding.overdue", "title": gettext_lazy("Overdue: finding %(reference)s was due on %(due)s"),
                "body": gettext_lazy("%(title)s"), "params": _params(finding), "url": _url(finding)}
     for role in ESCALATE_TO:

@@ -232,8 +232,8 @@ def test_reassign_and_due_date_changes_are_audited_with_before_and_after(users):
     svc.finding_reassign(actor=users[OFFICER], finding=finding, owner=users[roles.FIELD_ENGINEER], reason="Moved")
     svc.finding_change_due(actor=users[OFFICER], finding=finding, due_on=_due(45), reason="Vendor")
     reassigned = AuditEvent.objects.get(action="finding.reassigned")
-    assert reassigned.before == {"owner": users[ANALYST].pk} and reassigned.after == {
-        "owner": users[roles.FIELD_ENGINEER].pk} and reassigned.data == {"reason": "Moved"}
+    assert reassigned.before == {"owner": users[ANALYST].username} and reassigned.after == {
+        "owner": users[roles.FIELD_ENGINEER].username} and reassigned.data == {"reason": "Moved"}
     moved = AuditEvent.objects.get(action="finding.due_changed")
     assert moved.before == {"due_on": _due().isoformat()} and moved.after == {"due_on": _due(45).isoformat()}
     with pytest.raises(DomainError, match="Say why"):
@@ -395,3 +395,28 @@ def test_raising_from_an_assessment_item_takes_its_requirement(users, clients):
     finding = Finding.objects.get()
     assert finding.assessment_item == item and finding.source == "assessment" and finding.requirement == requirement
     assert clients[OFFICER].get(reverse("ops:finding-create") + "?item=999999").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_finding_and_inspection_pages_read_as_sentences_without_codes(users, clients, settings, tmp_path,
+                                                                          language):
+    from acquirer.audit_text import catalogue
+    from compliance.services.inspections import inspection_record
+    from tests.test_what_people_read import _problems, _visible_text
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    inspection = inspection_record(actor=users[OFFICER], authority="PBOC", title="On-site", scope="All",
+                                   starts_on=timezone.localdate())
+    finding = raise_finding(users, status="in_progress", inspection=inspection, source="inspection")
+    svc.finding_reassign(actor=users[OFFICER], finding=finding, owner=users[roles.FIELD_ENGINEER], reason="Moved")
+    svc.finding_change_due(actor=users[OFFICER], finding=finding, due_on=_due(50), reason="Vendor")
+    svc.finding_accept_risk(actor=users[MANAGER], finding=finding, reason="Low", until=_due(60))
+    codes = set(catalogue().actions)
+    for area, client in (("ops", clients[OFFICER]), ("audit", clients["auditor"])):
+        client.cookies["django_language"] = language
+        for url in (reverse(f"{area}:finding-detail", args=[finding.pk]), reverse(f"{area}:finding-list"),
+                    reverse(f"{area}:regulator-inspection-detail", args=[inspection.pk])):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert not _problems(_visible_text(response.content.decode()), codes), url
