@@ -420,3 +420,18 @@ def test_the_finding_and_inspection_pages_read_as_sentences_without_codes(users,
             response = client.get(url)
             assert response.status_code == 200
             assert not _problems(_visible_text(response.content.decode()), codes), url
+
+
+@pytest.mark.django_db
+def test_the_auditors_export_button_posts_the_lists_filters_to_the_core(users, clients):
+    from acquirer.models import Export
+
+    raise_finding(users)
+    page = clients["auditor"].get(reverse("audit:finding-list"), {"severity": "high", "overdue": "1"})
+    body = page.content.decode()
+    assert 'name="kind" value="compliance_findings"' in body and 'name="severity" value="high"' in body
+    response = clients["auditor"].post(reverse("export-create"), {"kind": "compliance_findings", "format": "xlsx",
+                                                                  "severity": "high", "overdue": "1"})
+    assert response.status_code == 302 and response["Location"] == reverse("export-list")
+    export = Export.objects.get(owner=users["auditor"])
+    assert export.filters == {"severity": "high", "overdue": True} and export.format == "xlsx"
