@@ -21,7 +21,7 @@ FINDING_ACTIONS: dict = {
     "finding.raised": _("%(actor)s raised the finding %(target)s"),
     "finding.confirmed": _("%(actor)s confirmed the finding %(target)s"),
     "finding.rectification_started": _("%(actor)s started rectifying the finding %(target)s"),
-    "finding.remediated": _("%(actor)s marked the finding %(target)s rectified"),
+    "finding.remediated": _("%(actor)s reported the rectification of the finding %(target)s"),
     "finding.verified": _("%(actor)s verified the rectification of the finding %(target)s"),
     "finding.sent_back": _("%(actor)s sent the finding %(target)s back to rectification"),
     "finding.closed": _("%(actor)s closed the finding %(target)s"),

@@ -28,7 +28,7 @@ class FindingFilterForm(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[*BLANK, *Severity.choices])
     source = forms.ChoiceField(label=_("Source"), required=False, choices=[*BLANK, *Finding.Source.choices])
     owner = forms.TypedChoiceField(label=_("Owner"), required=False, empty_value="")
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    overdue = forms.ChoiceField(label=_("Due date"), required=False, choices=[*BLANK, ("1", _("Overdue only"))])
 
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +41,7 @@ class FindingFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         found = {name: data[name] for name in ("status", "severity", "source", "owner") if data.get(name)}
-        if data.get("overdue"):
+        if data.get("overdue") == "1":
             found["overdue"] = True
         return found
 

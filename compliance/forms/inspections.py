@@ -11,12 +11,16 @@ BLANK = [("", _("All"))]
 
 class InspectionFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[*BLANK, *Inspection.Status.choices])
-    report_due = forms.BooleanField(label=_("Report due within 14 days or late"), required=False)
+    report_due = forms.ChoiceField(label=_("Rectification report"), required=False,
+                                   choices=[*BLANK, ("1", _("Due within 14 days or late"))])
 
     def filters(self) -> dict:
         if not self.is_bound or not self.is_valid():
             return {}
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        found = {"status": self.cleaned_data["status"]} if self.cleaned_data.get("status") else {}
+        if self.cleaned_data.get("report_due") == "1":
+            found["report_due"] = True
+        return found
 
 
 class InspectionForm(forms.Form):
@@ -52,4 +56,5 @@ class DocumentRequestForm(forms.Form):
 
 class DocumentProvideForm(forms.Form):
     upload = forms.FileField(label=_("File provided (PDF, JPEG or PNG)"),
-                             widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}))
+                             widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png",
+                                                                    "class": "form-control form-control-sm"}))

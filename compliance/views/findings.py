@@ -72,8 +72,8 @@ class _ListMixin:
 
     def get(self, request, *args, **kwargs):
         data = request.GET.copy()
-        if self.mine and not set(forms.FindingFilterForm.base_fields) & set(data):
-            data["status"] = "open"
+        if self.area == "ops" and not set(forms.FindingFilterForm.base_fields) & set(data):
+            data["status"] = "open"  # staff start from the findings still to work on
         self.owners = list(finding_owner_choices(actor=request.user))
         self.form = forms.FindingFilterForm(data or None, owners=self.owners)
         self.filters = self.form.filters()
