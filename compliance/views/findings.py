@@ -5,8 +5,9 @@ per move the policy allows; auditors read the same pages and change nothing.
 Every read goes through ``compliance.selectors``; every change is one service; the buttons come from
 ``acquirer.policy.available_actions`` over ``compliance.policy.ACTIONS``."""
 
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,7 @@ from django.views.generic import TemplateView
 from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
-from acquirer.policy import available_actions
+from acquirer.policy import allows, available_actions
 from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from compliance import policy, roles
@@ -186,8 +187,10 @@ def _ops_detail(request, finding, bound=None):
         moves.append({"name": name, "label": allowed[name].label, "form": form, "danger": name in DANGER,
                       "url": reverse(_url_name(name), kwargs={"pk": finding.pk})})
     ctx["moves"] = moves
-    if evidence_svc.attach_refusal(actor, finding) is None:
-        ctx["evidence_form"] = bound[1] if bound is not None and bound[0] == "evidence" else forms.EvidenceForm()
+    if bound is not None and bound[0] == "evidence":
+        ctx["evidence_form"] = bound[1]  # with its errors, even when evidence may no longer be added
+    elif evidence_svc.attach_refusal(actor, finding) is None:
+        ctx["evidence_form"] = forms.EvidenceForm()
     return render(request, DETAIL, ctx)
 
 
@@ -221,6 +224,16 @@ class _FindingActionView(ActionView, OpsView):
 
     def render_form(self, form):
         return _ops_detail(self.request, self.object, bound=(self.action, form))
+
+    def refused(self, form, error: DomainError):
+        """A move the actor may no longer take (someone else moved the finding first) has no form on the page to
+        show the reason beside: it becomes a message there."""
+        action = ACTIONS.get(self.action)
+        current = finding_get(actor=self.request.user, pk=self.object.pk)
+        if action is not None and not allows(self.request.user, action, current):
+            messages.error(self.request, str(error))
+            return redirect(self.get_success_url(current))
+        return super().refused(form, error)
 
     def get_success_url(self, finding):
         return reverse("ops:finding-detail", kwargs={"pk": finding.pk})

@@ -2,8 +2,9 @@
 policy allows, the documents requested and provided (every download audited), and the findings raised from it
 with a "Raise a finding" button. Auditors read the list, the page and the documents, and change nothing."""
 
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -133,8 +134,10 @@ def _ops_detail(request, inspection, bound=None):
                       "url": reverse(f"ops:regulator-inspection-{_slug(name)}", kwargs={"pk": inspection.pk})})
     ctx["moves"] = moves
     ctx["can_edit"] = allows(actor, ACTIONS["inspection_edit"], inspection)
-    if allows(actor, ACTIONS["inspection_request_document"], inspection):
-        ctx["request_form"] = bound[1] if bound is not None and bound[0] == "request" else forms.DocumentRequestForm()
+    if bound is not None and bound[0] == "request":
+        ctx["request_form"] = bound[1]  # with its errors, even when documents may no longer be added
+    elif allows(actor, ACTIONS["inspection_request_document"], inspection):
+        ctx["request_form"] = forms.DocumentRequestForm()
     ctx["can_provide"] = allows(actor, ACTIONS["inspection_provide_document"], inspection)
     ctx["provide_form"] = forms.DocumentProvideForm()
     ctx["can_raise"] = allows(actor, ACTIONS["finding_raise"]) and inspection.status != "closed"
@@ -173,6 +176,15 @@ class _InspectionActionView(ActionView, OpsView):
 
     def get_success_url(self, inspection):
         return reverse("ops:regulator-inspection-detail", kwargs={"pk": inspection.pk})
+
+    def refused(self, form, error: DomainError):
+        """A move no longer possible has no form on the page to show the reason beside: a message there."""
+        action = ACTIONS.get(self.action)
+        current = inspection_get(actor=self.request.user, pk=self.object.pk)
+        if action is not None and not allows(self.request.user, action, current):
+            messages.error(self.request, str(error))
+            return redirect(self.get_success_url(current))
+        return super().refused(form, error)
 
     def perform(self, form, inspection):
         self.run(form.cleaned_data if form is not None else {}, inspection)

@@ -435,3 +435,25 @@ def test_the_auditors_export_button_posts_the_lists_filters_to_the_core(users, c
     assert response.status_code == 302 and response["Location"] == reverse("export-list")
     export = Export.objects.get(owner=users["auditor"])
     assert export.filters == {"severity": "high", "overdue": True} and export.format == "xlsx"
+
+
+@pytest.mark.django_db
+def test_refusals_on_the_page_keep_what_was_typed_or_say_why(users, clients):
+    for name in (ANALYST, MANAGER, OFFICER):
+        clients[name].cookies["django_language"] = "en"
+    finding = raise_finding(users, status="in_progress")
+    page = clients[ANALYST].post(reverse("ops:finding-evidence-add", args=[finding.pk]), {"title": "Nothing"})
+    assert page.status_code == 200 and "Attach either a file or a link." in page.content.decode()
+    risk = clients[MANAGER].post(reverse("ops:finding-accept-risk", args=[finding.pk]),
+                                 {"reason": "Kept reason", "until": _due(500).isoformat()})
+    body = risk.content.decode()
+    assert risk.status_code == 200 and "at most a year" in body and "Kept reason" in body
+    svc.finding_accept_risk(actor=users[MANAGER], finding=finding, reason="Ok", until=_due(100))
+    # the move was taken meanwhile: the second attempt says why on the finding's page
+    again = clients[OFFICER].post(reverse("ops:finding-reassign", args=[finding.pk]),
+                                  {"owner": users[OFFICER].pk, "reason": "Late"}, follow=True)
+    assert "only when it is" in again.content.decode()
+    closed = raise_finding(users, status="closed")
+    late = clients[OFFICER].post(reverse("ops:finding-evidence-add", args=[closed.pk]),
+                                 {"title": "Late", "url": "https://x.example/late"})
+    assert late.status_code == 200 and "no longer being rectified" in late.content.decode()
