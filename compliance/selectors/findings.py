@@ -106,3 +106,15 @@ def mark_overdue(findings, today=None):
     for finding in findings:
         finding.is_overdue = finding.status in TO_RECTIFY and finding.due_on < today
     return findings
+
+
+def finding_history(*, actor, finding, limit: int = 50):
+    """The events about the finding and about its evidence (added, withdrawn, downloaded), newest first."""
+    from acquirer.models import AuditEvent
+    from compliance.models import Evidence
+
+    evidence_ids = [str(pk) for pk in Evidence.objects.filter(finding=finding).values_list("pk", flat=True)]
+    about = Q(target_type=Finding._meta.label_lower, target_id=str(finding.pk))
+    if evidence_ids:
+        about |= Q(target_type=Evidence._meta.label_lower, target_id__in=evidence_ids)
+    return scope(AuditEvent.objects.select_related("actor"), actor).filter(about).order_by("-id")[:limit]

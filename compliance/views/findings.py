@@ -17,7 +17,6 @@ from acquirer.access import AuditorView, OpsView
 from acquirer.exceptions import DomainError
 from acquirer.lists import link_rows, page_count, page_from_request, query_without_position
 from acquirer.policy import allows, available_actions
-from acquirer.selectors import audit_history
 from acquirer.views.actions import PAGE_METHODS, ActionView
 from compliance import policy, roles
 from compliance.forms import findings as forms
@@ -26,6 +25,7 @@ from compliance.selectors.evidence import evidence_for, evidence_get
 from compliance.selectors.findings import (
     LIST_ORDER,
     finding_get,
+    finding_history,
     finding_list,
     finding_owner_choices,
     finding_requirement_choices,
@@ -167,7 +167,7 @@ class OpsFindingCreateView(ActionView, OpsView):
 def _context(request, finding, area: str) -> dict:
     actor = request.user
     mark_overdue([finding])
-    return {"finding": finding, "area": area, "history": audit_history(actor=actor, target=finding),
+    return {"finding": finding, "area": area, "history": finding_history(actor=actor, finding=finding),
             "evidence": list(evidence_for(actor=actor, finding=finding))}
 
 

@@ -110,6 +110,7 @@ def test_officer_raises_owner_rectifies_with_evidence_someone_else_verifies_owne
                        "finding.remediated", "finding.verified", "finding.closed"]
     history = officer.get(detail).content.decode()
     assert "reported the rectification" in history and "verified the rectification" in history
+    assert "added the evidence Settings screenshot" in history
     download = clients["auditor"].get(reverse("audit:finding-evidence", args=[evidence.pk]))
     assert download.status_code == 200
     assert AuditEvent.objects.filter(action="evidence.downloaded", actor=users["auditor"]).count() == 1
