@@ -204,3 +204,18 @@ def test_the_inspection_list_runs_a_constant_number_of_queries(users, clients, d
     with django_assert_max_num_queries(10):
         response = client.get(reverse("ops:regulator-inspection-list"))
     assert len(response.context["inspections"]) == min(count, 25)
+
+
+@pytest.mark.django_db
+def test_the_menus_link_findings_and_inspections(users):
+    from acquirer.registry import menu_for
+
+    ops = next(item for item in menu_for(users[OFFICER], "ops") if item.get("id") == "nav-compliance")
+    urls = [entry["url"] for entry in ops["entries"]]
+    assert {reverse("ops:finding-list"), reverse("ops:finding-mine"),
+            reverse("ops:regulator-inspection-list")} <= set(urls)
+    engineer = next(item for item in menu_for(users[roles.FIELD_ENGINEER], "ops") if item.get("id") == "nav-compliance")
+    assert reverse("ops:regulator-inspection-list") not in [entry["url"] for entry in engineer["entries"]]
+    records = next(item for item in menu_for(users["auditor"], "audit") if item.get("id") == "nav-records")
+    assert {reverse("audit:finding-list"), reverse("audit:regulator-inspection-list")} <= {
+        entry["url"] for entry in records["entries"]}
