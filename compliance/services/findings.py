@@ -35,6 +35,7 @@ from compliance.workflow import FINDING_MOVES
 
 S = Finding.Status
 WEEK_DAYS = 5  # "a week before": five working days
+BODY = gettext_lazy("“%(title)s” — open the finding to rectify it and attach the evidence.")
 ESCALATE_TO = (staff_roles.COMPLIANCE_OFFICER, staff_roles.OPERATIONS_MANAGER)
 
 
@@ -58,7 +59,8 @@ def _url(finding: Finding) -> str:
 
 
 def _params(finding: Finding) -> dict:
-    return {"reference": finding.reference, "title": finding.title, "due": finding.due_on.isoformat()}
+    return {"reference": finding.reference, "title": finding.title, "due": finding.due_on.isoformat(),
+            "owner": finding.owner.get_username()}
 
 
 def _tell_owner(finding: Finding, *, kind: str, title, body="") -> None:
@@ -121,7 +123,7 @@ def finding_raise(*, actor, title: str, description: str, source: str, severity:
     audit.record("finding.raised", actor=actor, target=finding, after=_snapshot(finding))
     _tell_owner(finding, kind="finding.assigned",
                 title=gettext_lazy("Finding %(reference)s is yours to rectify by %(due)s"),
-                body=gettext_lazy("%(title)s"))
+                body=BODY)
     return finding
 
 
@@ -250,7 +252,7 @@ def finding_reassign(*, actor, finding: Finding, owner: User, reason: str) -> Fi
                  after={"owner": owner.get_username()}, data={"reason": reason})
     _tell_owner(finding, kind="finding.assigned",
                 title=gettext_lazy("Finding %(reference)s is yours to rectify by %(due)s"),
-                body=gettext_lazy("%(title)s"))
+                body=BODY)
     return finding
 
 
@@ -301,16 +303,17 @@ def _remind(finding: Finding, kind: str, today: date) -> None:
     if kind == FindingReminder.Kind.WEEK:
         _tell_owner(finding, kind="finding.reminder",
                     title=gettext_lazy("Finding %(reference)s is due in a week (%(due)s)"),
-                    body=gettext_lazy("%(title)s"))
+                    body=BODY)
         return
     if kind == FindingReminder.Kind.DAY:
         _tell_owner(finding, kind="finding.reminder",
-                    title=gettext_lazy("Finding %(reference)s is due on %(due)s"), body=gettext_lazy("%(title)s"))
+                    title=gettext_lazy("Finding %(reference)s is due on %(due)s"), body=BODY)
         return
     audit.record("finding.escalated", target=finding, actor_label="system",
                  data={"due": finding.due_on, "days_overdue": (today - finding.due_on).days})
     message = {"kind": "finding.overdue", "title": gettext_lazy("Overdue: finding %(reference)s was due on %(due)s"),
-               "body": gettext_lazy("%(title)s"), "params": _params(finding), "url": _url(finding)}
+               "body": gettext_lazy("“%(title)s” is not rectified yet; its owner is %(owner)s."),
+               "params": _params(finding), "url": _url(finding)}
     for role in ESCALATE_TO:
         notify_role(role=role, **message)
     _tell_owner(finding, kind="finding.overdue", title=message["title"], body=message["body"])
