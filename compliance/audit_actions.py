@@ -71,8 +71,50 @@ LIBRARY_LABELS: dict = {
     "assessment": _("assessment"),
 }
 # findings and inspections ----------------------------------------------------------------------------------------
-FINDING_ACTIONS: dict = {}
-FINDING_LABELS: dict = {}
+FINDING_ACTIONS: dict = {
+    "finding.raised": _("%(actor)s raised the finding %(target)s"),
+    "finding.confirmed": _("%(actor)s confirmed the finding %(target)s"),
+    "finding.rectification_started": _("%(actor)s started rectifying the finding %(target)s"),
+    "finding.remediated": _("%(actor)s reported the rectification of the finding %(target)s"),
+    "finding.verified": _("%(actor)s verified the rectification of the finding %(target)s"),
+    "finding.sent_back": _("%(actor)s sent the finding %(target)s back to rectification"),
+    "finding.closed": _("%(actor)s closed the finding %(target)s"),
+    "finding.dismissed": _("%(actor)s closed the finding %(target)s as not a finding"),
+    "finding.risk_accepted": _("%(actor)s accepted the risk of the finding %(target)s"),
+    "finding.risk_acceptance_expired": _("The risk acceptance of the finding %(target)s expired: it is being "
+                                         "rectified again"),
+    "finding.reassigned": _("%(actor)s gave the finding %(target)s to another owner"),
+    "finding.due_changed": _("%(actor)s changed the due date of the finding %(target)s"),
+    "finding.escalated": _("The finding %(target)s is overdue: escalated to the compliance officers and operations "
+                           "managers"),
+    "findings.exported": _("%(actor)s exported the findings"),
+    "regulator_inspection.recorded": _("%(actor)s recorded the regulator inspection %(target)s"),
+    "regulator_inspection.updated": _("%(actor)s edited the regulator inspection %(target)s"),
+    "regulator_inspection.started": _("%(actor)s recorded that the regulator inspection %(target)s is under way"),
+    "regulator_inspection.report_due": _("%(actor)s recorded that the rectification report of the inspection "
+                                         "%(target)s is due"),
+    "regulator_inspection.report_submitted": _("%(actor)s recorded that the rectification report of the inspection "
+                                               "%(target)s was submitted"),
+    "regulator_inspection.closed": _("%(actor)s closed the regulator inspection %(target)s"),
+    "regulator_inspection.document_requested": _("%(actor)s recorded the document %(document)s requested by the "
+                                                 "inspection %(target)s"),
+    "regulator_inspection.document_provided": _("%(actor)s uploaded the document %(document)s provided to the "
+                                                "inspection %(target)s"),
+    "regulator_inspection.document_downloaded": _("%(actor)s downloaded the document %(document)s of the "
+                                                  "inspection %(target)s"),
+}
+FINDING_LABELS: dict = {
+    "reason": _("reason"),
+    "note": _("note"),
+    "document": _("document"),
+    "requested_on": _("requested"),
+    "due": _("due"),
+    "evidence": _("evidence"),
+    "until": _("until"),
+    "days_overdue": _("days overdue"),
+    "filters": _("filters"),
+    "format": _("format"),
+}
 # regulatory change, access reviews, retention ---------------------------------------------------------------------
 CHANGE_ACTIONS: dict = {
     "regulatory_change.created": _("%(actor)s recorded the regulatory change %(target)s"),

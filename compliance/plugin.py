@@ -65,12 +65,56 @@ def _library_exports() -> list:
 
 LIBRARY_EXPORTS: list = _library_exports()
 # findings and inspections ----------------------------------------------------------------------------------------
-FINDING_MENU: list = []
-FINDING_JOBS: dict = {}
+def _findings_overdue(actor):
+    from compliance.selectors.findings import findings_overdue_count
+
+    return findings_overdue_count(actor=actor)
+
+
+def _inspection_reports_due(actor):
+    from compliance.selectors.inspections import inspection_reports_due_count
+
+    return inspection_reports_due_count(actor=actor)
+
+
+def _finding_exports() -> list:
+    from compliance.exports_findings import FINDINGS
+
+    return [FINDINGS]
+
+
+FINDING_MENU: list = [
+    MenuEntry("ops", "compliance", _("Findings"), "ops:finding-list", roles.VIEW_FINDING, order=30),
+    MenuEntry("ops", "compliance", _("My findings"), "ops:finding-mine", roles.VIEW_FINDING, order=31),
+    MenuEntry("ops", "compliance", _("Inspections"), "ops:regulator-inspection-list", roles.VIEW_INSPECTION,
+              order=32),
+    MenuEntry("audit", "records", _("Findings"), "audit:finding-list", order=130),
+    MenuEntry("audit", "records", _("Inspections"), "audit:regulator-inspection-list", order=131),
+]
+FINDING_JOBS: dict = {
+    "compliance.finding_reminders": {
+        "title": _("Finding reminders"),
+        "task": "compliance.tasks.finding_reminders",
+        "schedule": crontab(hour=8, minute=30),
+        "period": 24 * 3600,
+        "description": _("Remind each finding's owner a week (5 working days) and one working day before its due "
+                         "date, escalate an overdue finding once to compliance officers and operations managers, "
+                         "and put risk acceptances past their date back into rectification; each reminder is sent "
+                         "once per due date, so running it again sends nothing new."),
+    },
+}
 FINDING_CARDS: list = []
-FINDING_WARNINGS: list = []
-FINDING_GATES: list = []
-FINDING_EXPORTS: list = []
+FINDING_WARNINGS: list = [
+    WarningCount("compliance.findings_overdue", _("Rectifications overdue"), _findings_overdue, "ops:finding-list",
+                 url_query="overdue=1", audit_url_name="audit:finding-list", permission=roles.VIEW_FINDING,
+                 order=10, description=_("Findings still to be rectified whose due date has passed.")),
+    WarningCount("compliance.inspection_reports_due",
+                 _("Inspection rectification reports due within 14 days or late"), _inspection_reports_due,
+                 "ops:regulator-inspection-list", url_query="report_due=1",
+                 audit_url_name="audit:regulator-inspection-list", permission=roles.VIEW_INSPECTION, order=11),
+]
+FINDING_GATES: list = ["tests.compliance.gate_samples_findings"]
+FINDING_EXPORTS: list = _finding_exports()
 # regulatory change, access reviews, retention ---------------------------------------------------------------------
 def _reading_overdue(actor):
     from compliance.selectors.changes import reading_overdue_count

@@ -16,6 +16,13 @@ def recurring_assessments(self, triggered_by: int | None = None):
 # --- end of the assessments block -----------------------------------------------------------------------------------
 
 # --- findings -------------------------------------------------------------------------------------------------------
+
+@shared_task(bind=True, **JOB_TASK)
+def finding_reminders(self, triggered_by: int | None = None):
+    """Daily: reminders before the due date, the overdue escalation, expired risk acceptances (each once)."""
+    from compliance.services.findings import finding_reminders as job
+
+    return _run(self, "compliance.finding_reminders", lambda: job(), triggered_by, atomic=False)
 # --- end of the findings block --------------------------------------------------------------------------------------
 
 # --- changes and reviews --------------------------------------------------------------------------------------------
