@@ -7,7 +7,7 @@ audit area (GET only) and download evidence (audited)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -41,12 +41,8 @@ NEEDS_FINDING = {AssessmentItem.Result.PARTIAL, AssessmentItem.Result.NON_COMPLI
 
 
 def finding_create_url(item) -> str:
-    """The findings page that raises a finding from ``item`` (built by the findings part)."""
-    try:
-        base = reverse("ops:finding-create")
-    except NoReverseMatch:
-        base = "/ops/compliance/findings/new/"
-    return f"{base}?{urlencode({'item': item.pk})}"
+    """The findings page that raises a finding from ``item``."""
+    return f"{reverse('ops:finding-create')}?{urlencode({'item': item.pk})}"
 
 
 # --- checklist templates --------------------------------------------------------------------------------------------
