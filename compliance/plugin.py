@@ -28,6 +28,7 @@ LIBRARY_MENU: list = [
               order=21),
     MenuEntry("audit", "records", _("Frameworks"), "audit:framework-list", order=90),
     MenuEntry("audit", "records", _("Assessments"), "audit:assessment-list", order=91),
+    MenuEntry("audit", "records", _("Controls"), "audit:control-list", order=92),
 ]
 LIBRARY_JOBS: dict = {
     "compliance.recurring_assessments": {
@@ -145,6 +146,7 @@ CHANGE_MENU: list = [
     MenuEntry("audit", "records", _("Regulatory changes"), "audit:regulatory-change-list", order=140),
     MenuEntry("audit", "records", _("Access reviews"), "audit:access-review-list", order=141),
     MenuEntry("audit", "records", _("Legal holds"), "audit:legal-hold-list", order=142),
+    MenuEntry("audit", "records", _("Retention"), "audit:retention-list", order=143),
 ]
 CHANGE_JOBS: dict = {
     "compliance.access_review": {
