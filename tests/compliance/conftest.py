@@ -12,3 +12,16 @@ def english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def english_pages(request):
+    """The pages answer in the reader's language (Chinese by default): these tests read them in English, unless
+    a test sets another language itself."""
+    if "clients" not in request.fixturenames:
+        return
+    from django.conf import settings
+
+    for client in request.getfixturevalue("clients").values():
+        if settings.LANGUAGE_COOKIE_NAME not in client.cookies:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

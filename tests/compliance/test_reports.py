@@ -52,9 +52,9 @@ def _finding(n: int, owner, *, title="Weak password policy", severity="high", st
 def library(users):
     officer = users[core_roles.COMPLIANCE_OFFICER]
     manager = users[core_roles.OPERATIONS_MANAGER]
-    pci = Framework.objects.create(code="pci-dss", name_zh="支付卡行业数据安全标准", name_en="PCI DSS",
+    pci = Framework.objects.create(code="test-pci-dss", name_zh="支付卡行业数据安全标准", name_en="PCI DSS",
                                    kind=Framework.Kind.STANDARD, issuer="PCI SSC", version="4.0.1")
-    pboc = Framework.objects.create(code="pboc-acquiring", name_zh="银行卡收单业务管理办法",
+    pboc = Framework.objects.create(code="test-pboc-acquiring", name_zh="银行卡收单业务管理办法",
                                     name_en="PBOC bank-card acquiring measures", issuer="中国人民银行")
     r834 = Requirement.objects.create(framework=pci, reference="PCI DSS 8.3.4", title_zh="登录失败锁定",
                                       title_en="Lockout after failed logins")
