@@ -3,6 +3,7 @@ querysets come from the selectors; the services check everything again."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from compliance.models import Finding
 from compliance.models.common import Severity
@@ -48,7 +49,8 @@ class FindingFilterForm(forms.Form):
 
 class FindingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("What was found"), widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(label=pgettext_lazy("finding", "What was found"),
+                                  widget=forms.Textarea(attrs={"rows": 4}))
     source = forms.ChoiceField(label=_("Source"), choices=Finding.Source.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
     requirement = RequirementChoiceField(label=_("Requirement"), required=False, queryset=None)

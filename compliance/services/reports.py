@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from acquirer import audit, manifests, signing
 from acquirer.access import is_auditor
@@ -87,7 +87,8 @@ def _person(user) -> str:
 
 def findings_header() -> list[str]:
     return [_("Reference"), _("Title"), _("Source"), _("Severity"), _("Status"), _("Framework"), _("Requirement"),
-            _("Owner"), _("Due"), _("Overdue"), _("Raised"), _("Rectified"), _("Verified"), _("Closed"),
+            _("Owner"), _("Due"), _("Overdue"), pgettext("finding", "Raised"), pgettext("finding", "Rectified"),
+            pgettext("finding", "Verified"), pgettext("finding", "Closed"),
             _("Description")]
 
 
