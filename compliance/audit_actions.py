@@ -170,8 +170,24 @@ REPORT_LABELS: dict = {
     "folder": _("folder"),
     "language": _("language"),
 }
+# more exports (every other compliance list) and the requirement import template ---------------------------------
+MORE_ACTIONS: dict = {
+    "compliance_controls.exported": _("%(actor)s exported the controls"),
+    "compliance_assessments.exported": _("%(actor)s exported the list of assessments"),
+    "compliance_evidence.exported": _("%(actor)s exported the evidence index"),
+    "compliance_inspections.exported": _("%(actor)s exported the regulator inspections"),
+    "compliance_changes.exported": _("%(actor)s exported the regulatory changes"),
+    "compliance_access_review_items.exported": _("%(actor)s exported the accounts of the access reviews"),
+    "compliance_legal_holds.exported": _("%(actor)s exported the legal holds"),
+    "compliance_retention_rules.exported": _("%(actor)s exported the retention rules"),
+}
+MORE_LABELS: dict = {
+    "filters": _("filters"),
+    "format": _("format"),
+}
 # -------------------------------------------------------------------------------------------------------------------
 
-ACTIONS = {**LIBRARY_ACTIONS, **FINDING_ACTIONS, **CHANGE_ACTIONS, **WARNING_ACTIONS, **REPORT_ACTIONS}
+ACTIONS = {**LIBRARY_ACTIONS, **FINDING_ACTIONS, **CHANGE_ACTIONS, **WARNING_ACTIONS, **REPORT_ACTIONS,
+           **MORE_ACTIONS}
 FOR_MERCHANTS: set = set()
-LABELS = {**LIBRARY_LABELS, **FINDING_LABELS, **CHANGE_LABELS, **WARNING_LABELS, **REPORT_LABELS}
+LABELS = {**LIBRARY_LABELS, **FINDING_LABELS, **CHANGE_LABELS, **WARNING_LABELS, **REPORT_LABELS, **MORE_LABELS}

@@ -206,6 +206,15 @@ def _report_exports() -> list:
 
 
 REPORT_EXPORTS: list = _report_exports()
+# more exports (every other compliance list) and the requirement import template ---------------------------------
+def _more_exports() -> list:
+    from compliance.exports_more import MORE
+
+    return list(MORE)
+
+
+MORE_EXPORTS: list = _more_exports()
+MORE_GATES: list = ["tests.compliance.gate_samples_more"]
 # -------------------------------------------------------------------------------------------------------------------
 
 PLUGIN = Plugin(
@@ -219,6 +228,7 @@ PLUGIN = Plugin(
     deletion_guards=[*DELETION_GUARDS],
     roles=roles,
     demo=_seed_demo,
-    gate_samples=[*LIBRARY_GATES, *FINDING_GATES, *CHANGE_GATES, *WARNING_GATES, *REPORT_GATES],
-    exports=[*LIBRARY_EXPORTS, *FINDING_EXPORTS, *CHANGE_EXPORTS, *REPORT_EXPORTS],
+    gate_samples=[*LIBRARY_GATES, *FINDING_GATES, *CHANGE_GATES, *WARNING_GATES, *REPORT_GATES,
+                  *MORE_GATES],
+    exports=[*LIBRARY_EXPORTS, *FINDING_EXPORTS, *CHANGE_EXPORTS, *REPORT_EXPORTS, *MORE_EXPORTS],
 )
