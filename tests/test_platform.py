@@ -138,6 +138,9 @@ def test_pages_run_a_constant_number_of_queries(clients, actor, name, django_ass
     for _n in range(5):
         make_merchant()
         make_user()
+    # once first: what a process keeps between requests (the working-day calendar, which a page warning about a year
+    # not entered yet reads from December on) is then loaded, as it is on a running server
+    assert clients[actor].get(reverse(name)).status_code == 200
     with django_assert_max_num_queries(15):
         assert clients[actor].get(reverse(name)).status_code == 200
 
