@@ -24,7 +24,13 @@ WARNINGS = [
                                "sign-in, still disabled.")),
 ]
 
+# home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+OPS_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = []
+AUDIT_HOME_PANELS: list = []
+
 PLUGIN = Plugin(
+    home_panels=[*OPS_HOME_PANELS, *PORTAL_HOME_PANELS, *AUDIT_HOME_PANELS],
     menu_sections=[
         MenuSection("ops", "system", _("System"), order=90),
         MenuSection("audit", "system", _("System"), order=90),

@@ -136,6 +136,22 @@ class MerchantPanel:
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    """A panel on an area's home page (KPIs, a chart with its table, "what needs me today"), declared by the app that
+    owns the data: ``template`` is included with ``context(actor)`` (a dict computed in a fixed number of scoped
+    queries, whatever the data) under ``title``; shown only with ``permission`` (when set), in ``order``; ``wide``
+    panels take the whole row."""
+
+    area: str
+    title: str
+    template: str
+    context: Callable
+    permission: str = ""
+    order: int = 100
+    wide: bool = False
+
+
+@dataclass(frozen=True)
 class WarningCount:
     """One figure of the compliance early-warning page, computed by the app that owns the data (compliance never
     imports that app's internals; it reads this). ``count(actor)`` returns an int or an
@@ -198,6 +214,7 @@ class Plugin:
     exports: list[Exporter] = field(default_factory=list)
     merchant_panels: list[MerchantPanel] = field(default_factory=list)
     warnings: list[WarningCount] = field(default_factory=list)
+    home_panels: list[HomePanel] = field(default_factory=list)
     record_types: list[RecordType] = field(default_factory=list)
     deletion_guards: list[Callable] = field(default_factory=list)
 
@@ -262,6 +279,10 @@ class Registry:
     def home_cards(self, area: str) -> list[HomeCard]:
         cards = [card for plugin in self.plugins.values() for card in plugin.home_cards if card.area == area]
         return sorted(cards, key=lambda card: card.order)
+
+    def home_panels(self, area: str) -> list[HomePanel]:
+        panels = [panel for plugin in self.plugins.values() for panel in plugin.home_panels if panel.area == area]
+        return sorted(panels, key=lambda panel: panel.order)
 
     def merchant_panels(self) -> list[MerchantPanel]:
         panels = [panel for plugin in self.plugins.values() for panel in plugin.merchant_panels]
@@ -372,6 +393,14 @@ def home_cards_for(user, area: str, reg: Registry | None = None) -> list[dict]:
         cards.append({"title": card.title, "url": reverse(card.url_name), "link_label": card.link_label,
                       "count": card.count(user) if card.count else None})
     return cards
+
+
+def home_panels_for(user, area: str, reg: Registry | None = None) -> list[dict]:
+    """The home page's panels of ``area`` that ``user`` may see, each ``{"title", "template", "context", "wide"}``
+    with its context computed for ``user``."""
+    reg = reg or registry()
+    return [{"title": panel.title, "template": panel.template, "context": panel.context(user), "wide": panel.wide}
+            for panel in reg.home_panels(area) if visible(user, panel.permission)]
 
 
 def merchant_panels_for(user, merchant, reg: Registry | None = None) -> list[dict]:

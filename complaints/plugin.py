@@ -113,7 +113,13 @@ WARNINGS = [
                  description=_("Complaints that missed their first-response or resolution target since the 1st.")),
 ]
 
+# home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+OPS_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = []
+AUDIT_HOME_PANELS: list = []
+
 PLUGIN = Plugin(
+    home_panels=[*OPS_HOME_PANELS, *PORTAL_HOME_PANELS, *AUDIT_HOME_PANELS],
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=MENU_SECTIONS,
     menu=[*COMPLAINT_MENU, *HELP_MENU, *REPORT_MENU],

@@ -209,7 +209,13 @@ MORE_EXPORTS: list = _more_exports()
 MORE_GATES: list = ["tests.compliance.gate_samples_more"]
 # -------------------------------------------------------------------------------------------------------------------
 
+# home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+OPS_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = []
+AUDIT_HOME_PANELS: list = []
+
 PLUGIN = Plugin(
+    home_panels=[*OPS_HOME_PANELS, *PORTAL_HOME_PANELS, *AUDIT_HOME_PANELS],
     urls={"ops": urls.ops_patterns, "audit": urls.audit_patterns},
     menu_sections=MENU_SECTIONS,
     menu=[*LIBRARY_MENU, *FINDING_MENU, *CHANGE_MENU, *WARNING_MENU, *REPORT_MENU],

@@ -47,7 +47,13 @@ WARNINGS = [
                  description=_("Silent or far-away terminals flagged more than a week ago and not yet followed up.")),
 ]
 
+# home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+OPS_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = []
+AUDIT_HOME_PANELS: list = []
+
 PLUGIN = Plugin(
+    home_panels=[*OPS_HOME_PANELS, *PORTAL_HOME_PANELS, *AUDIT_HOME_PANELS],
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=[
         MenuSection("ops", "terminals", _("Terminals"), order=30, permission=roles.VIEW_TERMINAL),

@@ -77,7 +77,13 @@ WARNINGS = [
                                "days.")),
 ]
 
+# home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+OPS_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = []
+AUDIT_HOME_PANELS: list = []
+
 PLUGIN = Plugin(
+    home_panels=[*OPS_HOME_PANELS, *PORTAL_HOME_PANELS, *AUDIT_HOME_PANELS],
     urls={"ops": urls.ops_patterns, "portal": urls.portal_patterns, "audit": urls.audit_patterns},
     menu_sections=[
         MenuSection("ops", "money", _("Transactions"), order=40, permission=roles.VIEW_TRANSACTION),

@@ -3,7 +3,7 @@ filtered by the reader's permissions in one place."""
 
 from django import template
 
-from acquirer.registry import home_cards_for, menu_for
+from acquirer.registry import home_cards_for, home_panels_for, menu_for
 
 register = template.Library()
 
@@ -23,3 +23,9 @@ def main_menu(context):
 def home_cards(context, area: str):
     """The cards every app declares for ``area``'s home page, each only with its permission."""
     return {"cards": home_cards_for(_user(context), area)}
+
+
+@register.inclusion_tag("acquirer/shared/_home_panels.html", takes_context=True)
+def home_panels(context, area: str):
+    """The panels every app declares for ``area``'s home page (KPIs and charts), each only with its permission."""
+    return {"panels": home_panels_for(_user(context), area), "area": area}
