@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, MerchantPanel, Plugin, WarningCount
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, MerchantPanel, Plugin, WarningCount
 from complaints import roles, urls
 
 
@@ -114,8 +114,17 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _portal_service(actor):
+    """The merchant's open complaints and up to three help articles others found most helpful (two queries)."""
+    from complaints.selectors.home import open_complaint_count, suggested_articles
+
+    return {"open": open_complaint_count(actor=actor), "articles": suggested_articles(actor=actor)}
+
+
 OPS_HOME_PANELS: list = []
-PORTAL_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = [
+    HomePanel("portal", _("Complaints and help"), "complaints/home/portal_service.html", _portal_service, order=30),
+]
 AUDIT_HOME_PANELS: list = []
 
 PLUGIN = Plugin(

@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from acquirer.lists import Count, bounded_count
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, Plugin, WarningCount
 from terminals import roles, urls
 
 
@@ -48,8 +48,29 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _portal_terminals(actor):
+    """The merchant's terminals by status (a bar chart, each bar opening the list of those terminals) and its open
+    fault tickets (two queries, whatever the data)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from acquirer.charts import bar_chart
+    from terminals.models import Terminal
+    from terminals.selectors.home import terminals_by_status, ticket_figures
+
+    labels = dict(Terminal.Status.choices)
+    rows = [(labels[status], count, status) for status, count in terminals_by_status(actor=actor)]
+    list_url = reverse("portal:terminal-list")
+    chart = bar_chart(_("Terminals by status"), rows,
+                      lambda label, status: f"{list_url}?{urlencode({'status': status})}")
+    return {"chart": chart, "total": sum(row[1] for row in rows), "tickets": ticket_figures(actor=actor)}
+
+
 OPS_HOME_PANELS: list = []
-PORTAL_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = [
+    HomePanel("portal", _("My terminals"), "terminals/home/portal_terminals.html", _portal_terminals, order=20),
+]
 AUDIT_HOME_PANELS: list = []
 
 PLUGIN = Plugin(

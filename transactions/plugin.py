@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from acquirer.lists import bounded_count
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType, WarningCount
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, Plugin, RecordType, WarningCount
 from transactions import roles, urls
 from transactions.exports import BREAKS, LEDGER
 
@@ -78,8 +78,27 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _portal_business(actor):
+    """The merchant's business at a glance: sales today and this month, the last 30 days as a chart with its table,
+    the next payout and any risk hold in force (three queries, whatever the data)."""
+    from decimal import Decimal
+
+    from acquirer.charts import line_chart
+    from transactions.selectors.home import holds_in_force, merchant_sales, next_payout
+
+    sales = merchant_sales(actor=actor, merchant_id=actor.merchant_id)
+    days = sales["days"]
+    chart = line_chart(_("Sales per day, last 30 days"), [f"{d['day']:%m-%d}" for d in days],
+                       {_("Sales"): [Decimal(d["minor"]).scaleb(-2) for d in days]}, unit="¥")
+    return {"today": sales["today"], "month": sales["month"], "chart": chart,
+            "payout": next_payout(actor=actor), "holds": holds_in_force(actor=actor)}
+
+
 OPS_HOME_PANELS: list = []
-PORTAL_HOME_PANELS: list = []
+PORTAL_HOME_PANELS: list = [
+    HomePanel("portal", _("My business"), "transactions/home/portal_business.html", _portal_business, order=10,
+              wide=True),
+]
 AUDIT_HOME_PANELS: list = []
 
 PLUGIN = Plugin(
