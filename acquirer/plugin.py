@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from acquirer import roles
 from acquirer.audit_export import AUDIT_TRAIL
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, Plugin, WarningCount
 
 
 def _disabled_for_inactivity(actor):
@@ -25,9 +25,21 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _recent_exports(actor) -> dict:
+    """The reader's own last five exports with their status (one query)."""
+    from acquirer.registry import registry
+    from acquirer.selectors import export_list
+
+    exporters = registry().exporters
+    exports = list(export_list(actor=actor).order_by("-created_at", "-id")[:5])
+    return {"exports": [(export, exporters.get(export.kind)) for export in exports]}
+
+
 OPS_HOME_PANELS: list = []
 PORTAL_HOME_PANELS: list = []
-AUDIT_HOME_PANELS: list = []
+AUDIT_HOME_PANELS: list = [
+    HomePanel("audit", _("Recent exports"), "acquirer/home/recent_exports.html", _recent_exports, order=40),
+]
 
 PLUGIN = Plugin(
     home_panels=[*OPS_HOME_PANELS, *PORTAL_HOME_PANELS, *AUDIT_HOME_PANELS],

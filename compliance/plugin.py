@@ -6,7 +6,7 @@ from celery.schedules import crontab  # noqa: F401
 from django.utils.translation import gettext_lazy as _  # noqa: F401
 from django.utils.translation import pgettext_lazy
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount  # noqa: F401
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, Plugin, WarningCount  # noqa: F401
 from compliance import roles, urls
 
 
@@ -210,9 +210,65 @@ MORE_GATES: list = ["tests.compliance.gate_samples_more"]
 # -------------------------------------------------------------------------------------------------------------------
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _audit_posture(actor) -> dict:
+    """Posture per framework: the latest signed-off or open assessment's items by result (two queries)."""
+    from django.urls import reverse
+
+    from acquirer.charts import bar_chart
+    from compliance.models import AssessmentItem
+    from compliance.selectors.home import RESULTS, framework_posture
+
+    labels = {**dict(AssessmentItem.Result.choices), "": _("Not answered")}
+    rows = []
+    for entry in framework_posture(actor=actor):
+        framework = entry["framework"]
+        url = reverse("audit:framework-detail", args=[framework.pk])
+        chart = bar_chart(framework.name, [(labels[result], entry["counts"][result]) for result in RESULTS],
+                          [url] * len(RESULTS)) if entry["total"] else None
+        rows.append({"framework": framework, "url": url, "chart": chart, "total": entry["total"],
+                     "chart_id": f"home-posture-{framework.pk}"})
+    return {"frameworks": rows}
+
+
+def _audit_findings(actor) -> dict:
+    """Open findings by severity and age (one query), each count linking to the findings list it stands for."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from acquirer.charts import bar_chart
+    from compliance.selectors.home import open_findings_by_age
+
+    base = reverse("audit:finding-list")
+    table = open_findings_by_age(actor=actor)
+    for row in table:
+        row["url"] = f"{base}?{urlencode({'status': 'open', 'severity': row['severity']})}"
+        row["overdue_url"] = f"{base}?{urlencode({'overdue': '1', 'severity': row['severity']})}"
+    chart = bar_chart(_("Open findings by severity"), [(row["label"], row["total"]) for row in table],
+                      [row["url"] for row in table])
+    return {"rows": table, "chart": chart, "list_url": f"{base}?status=open",
+            "total": sum(row["total"] for row in table), "overdue": sum(row["overdue"] for row in table)}
+
+
+def _audit_warnings(actor) -> dict:
+    """The early-warning figures above zero (one bounded count per published figure: a constant)."""
+    from compliance.selectors.warnings import warning_figures
+
+    figures = warning_figures(actor=actor, area="audit")
+    return {"raised": [figure for figure in figures if figure.raised],
+            "unavailable": sum(1 for figure in figures if figure.unavailable)}
+
+
 OPS_HOME_PANELS: list = []
 PORTAL_HOME_PANELS: list = []
-AUDIT_HOME_PANELS: list = []
+AUDIT_HOME_PANELS: list = [
+    HomePanel("audit", _("Posture per framework"), "compliance/home/audit_posture.html", _audit_posture,
+              order=10, wide=True),
+    HomePanel("audit", _("Open findings by severity and age"), "compliance/home/audit_findings.html",
+              _audit_findings, order=20),
+    HomePanel("audit", _("Early-warning figures"), "compliance/home/audit_warnings.html", _audit_warnings,
+              order=30),
+]
 
 PLUGIN = Plugin(
     home_panels=[*OPS_HOME_PANELS, *PORTAL_HOME_PANELS, *AUDIT_HOME_PANELS],
