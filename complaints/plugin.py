@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, MerchantPanel, Plugin, WarningCount
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, MerchantPanel, Plugin, WarningCount
 from complaints import roles, urls
 
 
@@ -114,7 +114,33 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
-OPS_HOME_PANELS: list = []
+def _home_sla(actor):
+    """Complaint SLA attainment this month and last month: the report's aggregate, one query per month."""
+    from django.urls import reverse
+    from django.utils.formats import date_format
+
+    from acquirer.charts import bar_chart
+    from complaints.selectors.home import sla_months
+
+    months = sla_months(actor=actor)
+    reports = reverse("ops:complaint-reports") if actor.has_perm(roles.VIEW_REPORT) else ""
+    series, links = [], []
+    for month in months:
+        period = month["period"]
+        month["label"] = date_format(period.first, "YEAR_MONTH_FORMAT")
+        month["url"] = f"{reports}?date_from={period.first:%Y-%m-%d}&date_to={period.last:%Y-%m-%d}" if reports else ""
+        for key, clock in (("first", _("first response")), ("resolution", _("resolution"))):
+            series.append((_("%(month)s, %(clock)s met") % {"month": month["label"], "clock": clock},
+                           month["sla"][f"{key}_share"]))
+            links.append(month["url"])
+    return {"months": months, "reports_url": reports,
+            "chart": bar_chart(_("Targets met"), series, links, unit="%")}
+
+
+OPS_HOME_PANELS: list = [
+    HomePanel("ops", _("Complaint SLA attainment"), "complaints/home/sla.html", _home_sla,
+              permission=roles.VIEW_COMPLAINT, order=60),
+]
 PORTAL_HOME_PANELS: list = []
 AUDIT_HOME_PANELS: list = []
 
