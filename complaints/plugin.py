@@ -114,6 +114,35 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _home_sla(actor):
+    """Complaint SLA attainment this month and last month: the report's aggregate, one query per month."""
+    from django.urls import reverse
+    from django.utils.formats import date_format
+
+    from acquirer.charts import bar_chart
+    from complaints.selectors.home import sla_months
+
+    months = sla_months(actor=actor)
+    reports = reverse("ops:complaint-reports") if actor.has_perm(roles.VIEW_REPORT) else ""
+    series, links = [], []
+    for month in months:
+        period = month["period"]
+        month["label"] = date_format(period.first, "YEAR_MONTH_FORMAT")
+        month["url"] = f"{reports}?date_from={period.first:%Y-%m-%d}&date_to={period.last:%Y-%m-%d}" if reports else ""
+        for key, clock in (("first", _("first response")), ("resolution", _("resolution"))):
+            series.append((_("%(month)s, %(clock)s met") % {"month": month["label"], "clock": clock},
+                           month["sla"][f"{key}_share"]))
+            links.append(month["url"])
+    return {"months": months, "reports_url": reports,
+            "chart": bar_chart(_("Targets met"), series, links, unit="%")}
+
+
+OPS_HOME_PANELS: list = [
+    HomePanel("ops", _("Complaint SLA attainment"), "complaints/home/sla.html", _home_sla,
+              permission=roles.VIEW_COMPLAINT, order=60),
+]
+
+
 def _portal_service(actor):
     """The merchant's open complaints and up to three help articles others found most helpful (two queries)."""
     from complaints.selectors.home import open_complaint_count, suggested_articles
@@ -121,7 +150,6 @@ def _portal_service(actor):
     return {"open": open_complaint_count(actor=actor), "articles": suggested_articles(actor=actor)}
 
 
-OPS_HOME_PANELS: list = []
 PORTAL_HOME_PANELS: list = [
     HomePanel("portal", _("Complaints and help"), "complaints/home/portal_service.html", _portal_service, order=30),
 ]

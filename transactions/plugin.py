@@ -78,6 +78,65 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _home_volume(actor):
+    """Transactions of the last 14 days by day and channel group: one aggregate query, two charts and a table."""
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from acquirer.charts import line_chart
+    from transactions.selectors.home_ops import daily_volume
+
+    data = daily_volume(actor=actor)
+    search = reverse("ops:transaction-list")
+    labels = [f"{row['day']:%m-%d}" for row in data["days"]]
+    counts = {label: [row["groups"][key]["count"] for row in data["days"]] for key, label in data["groups"]}
+    values = {label: [Decimal(row["groups"][key]["value_minor"]) / 100 for row in data["days"]]
+              for key, label in data["groups"]}
+    for row in data["days"]:
+        row["url"] = f"{search}?date_from={row['day']:%Y-%m-%d}&date_to={row['day']:%Y-%m-%d}"
+        row["cells"] = [row["groups"][key] for key, _label in data["groups"]]
+    return {"volume": data, "search_url": search,
+            "count_chart": line_chart(_("Transactions per day"), labels, counts),
+            "value_chart": line_chart(_("Value per day"), labels, values, unit=_("yuan"))}
+
+
+def _home_recon(actor):
+    from django.urls import reverse
+
+    from acquirer.charts import bar_chart
+    from transactions.selectors.home_ops import recon_match_rate
+
+    data = recon_match_rate(actor=actor)
+    series = [(f"{row['run'].business_date:%Y-%m-%d} {row['run'].get_side_display()}", row["share"])
+              for row in data["runs"]]
+    return {"recon": data, "list_url": reverse("ops:recon-run-list"),
+            "chart": bar_chart(_("Match rate per run"), series, unit="%")}
+
+
+def _home_alerts(actor):
+    from django.urls import reverse
+
+    from acquirer.charts import bar_chart
+    from transactions.selectors.home_ops import alerts_by_rule
+
+    rows = alerts_by_rule(actor=actor)
+    cases = reverse("ops:risk-case-list")
+    return {"list_url": cases, "total": sum(row["count"] for row in rows),
+            "chart": bar_chart(_("Alerts by rule"), [(row["name"], row["count"], row["rule_id"]) for row in rows],
+                               lambda label, key: f"{cases}?rule={key}")}
+
+
+OPS_HOME_PANELS: list = [
+    HomePanel("ops", _("Transactions, last 14 days"), "transactions/home/volume.html", _home_volume,
+              permission=roles.VIEW_TRANSACTION, order=40, wide=True),
+    HomePanel("ops", _("Reconciliation match rate"), "transactions/home/recon.html", _home_recon,
+              permission=roles.VIEW_RECON, order=45),
+    HomePanel("ops", _("Risk alerts by rule, last 30 days"), "transactions/home/alerts.html", _home_alerts,
+              permission=roles.VIEW_RISK, order=50),
+]
+
+
 def _portal_business(actor):
     """The merchant's business at a glance: sales today and this month, the last 30 days as a chart with its table,
     the next payout and any risk hold in force (three queries, whatever the data)."""
@@ -94,7 +153,6 @@ def _portal_business(actor):
             "payout": next_payout(actor=actor), "holds": holds_in_force(actor=actor)}
 
 
-OPS_HOME_PANELS: list = []
 PORTAL_HOME_PANELS: list = [
     HomePanel("portal", _("My business"), "transactions/home/portal_business.html", _portal_business, order=10,
               wide=True),
