@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from acquirer.lists import Count, bounded_count
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, WarningCount
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, Plugin, WarningCount
 from terminals import roles, urls
 
 
@@ -48,7 +48,27 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
-OPS_HOME_PANELS: list = []
+def _terminals_by_status(actor) -> dict:
+    """Terminals by status (one query), each bar opening the terminal registry at that status."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from acquirer.charts import bar_chart
+    from terminals.models import Terminal
+    from terminals.selectors.home import terminals_by_status
+
+    registry = reverse("ops:terminal-list")
+    rows = [(Terminal.Status(status).label, count, status) for status, count in terminals_by_status(actor=actor)]
+    chart = bar_chart(_("Terminals by status"), rows,
+                      link=lambda label, status: f"{registry}?{urlencode({'status': status})}")
+    return {"chart": chart, "total": sum(count for _label, count, _status in rows), "list_url": registry,
+            "dashboard_url": reverse("ops:terminal-dashboard")}
+
+
+OPS_HOME_PANELS: list = [
+    HomePanel("ops", _("Terminals by status"), "terminals/home/terminals_by_status.html", _terminals_by_status,
+              permission=roles.VIEW_TERMINAL, order=30),
+]
 PORTAL_HOME_PANELS: list = []
 AUDIT_HOME_PANELS: list = []
 
