@@ -59,7 +59,7 @@ def _terminals_by_status(actor) -> dict:
 
     registry = reverse("ops:terminal-list")
     rows = [(Terminal.Status(status).label, count, status) for status, count in terminals_by_status(actor=actor)]
-    chart = bar_chart(_("Terminals by status"), rows,
+    chart = bar_chart(_("Terminals in the registry, by status"), rows,
                       link=lambda label, status: f"{registry}?{urlencode({'status': status})}")
     return {"chart": chart, "total": sum(count for _label, count, _status in rows), "list_url": registry,
             "dashboard_url": reverse("ops:terminal-dashboard")}
