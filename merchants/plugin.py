@@ -4,7 +4,7 @@ role grants, demo data and the gate-matrix samples."""
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from acquirer.registry import HomeCard, MenuEntry, MenuSection, Plugin, RecordType, WarningCount
+from acquirer.registry import HomeCard, HomePanel, MenuEntry, MenuSection, Plugin, RecordType, WarningCount
 from merchants import roles, urls
 from merchants.exports import REGISTER
 
@@ -77,7 +77,29 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
-OPS_HOME_PANELS: list = []
+def _onboarding_funnel(actor) -> dict:
+    """The funnel of the last 90 days (one query), each bar opening the onboarding queue at that status, and the
+    median days to activation (one query)."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from acquirer.charts import bar_chart
+    from merchants.models import Merchant
+    from merchants.selectors.home import WINDOW_DAYS, days_to_activation, onboarding_funnel
+
+    queue = reverse("ops:onboarding-queue")
+    rows = [(Merchant.Status(status).label, count, status) for status, count in onboarding_funnel(actor=actor)]
+    chart = bar_chart(_("Applications started in the last %(days)s days, by stage") % {"days": WINDOW_DAYS}, rows,
+                      link=lambda label, status: f"{queue}?{urlencode({'status': status})}")
+    activation = days_to_activation(actor=actor)
+    return {"chart": chart, "days": WINDOW_DAYS, "median_days": activation["median"],
+            "activated": activation["activated"], "queue_url": queue}
+
+
+OPS_HOME_PANELS: list = [
+    HomePanel("ops", _("Onboarding funnel"), "merchants/home/onboarding_funnel.html", _onboarding_funnel,
+              permission=roles.VIEW, order=20),
+]
 PORTAL_HOME_PANELS: list = []
 AUDIT_HOME_PANELS: list = []
 

@@ -48,6 +48,29 @@ WARNINGS = [
 ]
 
 # home-page panels (issue #16): KPIs and charts per area, each a fixed number of queries ----------------------
+def _terminals_by_status(actor) -> dict:
+    """Terminals by status (one query), each bar opening the terminal registry at that status."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from acquirer.charts import bar_chart
+    from terminals.models import Terminal
+    from terminals.selectors.home_ops import terminals_by_status
+
+    registry = reverse("ops:terminal-list")
+    rows = [(Terminal.Status(status).label, count, status) for status, count in terminals_by_status(actor=actor)]
+    chart = bar_chart(_("Terminals in the registry, by status"), rows,
+                      link=lambda label, status: f"{registry}?{urlencode({'status': status})}")
+    return {"chart": chart, "total": sum(count for _label, count, _status in rows), "list_url": registry,
+            "dashboard_url": reverse("ops:terminal-dashboard")}
+
+
+OPS_HOME_PANELS: list = [
+    HomePanel("ops", _("Terminals by status"), "terminals/home/terminals_by_status.html", _terminals_by_status,
+              permission=roles.VIEW_TERMINAL, order=30),
+]
+
+
 def _portal_terminals(actor):
     """The merchant's terminals by status (a bar chart, each bar opening the list of those terminals) and its open
     fault tickets (two queries, whatever the data)."""
@@ -67,7 +90,6 @@ def _portal_terminals(actor):
     return {"chart": chart, "total": sum(row[1] for row in rows), "tickets": ticket_figures(actor=actor)}
 
 
-OPS_HOME_PANELS: list = []
 PORTAL_HOME_PANELS: list = [
     HomePanel("portal", _("My terminals"), "terminals/home/portal_terminals.html", _portal_terminals, order=20),
 ]
