@@ -125,6 +125,9 @@ def test_seed_demo_refuses_a_weak_password():
 
 # --- query budgets -------------------------------------------------------------------------------
 
+HOME_BUDGETS = {"ops:home": 24, "portal:home": 20}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor, name", [
     (roles.OPERATIONS_MANAGER, "ops:home"), (roles.OPERATIONS_MANAGER, "ops:job-list"),
@@ -141,7 +144,9 @@ def test_pages_run_a_constant_number_of_queries(clients, actor, name, django_ass
     # once first: what a process keeps between requests (the working-day calendar, which a page warning about a year
     # not entered yet reads from December on) is then loaded, as it is on a running server
     assert clients[actor].get(reverse(name)).status_code == 200
-    with django_assert_max_num_queries(15):
+    # home pages carry a panel per app (one or two aggregate queries each); each panel's own test proves its count
+    # does not grow with the data
+    with django_assert_max_num_queries(HOME_BUDGETS.get(name, 15)):
         assert clients[actor].get(reverse(name)).status_code == 200
 
 
