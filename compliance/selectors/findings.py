@@ -113,7 +113,8 @@ def finding_history(*, actor, finding, limit: int = 50):
     from acquirer.models import AuditEvent
     from compliance.models import Evidence
 
-    evidence_ids = [str(pk) for pk in Evidence.objects.filter(finding=finding).values_list("pk", flat=True)]
+    evidence = scope(Evidence.objects.filter(finding=finding), actor)
+    evidence_ids = [str(pk) for pk in evidence.values_list("pk", flat=True)]
     about = Q(target_type=Finding._meta.label_lower, target_id=str(finding.pk))
     if evidence_ids:
         about |= Q(target_type=Evidence._meta.label_lower, target_id__in=evidence_ids)
